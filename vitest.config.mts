@@ -10,5 +10,7 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // The JSON file is what .ci/run counts; the default reporter is for people.
+    reporters: ["default", ["json", { outputFile: ".vitest-results.json" }]],
   },
 });

@@ -42,6 +42,10 @@ export const ErrorCodes = {
   MaxTimeMSExpired: 50,
   LockTimeout: 24,
   InvalidBSON: 22,
+  ConflictingOperationInProgress: 117,
+  Location40323: 40323,
+  Location40324: 40324,
+  Location31249: 31249,
 } as const;
 
 export type ErrorCodeName = keyof typeof ErrorCodes;

@@ -1,0 +1,183 @@
+/**
+ * Benchmark through the official driver against the server started as its own process (so driver and
+ * server each get a core, as in the dev stack). Prints one JSON line per figure. The baseline, measured
+ * in the same run, is `ping`: the driver + wire round trip with no storage work, the ceiling for
+ * every single-document operation.
+ *
+ *   pnpm --filter @ministry/embedded-mongo bench            (BENCH_SECONDS=3 by default)
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import net from "node:net";
+import { BSON, MongoClient, type Collection, type Document } from "mongodb";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const cli = path.join(here, "..", "src", "cli.ts");
+const seconds = Number(process.env.BENCH_SECONDS ?? 3);
+const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 16);
+
+function emit(figure: Record<string, unknown>): void {
+  process.stdout.write(JSON.stringify({ bench: "embedded-mongo", ...figure }) + "\n");
+}
+
+async function startServer(dataDir?: string): Promise<{ uri: string; child: ChildProcess }> {
+  const args = ["--import", "tsx", cli, "--port", "0", "--log-level", "info"];
+  if (dataDir) args.push("--data", dataDir);
+  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] });
+  return new Promise((resolve, reject) => {
+    let out = "";
+    child.stdout!.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+      for (const line of out.split("\n")) {
+        if (line.includes('"embedded-mongo ready"')) resolve({ uri: (JSON.parse(line) as { uri: string }).uri, child });
+      }
+    });
+    child.once("exit", (code) => reject(new Error(`server exited with ${code}`)));
+  });
+}
+
+async function stopServer(child: ChildProcess): Promise<void> {
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.kill("SIGTERM");
+  await exited;
+}
+
+/** Runs `op` from `workers` concurrent loops for the bench duration; returns ops/s and latency percentiles. */
+async function throughput(workers: number, op: (i: number) => Promise<unknown>): Promise<{ opsPerSec: number; p50: number; p99: number; n: number }> {
+  const latencies: number[] = [];
+  let counter = 0;
+  const deadline = performance.now() + seconds * 1000;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: workers }, async () => {
+      while (performance.now() < deadline) {
+        const t = performance.now();
+        await op(counter++);
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) => Number(latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))].toFixed(3));
+  return { opsPerSec: Math.round(latencies.length / elapsed), p50: pct(0.5), p99: pct(0.99), n: latencies.length };
+}
+
+/**
+ * The server alone: hand-built OP_MSG frames, pipelined (8 in flight on each of 4 sockets), so the
+ * driver's own per-call cost (the ceiling of every driver figure on this machine) is out of the picture.
+ */
+async function rawWire(uri: string, command: (i: number) => Document): Promise<number> {
+  const port = Number(new URL(uri).port);
+  let done = 0;
+  let seq = 0;
+  const deadline = performance.now() + seconds * 1000;
+  const started = performance.now();
+  const frame = () => {
+    const body = BSON.serialize(command(seq++));
+    const msg = Buffer.alloc(21 + body.length);
+    msg.writeInt32LE(msg.length, 0);
+    msg.writeInt32LE(seq, 4);
+    msg.writeInt32LE(2013, 12);
+    msg.set(body, 21);
+    return msg;
+  };
+  await Promise.all(
+    Array.from({ length: 4 }, () =>
+      new Promise<void>((resolve, reject) => {
+        const socket = net.connect(port, "127.0.0.1");
+        socket.setNoDelay(true);
+        let inflight = 0;
+        let pending: Buffer = Buffer.alloc(0);
+        const fill = () => {
+          while (inflight < 8 && performance.now() < deadline) {
+            socket.write(frame());
+            inflight++;
+          }
+          if (inflight === 0) socket.end(resolve);
+        };
+        socket.on("connect", fill);
+        socket.on("error", reject);
+        socket.on("data", (chunk: Buffer) => {
+          pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
+          while (pending.length >= 4 && pending.length >= pending.readInt32LE(0)) {
+            pending = pending.subarray(pending.readInt32LE(0));
+            inflight--;
+            done++;
+          }
+          fill();
+        });
+      }),
+    ),
+  );
+  return Math.round(done / ((performance.now() - started) / 1000));
+}
+
+async function suite(label: string, dataDir?: string): Promise<void> {
+  const { uri, child } = await startServer(dataDir);
+  const client = new MongoClient(uri, { maxPoolSize: concurrency });
+  try {
+    await client.connect();
+    const db = client.db(`bench_${label}`);
+    await db.dropDatabase();
+    const admin = client.db("admin");
+
+    const ping = await throughput(concurrency, () => admin.command({ ping: 1 }));
+    emit({ figure: "ping (baseline: driver + wire, no storage)", storage: label, unit: "ops/s", value: ping.opsPerSec, p50_ms: ping.p50, p99_ms: ping.p99, concurrency });
+
+    const inserts: Collection<Document> = db.collection("inserts");
+    const ins = await throughput(concurrency, (i) => inserts.insertOne({ i, title: `Nhiệm vụ ${i}`, unit: `Vụ ${i % 20}`, at: new Date() }));
+    emit({ figure: "insertOne", storage: label, unit: "ops/s", value: ins.opsPerSec, p50_ms: ins.p50, p99_ms: ins.p99, concurrency, vs_baseline: Number((ins.opsPerSec / ping.opsPerSec).toFixed(2)) });
+
+    const insSeq = await throughput(1, (i) => inserts.insertOne({ seq: i }));
+    emit({ figure: "insertOne (one at a time)", storage: label, unit: "ops/s", value: insSeq.opsPerSec, p50_ms: insSeq.p50, p99_ms: insSeq.p99, concurrency: 1 });
+
+    if (label === "memory") {
+      const ids = (await inserts.find({}, { projection: { _id: 1 } }).limit(10_000).toArray()).map((d) => d._id);
+      const reads = await throughput(concurrency, (i) => inserts.findOne({ _id: ids[i % ids.length] }));
+      emit({ figure: "findOne by _id", storage: label, unit: "ops/s", value: reads.opsPerSec, p50_ms: reads.p50, p99_ms: reads.p99, concurrency, vs_baseline: Number((reads.opsPerSec / ping.opsPerSec).toFixed(2)) });
+
+      const big = db.collection("tasks100k");
+      const batch: Document[] = [];
+      for (let i = 0; i < 100_000; i++) batch.push({ _id: i, unit: `unit-${i % 10_000}`, status: i % 4, deadline: new Date(Date.UTC(2020, 0, 1) + (i % 366) * 86_400_000) });
+      for (let i = 0; i < batch.length; i += 10_000) await big.insertMany(batch.slice(i, i + 10_000));
+      await big.createIndex({ unit: 1 });
+      const q = await throughput(1, (i) => big.find({ unit: `unit-${i % 10_000}` }).toArray());
+      emit({ figure: "indexed equality query over 100,000 documents (10 matches, round trip included)", storage: label, unit: "ms", value: q.p50, p99_ms: q.p99, n: q.n, baseline_ping_p50_ms: ping.p50 });
+
+      const counters = db.collection<{ _id: number; n: number }>("counters");
+      await counters.insertMany(Array.from({ length: 1000 }, (_, i) => ({ _id: i, n: 0 })));
+      const session = client.startSession();
+      const txn = await throughput(1, async (i) => {
+        await session.withTransaction(async () => {
+          await counters.updateOne({ _id: i % 1000 }, { $inc: { n: 1 } }, { session });
+          await counters.updateOne({ _id: (i + 1) % 1000 }, { $inc: { n: 1 } }, { session });
+          await inserts.insertOne({ txn: i }, { session });
+        });
+      });
+      await session.endSession();
+      emit({ figure: "transaction of 3 writes (withTransaction, commit included)", storage: label, unit: "ms", value: txn.p50, p99_ms: txn.p99, n: txn.n });
+    }
+    const rawPing = await rawWire(uri, () => ({ ping: 1, $db: "admin" }));
+    emit({ figure: "ping, server alone (raw pipelined wire, no driver)", storage: label, unit: "ops/s", value: rawPing });
+    const rawInsert = await rawWire(uri, (i) => ({ insert: "raw", documents: [{ _id: i, title: `Nhiệm vụ ${i}` }], $db: `bench_${label}` }));
+    emit({ figure: "insert of one document, server alone (raw pipelined wire, no driver)", storage: label, unit: "ops/s", value: rawInsert, vs_raw_ping: Number((rawInsert / rawPing).toFixed(2)) });
+    const rawRead = await rawWire(uri, (i) => ({ find: "raw", filter: { _id: i % 1000 }, limit: 1, singleBatch: true, $db: `bench_${label}` }));
+    emit({ figure: "find by _id, server alone (raw pipelined wire, no driver)", storage: label, unit: "ops/s", value: rawRead, vs_raw_ping: Number((rawRead / rawPing).toFixed(2)) });
+    await db.dropDatabase();
+  } finally {
+    await client.close();
+    await stopServer(child);
+  }
+}
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), "embedded-mongo-bench-"));
+try {
+  await suite("memory");
+  await suite("sqlite", dir);
+} finally {
+  fs.rmSync(dir, { recursive: true, force: true });
+}

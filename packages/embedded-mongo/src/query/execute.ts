@@ -1,0 +1,211 @@
+/**
+ * find and aggregate: candidates from the planner, the full filter from mingo, then sort, skip, limit
+ * and projection. Results are lazy iterators so a cursor holds only what it has not returned yet.
+ */
+import type { Document } from "bson";
+import { Aggregator, Query } from "mingo";
+import { ProcessingMode } from "mingo/core";
+import { cloneDeep } from "mingo/util";
+import { MongoError } from "../errors.js";
+import type { CollectionData } from "../storage/collection-data.js";
+import { plan } from "./planner.js";
+
+export type CollectionResolver = (name: string) => Document[];
+
+const BASE_OPTIONS = { idKey: "_id", scriptEnabled: false, useStrictMode: true } as const;
+
+/** mingo's own errors, in mongod's words and codes where they differ. */
+export function translateMingoError(err: unknown): MongoError {
+  if (err instanceof MongoError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  const unknownQuery = /unknown query operator (\$\w+)/.exec(message);
+  if (unknownQuery) return new MongoError("BadValue", `unknown operator: ${unknownQuery[1]}`);
+  const unknownStage = /unregistered pipeline operator (\$\w+)/.exec(message);
+  if (unknownStage) return new MongoError("Location40324", `Unrecognized pipeline stage name: '${unknownStage[1]}'`);
+  const unknownExpr = /(?:unregistered (?:expression|accumulator|window) operator (\$\w+))|(?:(?:expression|accumulator|operator|window) '(\$\w+)' is not registered)/i.exec(message);
+  if (unknownExpr) return new MongoError("InvalidPipelineOperator", `Unrecognized expression '${unknownExpr[1] ?? unknownExpr[2]}'`);
+  return new MongoError("BadValue", message);
+}
+
+export function compileFilter(filter: unknown): Query {
+  if (filter === undefined || filter === null) return new Query({}, BASE_OPTIONS);
+  if (typeof filter !== "object" || Array.isArray(filter)) throw new MongoError("TypeMismatch", "filter must be an object");
+  try {
+    return new Query(filter as Document, BASE_OPTIONS);
+  } catch (err) {
+    throw translateMingoError(err);
+  }
+}
+
+export function validateSort(sort: unknown): Document | undefined {
+  if (sort === undefined || sort === null) return undefined;
+  if (typeof sort !== "object" || Array.isArray(sort)) throw new MongoError("TypeMismatch", "sort must be an object");
+  for (const [field, dir] of Object.entries(sort as Document)) {
+    const ok = dir === 1 || dir === -1 || (typeof dir === "object" && dir !== null && "$meta" in dir);
+    if (!ok) throw new MongoError("BadValue", `$sort key ordering must be 1 (for ascending) or -1 (for descending) (field '${field}')`);
+    if (typeof dir === "object") throw new MongoError("NotImplemented", "embedded-mongo does not support $meta sorts");
+  }
+  return Object.keys(sort as Document).length === 0 ? undefined : (sort as Document);
+}
+
+export interface FindSpec {
+  filter: Document;
+  sort?: Document;
+  projection?: Document;
+  skip?: number;
+  limit?: number;
+  hint?: unknown;
+}
+
+/** Restores the document's own field order, which mingo's projection does not keep. */
+function inDocumentOrder(original: Document, projected: Document): Document {
+  const out: Document = {};
+  for (const key of Object.keys(original)) if (key in projected) out[key] = projected[key];
+  for (const key of Object.keys(projected)) if (!(key in out)) out[key] = projected[key];
+  return out;
+}
+
+export function* runFind(data: CollectionData, spec: FindSpec): Generator<Document> {
+  const query = compileFilter(spec.filter);
+  const sort = validateSort(spec.sort);
+  const p = plan(data, spec.filter, sort, spec.hint);
+  let matches: Iterable<Document> = filterIterable(p.candidates(data), query);
+  if (sort && !p.providesSort) {
+    try {
+      matches = new Query({}, BASE_OPTIONS).find<Document>([...matches]).sort(sort).all();
+    } catch (err) {
+      throw translateMingoError(err);
+    }
+  }
+  let skip = spec.skip ?? 0;
+  let remaining = spec.limit && spec.limit > 0 ? spec.limit : Number.POSITIVE_INFINITY;
+  const projection = spec.projection && Object.keys(spec.projection).length > 0 ? spec.projection : undefined;
+  for (const doc of matches) {
+    if (skip > 0) {
+      skip--;
+      continue;
+    }
+    if (remaining-- <= 0) return;
+    yield projection ? project(query, doc, projection) : doc;
+  }
+}
+
+function* filterIterable(docs: Iterable<Document>, query: Query): Generator<Document> {
+  for (const doc of docs) if (query.test(doc)) yield doc;
+}
+
+/** A find-style projection of one document; `filter` gives positional (`a.$`) projections their match. */
+export function applyProjection(doc: Document, projection: Document, filter: Document = {}): Document {
+  return project(compileFilter(filter), doc, projection);
+}
+
+function project(query: Query, doc: Document, projection: Document): Document {
+  try {
+    const projected = query.find<Document>([doc], projection).next() as Document | undefined;
+    return inDocumentOrder(doc, projected ?? {});
+  } catch (err) {
+    throw translateMingoError(err);
+  }
+}
+
+const KNOWN_STAGES = new Set([
+  "$addFields", "$bucket", "$bucketAuto", "$count", "$densify", "$documents", "$facet", "$fill", "$graphLookup",
+  "$group", "$limit", "$lookup", "$match", "$project", "$redact", "$replaceRoot", "$replaceWith", "$sample",
+  "$set", "$setWindowFields", "$skip", "$sort", "$sortByCount", "$unionWith", "$unset", "$unwind",
+]);
+/** Stages mongod has and this server refuses by name rather than answer wrongly. */
+const UNSUPPORTED_STAGES = new Set([
+  "$out", "$merge", "$geoNear", "$collStats", "$indexStats", "$changeStream", "$currentOp", "$listSessions",
+  "$listLocalSessions", "$planCacheStats", "$search", "$searchMeta", "$vectorSearch", "$listSearchIndexes", "$changeStreamSplitLargeEvent",
+]);
+/** Stages that, with dotted paths, make mingo write into its input documents. */
+const MUTATING_STAGES = new Set(["$addFields", "$set", "$unset"]);
+
+function validatePipeline(pipeline: unknown, nested = false): { mutates: boolean } {
+  if (!Array.isArray(pipeline)) throw new MongoError("TypeMismatch", "'pipeline' option must be specified as an array");
+  let mutates = false;
+  pipeline.forEach((stage, i) => {
+    if (stage === null || typeof stage !== "object" || Array.isArray(stage) || Object.keys(stage).length !== 1) {
+      throw new MongoError("Location40323", "A pipeline stage specification object must contain exactly one field.");
+    }
+    const name = Object.keys(stage)[0];
+    const arg = (stage as Document)[name];
+    if (UNSUPPORTED_STAGES.has(name)) throw new MongoError("NotImplemented", `embedded-mongo does not support the ${name} stage`);
+    if (!KNOWN_STAGES.has(name)) throw new MongoError("Location40324", `Unrecognized pipeline stage name: '${name}'`);
+    if (name === "$documents" && (i !== 0 || nested)) throw new MongoError("Location40324", "$documents is only valid as the first stage of a pipeline");
+    if (MUTATING_STAGES.has(name)) mutates = true;
+    if (name === "$facet" && arg && typeof arg === "object") {
+      for (const sub of Object.values(arg as Document)) mutates = validatePipeline(sub, true).mutates || mutates;
+    }
+    if ((name === "$lookup" || name === "$unionWith") && arg && typeof arg === "object" && Array.isArray((arg as Document).pipeline)) {
+      mutates = validatePipeline((arg as Document).pipeline, true).mutates || mutates;
+    }
+  });
+  return { mutates };
+}
+
+export interface AggregateSpec {
+  pipeline: Document[];
+  variables?: Document;
+  /** Documents of another collection of the same database, for $lookup, $graphLookup and $unionWith. */
+  resolve: CollectionResolver;
+}
+
+/**
+ * Runs a pipeline over a collection (or over nothing, for `aggregate: 1` with $documents). A leading
+ * $match (with an optional $sort after it) is planned like a find, so it uses indexes.
+ */
+export function runAggregate(data: CollectionData | undefined, spec: AggregateSpec): Iterator<Document> {
+  const { mutates } = validatePipeline(spec.pipeline);
+  let pipeline = rewriteCount(spec.pipeline);
+  let source: Iterable<Document> = data ? data.naturalOrder() : [];
+  if (data && pipeline.length > 0 && pipeline[0].$match && !hasExprOrText(pipeline[0].$match)) {
+    const sortStage = pipeline[1]?.$sort as Document | undefined;
+    const sort = sortStage ? validateSort(sortStage) : undefined;
+    const p = plan(data, pipeline[0].$match as Document, sort);
+    const query = compileFilter(pipeline[0].$match);
+    source = filterIterable(p.candidates(data), query);
+    pipeline = pipeline.slice(sort && p.providesSort ? 2 : 1);
+  }
+  const resolve = mutates ? (name: string) => spec.resolve(name).map((d) => cloneDeep(d) as Document) : spec.resolve;
+  try {
+    const aggregator = new Aggregator(pipeline, {
+      ...BASE_OPTIONS,
+      collectionResolver: resolve,
+      processingMode: mutates ? ProcessingMode.CLONE_INPUT : ProcessingMode.CLONE_OFF,
+      variables: spec.variables,
+    });
+    const it = aggregator.stream(source);
+    return wrapErrors(it as unknown as Iterator<Document>);
+  } catch (err) {
+    throw translateMingoError(err);
+  }
+}
+
+/** `$count` is `$group` + `$project` in mongod, so it yields nothing (not `{n: 0}`) when nothing reaches it. */
+function rewriteCount(pipeline: Document[]): Document[] {
+  return pipeline.flatMap((stage) => {
+    if (typeof stage.$count !== "string") return [stage];
+    const field = stage.$count;
+    if (field === "" || field.startsWith("$") || field.includes(".")) {
+      throw new MongoError("Location40323", "the count field must be a non-empty string that does not start with $ or contain '.'");
+    }
+    return [{ $group: { _id: null, [field]: { $sum: 1 } } }, { $project: { _id: 0 } }];
+  });
+}
+
+function hasExprOrText(match: unknown): boolean {
+  return JSON.stringify(match ?? {}).includes('"$text"');
+}
+
+function wrapErrors(it: Iterator<Document>): Iterator<Document> {
+  return {
+    next() {
+      try {
+        return it.next();
+      } catch (err) {
+        throw translateMingoError(err);
+      }
+    },
+  };
+}

@@ -1,0 +1,316 @@
+/**
+ * Chooses how to find candidate documents for a filter: `_id` point lookups, an index range scan, or a
+ * full scan. Candidates are a superset of the answer: every candidate is checked against the full filter
+ * afterwards, so an index only ever narrows the search and never changes the result.
+ */
+import type { Document } from "bson";
+import { MongoError } from "../errors.js";
+import type { CollectionData, IndexData } from "../storage/collection-data.js";
+import { complement, encodeValue, idKey } from "../storage/keys.js";
+
+export interface Plan {
+  /** For explain-like diagnostics and tests: "IDHACK", "IXSCAN <name>", "COLLSCAN". */
+  readonly stage: string;
+  /** Candidate documents, in index order when `sortedBy` is set. */
+  candidates(data: CollectionData): Iterable<Document>;
+  /** The sort this plan's order already satisfies, so no in-memory sort is needed. */
+  readonly providesSort: boolean;
+}
+
+/** A half-open key range [low, high) over an index tree (keys are index key + `_id` key). */
+interface KeyRange {
+  low: string;
+  high: string;
+}
+
+const TOP = "\uffff\uffff";
+
+function nextChar(s: string): string {
+  return String.fromCharCode(s.charCodeAt(0) + 1);
+}
+
+function isPlainObject(v: unknown): v is Document {
+  return v !== null && typeof v === "object" && !Array.isArray(v) && !(v instanceof Date) && !(v instanceof RegExp) && (v as { _bsontype?: string })._bsontype === undefined && !(v instanceof Uint8Array);
+}
+
+function isOperatorObject(v: unknown): v is Document {
+  if (!isPlainObject(v)) return false;
+  const keys = Object.keys(v);
+  return keys.length > 0 && keys[0].startsWith("$");
+}
+
+/** A value that an index key can match by equality (arrays and regexes match by other rules). */
+function indexableScalar(v: unknown): boolean {
+  return !Array.isArray(v) && !(v instanceof RegExp) && (v as { _bsontype?: string } | null)?._bsontype !== "BSONRegExp";
+}
+
+interface FieldPredicate {
+  eq?: unknown[];
+  low?: { value: unknown; inclusive: boolean };
+  high?: { value: unknown; inclusive: boolean };
+}
+
+/** Index-usable conditions per field path, from top-level fields and top-level `$and`. */
+function analyze(filter: Document, out = new Map<string, FieldPredicate>()): Map<string, FieldPredicate> {
+  for (const [path, cond] of Object.entries(filter)) {
+    if (path === "$and" && Array.isArray(cond)) {
+      for (const sub of cond) if (isPlainObject(sub)) analyze(sub, out);
+      continue;
+    }
+    if (path.startsWith("$")) continue;
+    const pred = out.get(path) ?? {};
+    if (isOperatorObject(cond)) {
+      for (const [op, arg] of Object.entries(cond)) {
+        if (op === "$eq" && indexableScalar(arg)) pred.eq = [arg];
+        else if (op === "$in" && Array.isArray(arg) && arg.every(indexableScalar)) pred.eq = arg;
+        else if ((op === "$gt" || op === "$gte") && indexableScalar(arg) && arg !== null) pred.low = { value: arg, inclusive: op === "$gte" };
+        else if ((op === "$lt" || op === "$lte") && indexableScalar(arg) && arg !== null) pred.high = { value: arg, inclusive: op === "$lte" };
+      }
+    } else if (indexableScalar(cond)) {
+      pred.eq = [cond];
+    }
+    if (pred.eq || pred.low || pred.high) out.set(path, pred);
+  }
+  return out;
+}
+
+function encodeFor(v: unknown, direction: 1 | -1): string {
+  const enc = encodeValue(v);
+  return direction === 1 ? enc : complement(enc);
+}
+
+/** Key ranges for an index given the predicates, or undefined if its first field has no usable predicate. */
+function rangesFor(ix: IndexData, preds: Map<string, FieldPredicate>): { ranges: KeyRange[]; score: number } | undefined {
+  const fields = ix.compiled.spec.fields;
+  let prefixes = [""];
+  let score = 0;
+  for (const field of fields) {
+    const pred = preds.get(field.path);
+    if (!pred) break;
+    if (pred.eq) {
+      if (pred.eq.length === 0) return { ranges: [], score: 1000 };
+      const next: string[] = [];
+      for (const p of prefixes) for (const v of pred.eq) next.push(p + encodeFor(v, field.direction));
+      prefixes = [...new Set(next)];
+      score += 10;
+      continue;
+    }
+    // A range ends the usable prefix. Both bounds together only on a non-multikey index: on a multikey
+    // index different elements may satisfy each bound.
+    if (field.direction === 1) {
+      const bounded = pred.low && pred.high && !ix.multikey ? [pred.low, pred.high] : [pred.low ?? pred.high];
+      const lowBound = bounded.includes(pred.low) ? pred.low : undefined;
+      const highBound = bounded.includes(pred.high) ? pred.high : undefined;
+      const ranges = prefixes.map((p) => {
+        const anchor = encodeValue((lowBound ?? highBound)!.value);
+        const low = lowBound ? p + encodeValue(lowBound.value) : p + anchor[0];
+        const high = highBound ? p + encodeValue(highBound.value) + TOP : p + nextChar(anchor[0]);
+        return { low, high };
+      });
+      return { ranges, score: score + 5 };
+    }
+    break;
+  }
+  if (score === 0) return undefined;
+  return { ranges: prefixes.map((p) => ({ low: p, high: p + TOP })), score };
+}
+
+function* scanRanges(data: CollectionData, ix: IndexData, ranges: KeyRange[], reverse = false): Iterable<Document> {
+  const seen = ix.multikey || ranges.length > 1 ? new Set<string>() : undefined;
+  const ordered = reverse ? [...ranges].reverse() : ranges;
+  for (const r of ordered) {
+    const entries = reverse ? ix.tree.entriesReversed(r.high) : ix.tree.entries(r.low);
+    for (const [key, idk] of entries) {
+      if (reverse ? key < r.low : key >= r.high) break;
+      if (reverse && key >= r.high) continue;
+      if (seen) {
+        if (seen.has(idk)) continue;
+        seen.add(idk);
+      }
+      const rec = data.docs.get(idk);
+      if (rec) yield rec.doc;
+    }
+  }
+}
+
+/** Does iterating this index (forward or reversed) give the requested sort order? */
+function sortDirection(ix: IndexData, sort: Document | undefined, eqPrefix: number): 1 | -1 | undefined {
+  if (!sort || ix.multikey) return undefined;
+  const sortFields = Object.entries(sort);
+  if (sortFields.length === 0) return undefined;
+  const fields = ix.compiled.spec.fields;
+  let dir: 1 | -1 | undefined;
+  // Sort fields may follow an equality prefix of the index (those fields are constant).
+  for (let start = 0; start <= eqPrefix; start++) {
+    if (sortFields.length > fields.length - start) continue;
+    let ok = true;
+    let d: 1 | -1 | undefined;
+    for (let i = 0; i < sortFields.length; i++) {
+      const [path, want] = sortFields[i];
+      const f = fields[start + i];
+      if (f.path !== path || (want !== 1 && want !== -1)) {
+        ok = false;
+        break;
+      }
+      const rel = (f.direction === want ? 1 : -1) as 1 | -1;
+      if (d === undefined) d = rel;
+      else if (d !== rel) {
+        ok = false;
+        break;
+      }
+    }
+    if (ok) {
+      dir = d;
+      break;
+    }
+  }
+  return dir;
+}
+
+function eqPrefixLength(ix: IndexData, preds: Map<string, FieldPredicate>): number {
+  let n = 0;
+  for (const f of ix.compiled.spec.fields) {
+    const p = preds.get(f.path);
+    if (!p?.eq || p.eq.length !== 1) break;
+    n++;
+  }
+  return n;
+}
+
+function usable(ix: IndexData): boolean {
+  // Sparse and partial indexes leave documents out: only a hint may choose them.
+  return !ix.compiled.spec.sparse && !ix.compiled.spec.partialFilterExpression;
+}
+
+export function resolveHint(data: CollectionData, hint: unknown): IndexData | "_id_" | "$natural" | undefined {
+  if (hint === undefined || hint === null) return undefined;
+  if (typeof hint === "string") {
+    if (hint === "_id_") return "_id_";
+    const ix = data.indexes.get(hint);
+    if (!ix) throw new MongoError("BadValue", "error processing query: planner returned error :: caused by :: hint provided does not correspond to an existing index");
+    return ix;
+  }
+  if (isPlainObject(hint)) {
+    const entries = Object.entries(hint);
+    if (entries.length === 0) return undefined;
+    if (entries[0][0] === "$natural") return "$natural";
+    if (entries.length === 1 && entries[0][0] === "_id") return "_id_";
+    const wanted = JSON.stringify(hint);
+    for (const ix of data.indexes.values()) {
+      const pattern: Document = {};
+      for (const f of ix.compiled.spec.fields) pattern[f.path] = f.direction;
+      if (JSON.stringify(pattern) === wanted) return ix;
+    }
+    throw new MongoError("BadValue", "error processing query: planner returned error :: caused by :: hint provided does not correspond to an existing index");
+  }
+  throw new MongoError("FailedToParse", "hint must be a string or an object");
+}
+
+export function plan(data: CollectionData, filter: Document, sort?: Document, hint?: unknown): Plan {
+  const preds = analyze(filter);
+  const hinted = resolveHint(data, hint);
+  const idPred = preds.get("_id");
+
+  if (hinted === undefined && idPred?.eq && (!sort || Object.keys(sort).length === 0)) {
+    const keys = [...new Set(idPred.eq.map((v) => idKey(v)))];
+    return {
+      stage: "IDHACK",
+      providesSort: false,
+      *candidates(d) {
+        for (const k of keys) {
+          const rec = d.docs.get(k);
+          if (rec) yield rec.doc;
+        }
+      },
+    };
+  }
+
+  let best: { ix: IndexData; ranges: KeyRange[]; score: number; dir?: 1 | -1 } | undefined;
+  if (hinted && hinted !== "_id_" && hinted !== "$natural") {
+    const r = rangesFor(hinted, preds);
+    best = { ix: hinted, ranges: r?.ranges ?? [{ low: "", high: TOP }], score: r?.score ?? 0 };
+  } else if (hinted === undefined) {
+    for (const ix of data.indexes.values()) {
+      if (!usable(ix)) continue;
+      const r = rangesFor(ix, preds);
+      const dir = sortDirection(ix, sort, eqPrefixLength(ix, preds));
+      if (!r && dir === undefined) continue;
+      const score = (r?.score ?? 0) + (dir !== undefined ? 3 : 0) + (ix.compiled.spec.unique && r ? 1 : 0);
+      if (!best || score > best.score) best = { ix, ranges: r?.ranges ?? [{ low: "", high: TOP }], score, dir };
+    }
+  }
+  if (best) {
+    const chosen = best;
+    const dir = chosen.dir ?? sortDirection(chosen.ix, sort, eqPrefixLength(chosen.ix, preds));
+    return {
+      stage: `IXSCAN ${chosen.ix.compiled.spec.name}`,
+      providesSort: dir !== undefined,
+      candidates: (d) => {
+        const ix = d.indexes.get(chosen.ix.compiled.spec.name) ?? chosen.ix;
+        return scanRanges(d, ix, chosen.ranges, dir === -1);
+      },
+    };
+  }
+  // `_id` order: the documents tree is keyed by it.
+  const natural = naturalDirection(sort, hinted);
+  if (natural !== undefined) {
+    return { stage: "COLLSCAN", providesSort: true, candidates: (d) => d.naturalOrder(natural === -1) };
+  }
+  const idSort = sortOnIdOnly(sort);
+  if (hinted === "_id_" || idSort !== undefined || idPred) {
+    const ranges = idPred ? idRanges(idPred) : [{ low: "", high: TOP }];
+    return {
+      stage: idPred ? "IXSCAN _id_" : hinted === "_id_" ? "IXSCAN _id_" : "COLLSCAN",
+      providesSort: idSort !== undefined,
+      candidates: (d) => scanDocs(d, ranges, idSort === -1),
+    };
+  }
+  return {
+    stage: "COLLSCAN",
+    providesSort: false,
+    candidates: (d) => d.naturalOrder(),
+  };
+}
+
+/** `sort: {$natural: ±1}` or `hint: {$natural: ±1}`: insertion order. */
+function naturalDirection(sort: Document | undefined, hinted: unknown): 1 | -1 | undefined {
+  const s = sort && Object.keys(sort).length === 1 && sort.$natural !== undefined ? sort.$natural : undefined;
+  if (s !== undefined) return s === -1 ? -1 : 1;
+  return hinted === "$natural" && (!sort || Object.keys(sort).length === 0) ? 1 : undefined;
+}
+
+function sortOnIdOnly(sort: Document | undefined): 1 | -1 | undefined {
+  if (!sort) return undefined;
+  const entries = Object.entries(sort);
+  if (entries.length !== 1 || entries[0][0] !== "_id") return undefined;
+  return entries[0][1] === -1 ? -1 : entries[0][1] === 1 ? 1 : undefined;
+}
+
+function idRanges(pred: FieldPredicate): KeyRange[] {
+  if (pred.eq) return pred.eq.map((v) => ({ low: idKey(v), high: idKey(v) + TOP })).sort((a, b) => (a.low < b.low ? -1 : 1));
+  const anchor = encodeValue((pred.low ?? pred.high)!.value);
+  return [
+    {
+      low: pred.low ? encodeValue(pred.low.value) : anchor[0],
+      high: pred.high ? encodeValue(pred.high.value) + TOP : nextChar(anchor[0]),
+    },
+  ];
+}
+
+function* scanDocs(data: CollectionData, ranges: KeyRange[], reverse: boolean): Iterable<Document> {
+  const ordered = reverse ? [...ranges].reverse() : ranges;
+  for (const r of ordered) {
+    if (reverse) {
+      for (const [key, rec] of data.docs.entriesReversed(r.high)) {
+        if (key < r.low) break;
+        if (key >= r.high) continue;
+        yield rec.doc;
+      }
+    } else {
+      for (const [key, rec] of data.docs.entries(r.low)) {
+        if (key >= r.high) break;
+        yield rec.doc;
+      }
+    }
+  }
+}

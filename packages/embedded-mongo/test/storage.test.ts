@@ -1,0 +1,222 @@
+/**
+ * The storage core below the wire: key encoding order, index maintenance, and the planner's promise
+ * that an index narrows the search without changing the answer.
+ */
+import { Binary, Long, MaxKey, MinKey, ObjectId, Timestamp, type Document } from "bson";
+import { describe, expect, it } from "vitest";
+import { runFind } from "../src/query/execute.js";
+import { plan } from "../src/query/planner.js";
+import { CollectionData } from "../src/storage/collection-data.js";
+import { parseIndexSpec } from "../src/storage/index-spec.js";
+import { complement, encodeValue } from "../src/storage/keys.js";
+
+describe("order-preserving key encoding", () => {
+  // MongoDB's comparison order (docs: "Comparison/Sort Order"), one representative run per bracket.
+  const ordered: unknown[] = [
+    new MinKey(),
+    null,
+    Number.NaN,
+    Number.NEGATIVE_INFINITY,
+    -1.5,
+    -1,
+    0,
+    0.5,
+    1,
+    2 ** 53,
+    Long.fromString("9007199254740993"), // 2^53 + 1: not representable as a double
+    Number.POSITIVE_INFINITY,
+    "",
+    "A",
+    "a",
+    "a\u0000",
+    "a\u0001",
+    "ab",
+    "b",
+    "Đà Nẵng",
+    {},
+    { a: 1 },
+    { a: 1, b: 1 },
+    { a: 2 },
+    { b: 1 },
+    { a: "x" }, // field types compare before field names: a string value ranks above any number value
+    [],
+    [1],
+    [1, 2],
+    [2],
+    new Binary(Buffer.from([9])),
+    new Binary(Buffer.from([1, 2])),
+    new ObjectId("000000000000000000000001"),
+    new ObjectId("ffffffffffffffffffffffff"),
+    false,
+    true,
+    new Date(-1000),
+    new Date(0),
+    new Date(1_600_000_000_000),
+    new Timestamp({ t: 1, i: 5 }),
+    new Timestamp({ t: 2, i: 0 }),
+    /a/,
+    /b/i,
+    new MaxKey(),
+  ];
+
+  it("sorts every BSON type in MongoDB's order", () => {
+    const keys = ordered.map(encodeValue);
+    for (let i = 1; i < keys.length; i++) {
+      expect(keys[i - 1] < keys[i], `${String(ordered[i - 1])} < ${String(ordered[i])}`).toBe(true);
+    }
+  });
+
+  it("gives equal numbers of different types one key, and -0 the key of 0", () => {
+    expect(encodeValue(1)).toBe(encodeValue(Long.fromNumber(1)));
+    expect(encodeValue(-0)).toBe(encodeValue(0));
+    expect(encodeValue(Long.fromString("9007199254740993"))).not.toBe(encodeValue(2 ** 53));
+  });
+
+  it("reverses the order under complement (descending index fields)", () => {
+    const keys = ordered.map((v) => complement(encodeValue(v)));
+    for (let i = 1; i < keys.length; i++) expect(keys[i - 1] > keys[i]).toBe(true);
+  });
+});
+
+/** A small deterministic generator, so a failure reproduces. */
+function rng(seed: number): () => number {
+  let s = seed;
+  return () => {
+    s = (s * 1103515245 + 12345) & 0x7fffffff;
+    return s / 0x7fffffff;
+  };
+}
+
+function randomValue(r: () => number): unknown {
+  const pick = Math.floor(r() * 9);
+  switch (pick) {
+    case 0:
+      return Math.floor(r() * 20) - 5;
+    case 1:
+      return Math.floor(r() * 20) + 0.5;
+    case 2:
+      return ["a", "b", "c", "Hà Nội", ""][Math.floor(r() * 5)];
+    case 3:
+      return null;
+    case 4:
+      return undefined; // field missing
+    case 5:
+      return [Math.floor(r() * 10), Math.floor(r() * 10)];
+    case 6:
+      return new Date(Date.UTC(2020, 0, 1 + Math.floor(r() * 30)));
+    case 7:
+      return { n: Math.floor(r() * 3) };
+    default:
+      return r() < 0.5;
+  }
+}
+
+function dataset(n: number, seed: number): CollectionData {
+  const r = rng(seed);
+  const data = new CollectionData("t.c");
+  for (let i = 0; i < n; i++) {
+    const doc: Document = { _id: i };
+    const a = randomValue(r);
+    if (a !== undefined) doc.a = a;
+    doc.b = Math.floor(r() * 5);
+    data.insert(doc);
+  }
+  data.addIndex(parseIndexSpec({ key: { a: 1 }, name: "a_1" }));
+  data.addIndex(parseIndexSpec({ key: { b: 1, a: -1 }, name: "b_1_a_-1" }));
+  return data;
+}
+
+function queries(r: () => number): Document[] {
+  const v = () => randomValue(r) ?? null;
+  const scalar = () => {
+    let x = v();
+    while (Array.isArray(x)) x = v();
+    return x;
+  };
+  return [
+    { a: scalar() },
+    { a: { $in: [scalar(), scalar()] } },
+    { a: { $gt: scalar() } },
+    { a: { $gte: scalar(), $lt: scalar() } },
+    { a: { $lte: scalar() } },
+    { b: Math.floor(r() * 5), a: { $gt: 3 } },
+    { b: Math.floor(r() * 5), a: scalar() },
+    { $and: [{ a: { $gt: 2 } }, { a: { $lt: 8 } }] },
+    { a: null },
+  ];
+}
+
+describe("planner", () => {
+  it("uses the index for equality, ranges, and sorts, and _id lookups for _id", () => {
+    const data = dataset(200, 1);
+    expect(plan(data, { a: 3 }).stage).toBe("IXSCAN a_1");
+    expect(plan(data, { a: { $gt: 3, $lt: 9 } }).stage).toBe("IXSCAN a_1");
+    expect(plan(data, { b: 2, a: { $gt: 1 } }).stage).toBe("IXSCAN b_1_a_-1");
+    expect(plan(data, { _id: 7 }).stage).toBe("IDHACK");
+    expect(plan(data, { c: 1 }).stage).toBe("COLLSCAN");
+    // The dataset has arrays in `a`: a multikey index cannot give a sort order, so it is not used for one.
+    expect(plan(data, {}, { b: 1, a: -1 }).providesSort).toBe(false);
+  });
+
+  it("visits only the matching keys of an indexed equality over 100,000 documents", () => {
+    const data = new CollectionData("t.big");
+    for (let i = 0; i < 100_000; i++) data.insert({ _id: i, unit: `u${i % 10_000}` });
+    data.addIndex(parseIndexSpec({ key: { unit: 1 }, name: "unit_1" }));
+    const p = plan(data, { unit: "u42" });
+    expect([...p.candidates(data)].length).toBe(10);
+  });
+
+  it("returns exactly what a full scan returns, for random data and queries", () => {
+    for (let seed = 1; seed <= 8; seed++) {
+      const data = dataset(300, seed);
+      const r = rng(seed * 7);
+      for (const filter of queries(r)) {
+        const viaPlanner = [...runFind(data, { filter })].map((d) => d._id).sort((x, y) => x - y);
+        const viaScan = [...runFind(data, { filter, hint: { $natural: 1 } })].map((d) => d._id).sort((x, y) => x - y);
+        expect(viaPlanner, JSON.stringify(filter)).toEqual(viaScan);
+      }
+    }
+  });
+
+  it("sorts through the index exactly as an in-memory sort does", () => {
+    const data = new CollectionData("t.s");
+    const r = rng(5);
+    for (let i = 0; i < 500; i++) data.insert({ _id: i, k: Math.floor(r() * 50), s: ["x", "y", "z"][i % 3] });
+    const inMemory = [...runFind(data, { filter: {}, sort: { k: -1, _id: 1 } })].map((d) => d._id);
+    data.addIndex(parseIndexSpec({ key: { k: -1, _id: 1 }, name: "k_-1__id_1" }));
+    expect(plan(data, {}, { k: -1, _id: 1 }).providesSort).toBe(true);
+    expect([...runFind(data, { filter: {}, sort: { k: -1, _id: 1 } })].map((d) => d._id)).toEqual(inMemory);
+    expect([...runFind(data, { filter: {}, sort: { k: 1, _id: -1 } })].map((d) => d._id)).toEqual([...inMemory].reverse());
+  });
+});
+
+describe("collection data", () => {
+  it("keeps indexes consistent through replace and remove, and refuses a duplicate without changing anything", () => {
+    const data = new CollectionData("t.u");
+    data.addIndex(parseIndexSpec({ key: { email: 1 }, name: "email_1", unique: true }));
+    data.insert({ _id: 1, email: "a@x" });
+    data.insert({ _id: 2, email: "b@x" });
+    expect(() => data.insert({ _id: 3, email: "a@x" })).toThrow(/E11000 duplicate key error collection: t.u index: email_1 dup key: \{ email: "a@x" \}/);
+    expect(data.size).toBe(2);
+    const k1 = [...data.docs.keys()][0];
+    data.replace(k1, data.get(k1)!, { _id: 1, email: "c@x" });
+    data.insert({ _id: 3, email: "a@x" }); // the old key was released
+    const k2 = [...data.docs.keys()][1];
+    data.remove(k2, data.get(k2)!);
+    expect([...runFind(data, { filter: { email: "b@x" } })]).toEqual([]);
+    expect([...runFind(data, { filter: { email: { $gte: "a" } } })].map((d) => d.email).sort()).toEqual(["a@x", "c@x"]);
+  });
+
+  it("a clone is a snapshot: later writes do not show in it", () => {
+    const data = new CollectionData("t.snap");
+    data.addIndex(parseIndexSpec({ key: { v: 1 }, name: "v_1" }));
+    for (let i = 0; i < 1000; i++) data.insert({ _id: i, v: i });
+    const snap = data.clone();
+    for (let i = 1000; i < 2000; i++) data.insert({ _id: i, v: i });
+    const k = [...data.docs.keys()][0];
+    data.remove(k, data.get(k)!);
+    expect(snap.size).toBe(1000);
+    expect([...runFind(snap, { filter: { v: { $gte: 0 } } })].length).toBe(1000);
+    expect([...runFind(data, { filter: { v: { $gte: 0 } } })].length).toBe(1999);
+  });
+});
