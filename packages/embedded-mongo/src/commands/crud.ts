@@ -7,7 +7,7 @@ import { asMongoError, MongoError } from "../errors.js";
 import { applyProjection, runFind, type FindSpec } from "../query/execute.js";
 import { LockedByTransaction, type Writer } from "../storage/engine.js";
 import { encodeValue, idKey } from "../storage/keys.js";
-import { applyUpdate, buildUpsertDocument, classifyUpdate } from "../_tmp_update_shim.js";
+import { applyUpdate, buildUpsertDocument, validateUpdate } from "../update/apply.js";
 import {
   existingCollection,
   namespace,
@@ -159,11 +159,11 @@ interface UpdateOutcome {
 function updateStatement(writer: Writer, stmt: Document, single: { sort?: Document } | undefined): UpdateOutcome {
   const filter = optionalDocument(stmt, "q") ?? {};
   const u = stmt.u as Document | Document[];
-  const kind = classifyUpdate(u);
+  const arrayFilters = stmt.arrayFilters as Document[] | undefined;
+  const kind = validateUpdate(u, arrayFilters);
   const multi = stmt.multi === true;
   if (multi && kind === "replacement") throw new MongoError("FailedToParse", "multi update is not supported for replacement-style update");
   refuseCollation(stmt);
-  const arrayFilters = stmt.arrayFilters as Document[] | undefined;
   const variables = stmt.c as Document | undefined;
   const now = new Date();
   const matches = [...runFind(writer.data, { filter, sort: single?.sort, limit: multi ? 0 : 1, hint: stmt.hint })];
