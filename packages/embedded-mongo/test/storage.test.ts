@@ -143,6 +143,11 @@ function queries(r: () => number): Document[] {
     { b: Math.floor(r() * 5), a: scalar() },
     { $and: [{ a: { $gt: 2 } }, { a: { $lt: 8 } }] },
     { a: null },
+    // _id lookups answered by the key alone (exact), and with a further condition (filtered)
+    { _id: Math.floor(r() * 300) },
+    { _id: Math.floor(r() * 300) + 0.0 },
+    { _id: { $in: [Math.floor(r() * 300), Math.floor(r() * 300), "x"] } },
+    { _id: Math.floor(r() * 300), b: Math.floor(r() * 5) },
   ];
 }
 

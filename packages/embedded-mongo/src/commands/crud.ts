@@ -118,8 +118,8 @@ const find: Handler = (ctx) => {
   const batchSize = optionalNonNegative(ctx.cmd, "batchSize");
   const data = readView(ctx, existingCollection(ctx, name));
   const ns = namespace(ctx, name);
-  // The rest of the result is read from a copy-on-write snapshot, so later writes cannot disturb the cursor.
-  const iterator = data ? runFind(data.clone(), spec) : [][Symbol.iterator]();
+  // Stable: the part of the result left in a cursor is not disturbed by later writes.
+  const iterator = data ? runFind(data, spec, true) : [][Symbol.iterator]();
   const singleBatch = ctx.cmd.singleBatch === true;
   return cursorReply(ctx, ns, iterator, { batchSize, singleBatch });
 };

@@ -8,7 +8,7 @@ import { ProcessingMode } from "mingo/core";
 import { cloneDeep } from "mingo/util";
 import { MongoError } from "../errors.js";
 import type { CollectionData } from "../storage/collection-data.js";
-import { plan } from "./planner.js";
+import { plan, type Plan } from "./planner.js";
 
 export type CollectionResolver = (name: string) => Document[];
 
@@ -65,11 +65,23 @@ function inDocumentOrder(original: Document, projected: Document): Document {
   return out;
 }
 
-export function* runFind(data: CollectionData, spec: FindSpec): Generator<Document> {
-  const query = compileFilter(spec.filter);
+/**
+ * The result of a find, lazily. With `stable`, later writes to `data` cannot disturb the iteration
+ * (for results that outlive the command in a cursor): small `_id` lookups are read at once, anything
+ * else iterates a copy-on-write snapshot.
+ */
+export function runFind(data: CollectionData, spec: FindSpec, stable = false): IterableIterator<Document> {
   const sort = validateSort(spec.sort);
   const p = plan(data, spec.filter, sort, spec.hint);
-  let matches: Iterable<Document> = filterIterable(p.candidates(data), query);
+  const exact = p.exact === true;
+  if (stable && p.stage === "IDHACK") return [...findResults(data, spec, sort, p, exact)][Symbol.iterator]();
+  return findResults(stable ? data.clone() : data, spec, sort, p, exact);
+}
+
+function* findResults(data: CollectionData, spec: FindSpec, sort: Document | undefined, p: Plan, exact: boolean): Generator<Document> {
+  // An exact plan needs the filter only for a positional projection.
+  const query = exact && !spec.projection ? undefined : compileFilter(spec.filter);
+  let matches: Iterable<Document> = query && !exact ? filterIterable(p.candidates(data), query) : p.candidates(data);
   if (sort && !p.providesSort) {
     try {
       matches = new Query({}, BASE_OPTIONS).find<Document>([...matches]).sort(sort).all();
@@ -86,7 +98,7 @@ export function* runFind(data: CollectionData, spec: FindSpec): Generator<Docume
       continue;
     }
     if (remaining-- <= 0) return;
-    yield projection ? project(query, doc, projection) : doc;
+    yield projection ? project(query!, doc, projection) : doc;
   }
 }
 

@@ -15,6 +15,11 @@ export interface Plan {
   candidates(data: CollectionData): Iterable<Document>;
   /** The sort this plan's order already satisfies, so no in-memory sort is needed. */
   readonly providesSort: boolean;
+  /**
+   * The candidates are exactly the matches (a filter of nothing but an `_id` equality or `$in`: key
+   * equality is MongoDB's equality for `_id`, which cannot be an array), so the filter need not run.
+   */
+  readonly exact?: boolean;
 }
 
 /** A half-open key range [low, high) over an index tree (keys are index key + `_id` key). */
@@ -216,6 +221,7 @@ export function plan(data: CollectionData, filter: Document, sort?: Document, hi
     return {
       stage: "IDHACK",
       providesSort: false,
+      exact: isOnlyIdEquality(filter),
       *candidates(d) {
         for (const k of keys) {
           const rec = d.docs.get(k);
@@ -277,6 +283,15 @@ function naturalDirection(sort: Document | undefined, hinted: unknown): 1 | -1 |
   const s = sort && Object.keys(sort).length === 1 && sort.$natural !== undefined ? sort.$natural : undefined;
   if (s !== undefined) return s === -1 ? -1 : 1;
   return hinted === "$natural" && (!sort || Object.keys(sort).length === 0) ? 1 : undefined;
+}
+
+function isOnlyIdEquality(filter: Document): boolean {
+  const keys = Object.keys(filter);
+  if (keys.length !== 1 || keys[0] !== "_id") return false;
+  const cond = filter._id;
+  if (!isOperatorObject(cond)) return indexableScalar(cond);
+  const ops = Object.keys(cond);
+  return ops.length === 1 && (ops[0] === "$eq" || ops[0] === "$in");
 }
 
 function sortOnIdOnly(sort: Document | undefined): 1 | -1 | undefined {
