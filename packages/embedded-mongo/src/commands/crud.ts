@@ -67,23 +67,34 @@ function writeReply(reply: Document, writeErrors: Document[]): Document {
   return reply;
 }
 
-const insert: Handler = async (ctx) => {
-  const name = requireString(ctx.cmd, "insert");
-  const docs = requireArray(ctx.cmd, "documents");
+/**
+ * Runs the statements of a write command in order: each one's error is a `writeErrors` entry and, for an
+ * ordered batch, the end of the batch (inside a transaction it is the command's error instead).
+ */
+async function eachStatement(ctx: CommandContext, statements: Document[], run: (stmt: Document, index: number) => Promise<void>): Promise<Document[]> {
   const ordered = ctx.cmd.ordered !== false;
-  const { writer } = writerFor(ctx, name);
-  let n = 0;
   const writeErrors: Document[] = [];
-  for (let i = 0; i < docs.length; i++) {
+  for (let i = 0; i < statements.length; i++) {
     try {
-      const doc = prepareForInsert(docs[i]);
-      await withLockRetry(() => writer.insert(doc));
-      n++;
+      await run(statements[i], i);
     } catch (err) {
       collectWriteError(ctx, err, i, writeErrors);
       if (ordered) break;
     }
   }
+  return writeErrors;
+}
+
+const insert: Handler = async (ctx) => {
+  const name = requireString(ctx.cmd, "insert");
+  const docs = requireArray(ctx.cmd, "documents");
+  const { writer } = writerFor(ctx, name);
+  let n = 0;
+  const writeErrors = await eachStatement(ctx, docs, async (raw) => {
+    const doc = prepareForInsert(raw);
+    await withLockRetry(() => writer.insert(doc));
+    n++;
+  });
   return writeReply({ n }, writeErrors);
 };
 
@@ -190,23 +201,16 @@ function updateStatement(writer: Writer, stmt: Document, single: { sort?: Docume
 const update: Handler = async (ctx) => {
   const name = requireString(ctx.cmd, "update");
   const statements = requireArray(ctx.cmd, "updates");
-  const ordered = ctx.cmd.ordered !== false;
   const { writer } = writerFor(ctx, name);
   let n = 0;
   let nModified = 0;
   const upserted: Document[] = [];
-  const writeErrors: Document[] = [];
-  for (let i = 0; i < statements.length; i++) {
-    try {
-      const out = await withLockRetry(() => updateStatement(writer, statements[i], undefined));
-      n += out.n;
-      nModified += out.nModified;
-      if (out.upsertedId !== undefined) upserted.push({ index: i, _id: out.upsertedId });
-    } catch (err) {
-      collectWriteError(ctx, err, i, writeErrors);
-      if (ordered) break;
-    }
-  }
+  const writeErrors = await eachStatement(ctx, statements, async (stmt, i) => {
+    const out = await withLockRetry(() => updateStatement(writer, stmt, undefined));
+    n += out.n;
+    nModified += out.nModified;
+    if (out.upsertedId !== undefined) upserted.push({ index: i, _id: out.upsertedId });
+  });
   const reply: Document = { n, nModified };
   if (upserted.length > 0) reply.upserted = upserted;
   return writeReply(reply, writeErrors);
@@ -215,28 +219,20 @@ const update: Handler = async (ctx) => {
 const del: Handler = async (ctx) => {
   const name = requireString(ctx.cmd, "delete");
   const statements = requireArray(ctx.cmd, "deletes");
-  const ordered = ctx.cmd.ordered !== false;
   const { writer } = writerFor(ctx, name);
   let n = 0;
-  const writeErrors: Document[] = [];
-  for (let i = 0; i < statements.length; i++) {
-    try {
-      const stmt = statements[i];
-      const limit = stmt.limit;
-      if (limit !== 0 && limit !== 1) throw new MongoError("FailedToParse", `The limit field in delete objects must be 0 or 1. Got ${String(limit)}`);
-      refuseCollation(stmt);
-      n += await withLockRetry(() => {
-        const matches = [...runFind(writer.data, { filter: optionalDocument(stmt, "q") ?? {}, limit, hint: stmt.hint })];
-        const idks = matches.map((d) => idKey(d._id));
-        writer.assertUnlocked(idks);
-        matches.forEach((doc, j) => writer.remove(idks[j], doc));
-        return matches.length;
-      });
-    } catch (err) {
-      collectWriteError(ctx, err, i, writeErrors);
-      if (ordered) break;
-    }
-  }
+  const writeErrors = await eachStatement(ctx, statements, async (stmt) => {
+    const limit = stmt.limit;
+    if (limit !== 0 && limit !== 1) throw new MongoError("FailedToParse", `The limit field in delete objects must be 0 or 1. Got ${String(limit)}`);
+    refuseCollation(stmt);
+    n += await withLockRetry(() => {
+      const matches = [...runFind(writer.data, { filter: optionalDocument(stmt, "q") ?? {}, limit, hint: stmt.hint })];
+      const idks = matches.map((d) => idKey(d._id));
+      writer.assertUnlocked(idks);
+      matches.forEach((doc, j) => writer.remove(idks[j], doc));
+      return matches.length;
+    });
+  });
   return writeReply({ n }, writeErrors);
 };
 

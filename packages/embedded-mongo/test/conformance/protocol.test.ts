@@ -7,6 +7,8 @@ import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BSON, type Collection, type Document } from "mongodb";
 import { openTarget, sleep, type Target, type AnyDoc } from "./harness.js";
+// The server's CRC-32C, checked below against the algorithm's standard check value.
+import { crc32c } from "../../src/wire/crc32c.js";
 
 const OP_MSG = 2013;
 const OP_REPLY = 1;
@@ -22,21 +24,6 @@ function header(messageLength: number, requestId: number, responseTo: number, op
   return h;
 }
 
-const CRC32C_TABLE = (() => {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0x82f63b78 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-})();
-
-function crc32c(buf: Uint8Array): number {
-  let c = 0xffffffff;
-  for (const b of buf) c = CRC32C_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
 
 /** An OP_MSG with one kind-0 section holding `body` (raw BSON bytes or a document). */
 function opMsg(
