@@ -4,6 +4,7 @@
  * Logs one JSON line `embedded-mongo ready` (with port and uri) when it accepts connections, and stops
  * cleanly on SIGINT/SIGTERM.
  */
+import path from "node:path";
 import { parseArgs } from "node:util";
 import { pino } from "pino";
 import { DataDirError } from "./storage/persistence.js";
@@ -27,16 +28,18 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   process.exit(2);
 }
 
+const dataDir = values.data ? path.resolve(values.data) : undefined;
+
 try {
   const server = await startEmbeddedMongo({
     port,
     host: values.host,
-    dataDir: values.data,
+    dataDir,
     replSetName: values["repl-set"],
     ttlMonitorIntervalMs: Number(values["ttl-interval-ms"]),
     logger: log,
   });
-  log.info({ port: server.port, uri: server.uri, dataDir: values.data ?? null }, "embedded-mongo ready");
+  log.info({ port: server.port, uri: server.uri, dataDir: dataDir ?? null }, "embedded-mongo ready");
   const shutdown = (signal: string) => {
     log.info({ signal }, "embedded-mongo stopping");
     server.stop().then(
