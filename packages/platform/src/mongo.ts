@@ -1,0 +1,78 @@
+/**
+ * MongoDB for a service: `MONGODB_URI` (a replica set in production: transactions need one) or, when
+ * unset, the embedded MongoDB-compatible server, through the same official driver either way.
+ */
+import { startEmbeddedMongo, type EmbeddedMongo } from "@ministry/embedded-mongo";
+import { MongoClient, type ClientSession, type Db, type IndexDescription, type TransactionOptions } from "mongodb";
+import type { Logger } from "./logger.js";
+
+export interface MongoConnection {
+  client: MongoClient;
+  db: Db;
+  /** Set when this process started its own embedded server (tests, single-process runs). */
+  embedded?: EmbeddedMongo;
+  close(): Promise<void>;
+}
+
+export interface MongoOptions {
+  uri?: string;
+  dbName: string;
+  log?: Logger;
+  /** Data directory for an embedded server this process starts; memory only when unset. */
+  embeddedDataDir?: string;
+}
+
+export async function connectMongo(opts: MongoOptions): Promise<MongoConnection> {
+  let embedded: EmbeddedMongo | undefined;
+  if (!opts.uri) {
+    embedded = await startEmbeddedMongo({ port: 0, dataDir: opts.embeddedDataDir, logLevel: "warn" });
+    opts.log?.info({ uri: embedded.uri }, "MONGODB_URI not set: using an embedded MongoDB-compatible server");
+  }
+  const uri = opts.uri ?? embedded!.uri;
+  const client = new MongoClient(uri, { monitorCommands: true, serverSelectionTimeoutMS: 10_000 });
+  await client.connect();
+  return {
+    client,
+    db: client.db(opts.dbName),
+    embedded,
+    async close() {
+      await client.close();
+      await embedded?.stop();
+    },
+  };
+}
+
+/**
+ * Runs `work` in one transaction; the driver retries it on TransientTransactionError and retries the
+ * commit on UnknownTransactionCommitResult, so `work` must be safe to run again (it is, when all its
+ * effects go through `session`).
+ */
+export async function inTransaction<T>(client: MongoClient, work: (session: ClientSession) => Promise<T>, options?: TransactionOptions): Promise<T> {
+  const session = client.startSession();
+  try {
+    return await session.withTransaction(work, { readConcern: { level: "snapshot" }, writeConcern: { w: "majority" }, ...options });
+  } finally {
+    await session.endSession();
+  }
+}
+
+export interface CollectionIndexes {
+  collection: string;
+  indexes: IndexDescription[];
+}
+
+/** Indexes are declared in code and created at start-up; creating an existing one is a no-op. */
+export async function ensureIndexes(db: Db, declared: CollectionIndexes[]): Promise<void> {
+  for (const { collection, indexes } of declared) {
+    if (indexes.length > 0) await db.collection(collection).createIndexes(indexes);
+  }
+}
+
+export async function pingMongo(db: Db): Promise<boolean> {
+  try {
+    await db.command({ ping: 1 });
+    return true;
+  } catch {
+    return false;
+  }
+}
