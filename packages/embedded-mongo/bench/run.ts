@@ -20,7 +20,7 @@ const seconds = Number(process.env.BENCH_SECONDS ?? 3);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 16);
 
 function emit(figure: Record<string, unknown>): void {
-  process.stdout.write(JSON.stringify({ bench: "embedded-mongo", ...figure }) + "\n");
+  process.stdout.write(`${JSON.stringify({ bench: "embedded-mongo", ...figure })}\n`);
 }
 
 async function startServer(dataDir?: string): Promise<{ uri: string; child: ChildProcess }> {
@@ -46,7 +46,10 @@ async function stopServer(child: ChildProcess): Promise<void> {
 }
 
 /** Runs `op` from `workers` concurrent loops for the bench duration; returns ops/s and latency percentiles. */
-async function throughput(workers: number, op: (i: number) => Promise<unknown>): Promise<{ opsPerSec: number; p50: number; p99: number; n: number }> {
+async function throughput(
+  workers: number,
+  op: (i: number) => Promise<unknown>,
+): Promise<{ opsPerSec: number; p50: number; p99: number; n: number }> {
   const latencies: number[] = [];
   let counter = 0;
   const deadline = performance.now() + seconds * 1000;
@@ -86,31 +89,33 @@ async function rawWire(uri: string, command: (i: number) => Document): Promise<n
     return msg;
   };
   await Promise.all(
-    Array.from({ length: 4 }, () =>
-      new Promise<void>((resolve, reject) => {
-        const socket = net.connect(port, "127.0.0.1");
-        socket.setNoDelay(true);
-        let inflight = 0;
-        let pending: Buffer = Buffer.alloc(0);
-        const fill = () => {
-          while (inflight < 8 && performance.now() < deadline) {
-            socket.write(frame());
-            inflight++;
-          }
-          if (inflight === 0) socket.end(resolve);
-        };
-        socket.on("connect", fill);
-        socket.on("error", reject);
-        socket.on("data", (chunk: Buffer) => {
-          pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
-          while (pending.length >= 4 && pending.length >= pending.readInt32LE(0)) {
-            pending = pending.subarray(pending.readInt32LE(0));
-            inflight--;
-            done++;
-          }
-          fill();
-        });
-      }),
+    Array.from(
+      { length: 4 },
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const socket = net.connect(port, "127.0.0.1");
+          socket.setNoDelay(true);
+          let inflight = 0;
+          let pending: Buffer = Buffer.alloc(0);
+          const fill = () => {
+            while (inflight < 8 && performance.now() < deadline) {
+              socket.write(frame());
+              inflight++;
+            }
+            if (inflight === 0) socket.end(resolve);
+          };
+          socket.on("connect", fill);
+          socket.on("error", reject);
+          socket.on("data", (chunk: Buffer) => {
+            pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
+            while (pending.length >= 4 && pending.length >= pending.readInt32LE(0)) {
+              pending = pending.subarray(pending.readInt32LE(0));
+              inflight--;
+              done++;
+            }
+            fill();
+          });
+        }),
     ),
   );
   return Math.round(done / ((performance.now() - started) / 1000));
@@ -126,27 +131,82 @@ async function suite(label: string, dataDir?: string): Promise<void> {
     const admin = client.db("admin");
 
     const ping = await throughput(concurrency, () => admin.command({ ping: 1 }));
-    emit({ figure: "ping (baseline: driver + wire, no storage)", storage: label, unit: "ops/s", value: ping.opsPerSec, p50_ms: ping.p50, p99_ms: ping.p99, concurrency });
+    emit({
+      figure: "ping (baseline: driver + wire, no storage)",
+      storage: label,
+      unit: "ops/s",
+      value: ping.opsPerSec,
+      p50_ms: ping.p50,
+      p99_ms: ping.p99,
+      concurrency,
+    });
 
     const inserts: Collection<Document> = db.collection("inserts");
-    const ins = await throughput(concurrency, (i) => inserts.insertOne({ i, title: `Nhiệm vụ ${i}`, unit: `Vụ ${i % 20}`, at: new Date() }));
-    emit({ figure: "insertOne", storage: label, unit: "ops/s", value: ins.opsPerSec, p50_ms: ins.p50, p99_ms: ins.p99, concurrency, vs_baseline: Number((ins.opsPerSec / ping.opsPerSec).toFixed(2)) });
+    const ins = await throughput(concurrency, (i) =>
+      inserts.insertOne({ i, title: `Nhiệm vụ ${i}`, unit: `Vụ ${i % 20}`, at: new Date() }),
+    );
+    emit({
+      figure: "insertOne",
+      storage: label,
+      unit: "ops/s",
+      value: ins.opsPerSec,
+      p50_ms: ins.p50,
+      p99_ms: ins.p99,
+      concurrency,
+      vs_baseline: Number((ins.opsPerSec / ping.opsPerSec).toFixed(2)),
+    });
 
     const insSeq = await throughput(1, (i) => inserts.insertOne({ seq: i }));
-    emit({ figure: "insertOne (one at a time)", storage: label, unit: "ops/s", value: insSeq.opsPerSec, p50_ms: insSeq.p50, p99_ms: insSeq.p99, concurrency: 1 });
+    emit({
+      figure: "insertOne (one at a time)",
+      storage: label,
+      unit: "ops/s",
+      value: insSeq.opsPerSec,
+      p50_ms: insSeq.p50,
+      p99_ms: insSeq.p99,
+      concurrency: 1,
+    });
 
     if (label === "memory") {
-      const ids = (await inserts.find({}, { projection: { _id: 1 } }).limit(10_000).toArray()).map((d) => d._id);
+      const ids = (
+        await inserts
+          .find({}, { projection: { _id: 1 } })
+          .limit(10_000)
+          .toArray()
+      ).map((d) => d._id);
       const reads = await throughput(concurrency, (i) => inserts.findOne({ _id: ids[i % ids.length] }));
-      emit({ figure: "findOne by _id", storage: label, unit: "ops/s", value: reads.opsPerSec, p50_ms: reads.p50, p99_ms: reads.p99, concurrency, vs_baseline: Number((reads.opsPerSec / ping.opsPerSec).toFixed(2)) });
+      emit({
+        figure: "findOne by _id",
+        storage: label,
+        unit: "ops/s",
+        value: reads.opsPerSec,
+        p50_ms: reads.p50,
+        p99_ms: reads.p99,
+        concurrency,
+        vs_baseline: Number((reads.opsPerSec / ping.opsPerSec).toFixed(2)),
+      });
 
       const big = db.collection("tasks100k");
       const batch: Document[] = [];
-      for (let i = 0; i < 100_000; i++) batch.push({ _id: i, unit: `unit-${i % 10_000}`, status: i % 4, deadline: new Date(Date.UTC(2020, 0, 1) + (i % 366) * 86_400_000) });
+      for (let i = 0; i < 100_000; i++)
+        batch.push({
+          _id: i,
+          unit: `unit-${i % 10_000}`,
+          status: i % 4,
+          deadline: new Date(Date.UTC(2020, 0, 1) + (i % 366) * 86_400_000),
+        });
       for (let i = 0; i < batch.length; i += 10_000) await big.insertMany(batch.slice(i, i + 10_000));
       await big.createIndex({ unit: 1 });
       const q = await throughput(1, (i) => big.find({ unit: `unit-${i % 10_000}` }).toArray());
-      emit({ figure: "indexed equality query over 100,000 documents (10 matches, round trip included)", storage: label, unit: "ms", value: q.p50, p99_ms: q.p99, n: q.n, baseline_ping_p50_ms: ping.p50 });
+      emit({
+        figure: "indexed equality query over 100,000 documents (10 matches, round trip included)",
+        storage: label,
+        unit: "ms",
+        value: q.p50,
+        p99_ms: q.p99,
+        n: q.n,
+        baseline_ping_p50_ms: ping.p50,
+      });
 
       const counters = db.collection<{ _id: number; n: number }>("counters");
       await counters.insertMany(Array.from({ length: 1000 }, (_, i) => ({ _id: i, n: 0 })));
@@ -159,14 +219,43 @@ async function suite(label: string, dataDir?: string): Promise<void> {
         });
       });
       await session.endSession();
-      emit({ figure: "transaction of 3 writes (withTransaction, commit included)", storage: label, unit: "ms", value: txn.p50, p99_ms: txn.p99, n: txn.n });
+      emit({
+        figure: "transaction of 3 writes (withTransaction, commit included)",
+        storage: label,
+        unit: "ms",
+        value: txn.p50,
+        p99_ms: txn.p99,
+        n: txn.n,
+      });
     }
     const rawPing = await rawWire(uri, () => ({ ping: 1, $db: "admin" }));
     emit({ figure: "ping, server alone (raw pipelined wire, no driver)", storage: label, unit: "ops/s", value: rawPing });
-    const rawInsert = await rawWire(uri, (i) => ({ insert: "raw", documents: [{ _id: i, title: `Nhiệm vụ ${i}` }], $db: `bench_${label}` }));
-    emit({ figure: "insert of one document, server alone (raw pipelined wire, no driver)", storage: label, unit: "ops/s", value: rawInsert, vs_raw_ping: Number((rawInsert / rawPing).toFixed(2)) });
-    const rawRead = await rawWire(uri, (i) => ({ find: "raw", filter: { _id: i % 1000 }, limit: 1, singleBatch: true, $db: `bench_${label}` }));
-    emit({ figure: "find by _id, server alone (raw pipelined wire, no driver)", storage: label, unit: "ops/s", value: rawRead, vs_raw_ping: Number((rawRead / rawPing).toFixed(2)) });
+    const rawInsert = await rawWire(uri, (i) => ({
+      insert: "raw",
+      documents: [{ _id: i, title: `Nhiệm vụ ${i}` }],
+      $db: `bench_${label}`,
+    }));
+    emit({
+      figure: "insert of one document, server alone (raw pipelined wire, no driver)",
+      storage: label,
+      unit: "ops/s",
+      value: rawInsert,
+      vs_raw_ping: Number((rawInsert / rawPing).toFixed(2)),
+    });
+    const rawRead = await rawWire(uri, (i) => ({
+      find: "raw",
+      filter: { _id: i % 1000 },
+      limit: 1,
+      singleBatch: true,
+      $db: `bench_${label}`,
+    }));
+    emit({
+      figure: "find by _id, server alone (raw pipelined wire, no driver)",
+      storage: label,
+      unit: "ops/s",
+      value: rawRead,
+      vs_raw_ping: Number((rawRead / rawPing).toFixed(2)),
+    });
     await db.dropDatabase();
   } finally {
     await client.close();

@@ -29,7 +29,10 @@ export interface Batch {
   exhausted: boolean;
 }
 
-export function takeBatch(source: { iterator: Iterator<Document>; pending?: Document; remaining: number }, batchSize: number | undefined): Batch {
+export function takeBatch(
+  source: { iterator: Iterator<Document>; pending?: Document; remaining: number },
+  batchSize: number | undefined,
+): Batch {
   const docs: Document[] = [];
   const max = batchSize && batchSize > 0 ? batchSize : Number.POSITIVE_INFINITY;
   let bytes = 0;
@@ -69,7 +72,14 @@ export class CursorRegistry {
     this.timer.unref();
   }
 
-  open(ns: string, iterator: Iterator<Document>, pending: Document | undefined, remaining: number, txn?: Transaction, sessionId?: string): OpenCursor {
+  open(
+    ns: string,
+    iterator: Iterator<Document>,
+    pending: Document | undefined,
+    remaining: number,
+    txn?: Transaction,
+    sessionId?: string,
+  ): OpenCursor {
     let id: Long;
     do {
       id = Long.fromBits(Math.floor(Math.random() * 0x100000000), Math.floor(Math.random() * 0x7fffffff) + 1);
@@ -82,7 +92,11 @@ export class CursorRegistry {
   get(id: Long | number, ns: string): OpenCursor {
     const cursor = this.cursors.get(Long.fromValue(id).toString());
     if (!cursor) throw new MongoError("CursorNotFound", `cursor id ${String(id)} not found`);
-    if (cursor.ns !== ns) throw new MongoError("Unauthorized", `Requested getMore on namespace '${ns}', but cursor belongs to a different namespace ${cursor.ns}`);
+    if (cursor.ns !== ns)
+      throw new MongoError(
+        "Unauthorized",
+        `Requested getMore on namespace '${ns}', but cursor belongs to a different namespace ${cursor.ns}`,
+      );
     cursor.lastUsed = Date.now();
     return cursor;
   }

@@ -6,8 +6,7 @@
  */
 import net from "node:net";
 import { pino, type Logger } from "pino";
-import { reapSessions } from "./commands/index.js";
-import { runCommand } from "./commands/index.js";
+import { reapSessions, runCommand } from "./commands/index.js";
 import type { ServerState } from "./commands/context.js";
 import { CursorRegistry } from "./cursors.js";
 import { SessionRegistry, TRANSACTION_LIFETIME_MS } from "./sessions.js";
@@ -15,7 +14,17 @@ import { Catalog } from "./storage/catalog.js";
 import { Engine } from "./storage/engine.js";
 import { MemoryPersistence, SqlitePersistence, type Persistence } from "./storage/persistence.js";
 import { startTtlMonitor } from "./ttl.js";
-import { encodeOpMsg, encodeOpReply, HEADER_SIZE, MAX_MESSAGE_SIZE, OpCode, parseMessage, ProtocolViolation, readHeader } from "./wire/protocol.js";
+import {
+  type CommandRequest,
+  encodeOpMsg,
+  encodeOpReply,
+  HEADER_SIZE,
+  MAX_MESSAGE_SIZE,
+  OpCode,
+  parseMessage,
+  ProtocolViolation,
+  readHeader,
+} from "./wire/protocol.js";
 
 export interface EmbeddedMongoOptions {
   /** TCP port; 0 picks a free one. Default 27017. */
@@ -63,7 +72,13 @@ export async function startEmbeddedMongo(opts: EmbeddedMongoOptions = {}): Promi
 
   const port = await new Promise<number>((resolve, reject) => {
     netServer.once("error", (err: NodeJS.ErrnoException) => {
-      reject(new StartupError(err.code === "EADDRINUSE" ? `port ${opts.port ?? 27017} on ${host} is already in use` : `cannot listen on ${host}:${opts.port ?? 27017}: ${err.message}`));
+      reject(
+        new StartupError(
+          err.code === "EADDRINUSE"
+            ? `port ${opts.port ?? 27017} on ${host} is already in use`
+            : `cannot listen on ${host}:${opts.port ?? 27017}: ${err.message}`,
+        ),
+      );
     });
     netServer.listen(opts.port ?? 27017, host, () => resolve((netServer.address() as net.AddressInfo).port));
   }).catch((err) => {
@@ -146,7 +161,8 @@ function serveConnection(socket: net.Socket, connectionId: number, state: Server
     state.log.debug({ conn: connectionId, reason }, "closing connection after a protocol error");
     if (responseTo !== undefined) {
       const reply = { ok: 0, errmsg: reason, code: 17, codeName: "ProtocolError" };
-      const encoded = opCode === OpCode.QUERY ? encodeOpReply(reply, nextResponseId++, responseTo) : encodeOpMsg(reply, nextResponseId++, responseTo);
+      const encoded =
+        opCode === OpCode.QUERY ? encodeOpReply(reply, nextResponseId++, responseTo) : encodeOpMsg(reply, nextResponseId++, responseTo);
       socket.end(encoded);
     } else {
       socket.destroy();
@@ -164,7 +180,7 @@ function serveConnection(socket: net.Socket, connectionId: number, state: Server
       while (queue.length > 0 && !closed) {
         const msg = queue.shift()!;
         const header = readHeader(msg);
-        let request;
+        let request: CommandRequest;
         try {
           request = parseMessage(msg);
         } catch (err) {
@@ -175,7 +191,10 @@ function serveConnection(socket: net.Socket, connectionId: number, state: Server
         if (request.noReply || closed) continue;
         let encoded: Buffer;
         try {
-          encoded = request.opCode === OpCode.QUERY ? encodeOpReply(reply, nextResponseId++, request.requestId) : encodeOpMsg(reply, nextResponseId++, request.requestId);
+          encoded =
+            request.opCode === OpCode.QUERY
+              ? encodeOpReply(reply, nextResponseId++, request.requestId)
+              : encodeOpMsg(reply, nextResponseId++, request.requestId);
         } catch (err) {
           const e = { ok: 0, errmsg: `reply could not be encoded: ${(err as Error).message}`, code: 10334, codeName: "BSONObjectTooLarge" };
           encoded = encodeOpMsg(e, nextResponseId++, request.requestId);

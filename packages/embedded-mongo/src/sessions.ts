@@ -30,7 +30,10 @@ export class SessionRegistry {
 
   get(key: string): Session {
     let s = this.sessions.get(key);
-    if (!s) this.sessions.set(key, (s = { id: key, lastUse: Date.now(), txnNumber: -1 }));
+    if (!s) {
+      s = { id: key, lastUse: Date.now(), txnNumber: -1 };
+      this.sessions.set(key, s);
+    }
     s.lastUse = Date.now();
     return s;
   }

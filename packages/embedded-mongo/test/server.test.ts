@@ -99,11 +99,22 @@ describe("embedded server specifics", () => {
   it("refuses what it does not implement by name instead of answering wrongly", async () => {
     const db = client.db("srv_refuse");
     await db.collection("c").insertOne({ a: 1 });
-    const out = await db.collection("c").aggregate([{ $out: "other" }]).toArray().catch((e: unknown) => e);
+    const out = await db
+      .collection("c")
+      .aggregate([{ $out: "other" }])
+      .toArray()
+      .catch((e: unknown) => e);
     expect((out as MongoServerError).message).toMatch(/does not support the \$out stage/);
-    const text = await db.collection("c").createIndex({ a: "text" }).catch((e: unknown) => e);
+    const text = await db
+      .collection("c")
+      .createIndex({ a: "text" })
+      .catch((e: unknown) => e);
     expect((text as MongoServerError).message).toMatch(/does not support 'text' indexes/);
-    const coll = await db.collection("c").find({}, { collation: { locale: "vi" } }).toArray().catch((e: unknown) => e);
+    const coll = await db
+      .collection("c")
+      .find({}, { collation: { locale: "vi" } })
+      .toArray()
+      .catch((e: unknown) => e);
     expect((coll as MongoServerError).message).toMatch(/collations/);
     expect(await db.collection("c").countDocuments()).toBe(1);
   });

@@ -201,7 +201,9 @@ describe("collection data", () => {
     data.addIndex(parseIndexSpec({ key: { email: 1 }, name: "email_1", unique: true }));
     data.insert({ _id: 1, email: "a@x" });
     data.insert({ _id: 2, email: "b@x" });
-    expect(() => data.insert({ _id: 3, email: "a@x" })).toThrow(/E11000 duplicate key error collection: t.u index: email_1 dup key: \{ email: "a@x" \}/);
+    expect(() => data.insert({ _id: 3, email: "a@x" })).toThrow(
+      /E11000 duplicate key error collection: t.u index: email_1 dup key: \{ email: "a@x" \}/,
+    );
     expect(data.size).toBe(2);
     const k1 = [...data.docs.keys()][0];
     data.replace(k1, data.get(k1)!, { _id: 1, email: "c@x" });

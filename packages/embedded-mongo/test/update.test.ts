@@ -1,14 +1,7 @@
 import { Binary, Decimal128, Long, ObjectId, Timestamp, type Document } from "bson";
 import { describe, expect, it } from "vitest";
 import { MongoError } from "../src/errors.js";
-import {
-  applyUpdate,
-  buildUpsertDocument,
-  classifyUpdate,
-  upsertSeed,
-  validateUpdate,
-  type ApplyOptions,
-} from "../src/update/apply.js";
+import { applyUpdate, buildUpsertDocument, classifyUpdate, upsertSeed, validateUpdate, type ApplyOptions } from "../src/update/apply.js";
 
 const NOW = new Date("2024-05-06T07:08:09.010Z");
 
@@ -47,7 +40,14 @@ function expectError(fn: () => unknown, code: number, codeName: string, message?
   return err;
 }
 
-function updErr(doc: Document, u: Document | Document[], code: number, codeName: string, message?: string | RegExp, opts: Partial<ApplyOptions> = {}) {
+function updErr(
+  doc: Document,
+  u: Document | Document[],
+  code: number,
+  codeName: string,
+  message?: string | RegExp,
+  opts: Partial<ApplyOptions> = {},
+) {
   return expectError(() => run(doc, u, opts), code, codeName, message);
 }
 
@@ -109,7 +109,12 @@ describe("classifyUpdate", () => {
 
   it("refuses pipeline stages other than the update stages", () => {
     expectError(() => classifyUpdate([{ $match: { a: 1 } }]), 72, "InvalidOptions", "$match is not allowed to be used within an update");
-    expectError(() => classifyUpdate([{ $set: { a: 1 } }, { $group: { _id: null } }]), 72, "InvalidOptions", "$group is not allowed to be used within an update");
+    expectError(
+      () => classifyUpdate([{ $set: { a: 1 } }, { $group: { _id: null } }]),
+      72,
+      "InvalidOptions",
+      "$group is not allowed to be used within an update",
+    );
     expectError(() => classifyUpdate([{ $lookup: {} }]), 72, "InvalidOptions", /\$lookup is not allowed/);
     expectError(() => classifyUpdate([{ $nope: {} }]), 40324, "Location40324", "Unrecognized pipeline stage name: '$nope'");
     expectError(() => classifyUpdate([{ $set: {}, $unset: "a" }]), 40323, "Location40323", /exactly one field/);
@@ -227,12 +232,24 @@ describe("$set", () => {
     updErr({ _id: 1, a: 5 }, { $set: { "a.b": 1 } }, 28, "PathNotViable", "Cannot create field 'b' in element {a: 5}");
     updErr({ _id: 1, a: 5 }, { $set: { "a.b.c": 1 } }, 28, "PathNotViable", "Cannot create field 'b' in element {a: 5}");
     updErr({ _id: 1, a: [1, 2] }, { $set: { "a.b": 1 } }, 28, "PathNotViable", "Cannot create field 'b' in element {a: [ 1, 2 ]}");
-    updErr({ _id: 1, a: { b: "x" } }, { $set: { "a.b.c": 1 } }, 28, "PathNotViable", 'Cannot create field \'c\' in element {b: "x"}');
+    updErr({ _id: 1, a: { b: "x" } }, { $set: { "a.b.c": 1 } }, 28, "PathNotViable", "Cannot create field 'c' in element {b: \"x\"}");
   });
 
   it("refuses to set _id to another value (ImmutableField) but allows the same value", () => {
-    updErr({ _id: 1, a: 1 }, { $set: { _id: 2 } }, 66, "ImmutableField", "Performing an update on the path '_id' would modify the immutable field '_id'");
-    updErr({ _id: { x: 1 } }, { $set: { "_id.x": 2 } }, 66, "ImmutableField", "Performing an update on the path '_id.x' would modify the immutable field '_id'");
+    updErr(
+      { _id: 1, a: 1 },
+      { $set: { _id: 2 } },
+      66,
+      "ImmutableField",
+      "Performing an update on the path '_id' would modify the immutable field '_id'",
+    );
+    updErr(
+      { _id: { x: 1 } },
+      { $set: { "_id.x": 2 } },
+      66,
+      "ImmutableField",
+      "Performing an update on the path '_id.x' would modify the immutable field '_id'",
+    );
     updErr({ _id: { x: 1 } }, { $set: { "_id.y": 2 } }, 66, "ImmutableField", /would modify the immutable field '_id'/);
     expect(run({ _id: 1, a: 1 }, { $set: { _id: 1 } }).modified).toBe(false);
   });
@@ -244,9 +261,27 @@ describe("$set", () => {
 
   it("validates paths: empty components and positional placement", () => {
     updErr({ _id: 1 }, { $set: { "": 1 } }, 56, "EmptyFieldName", "An empty update path is not valid.");
-    updErr({ _id: 1 }, { $set: { "a..b": 1 } }, 56, "EmptyFieldName", "The update path 'a..b' contains an empty field name, which is not allowed.");
-    updErr({ _id: 1 }, { $set: { "a.": 1 } }, 56, "EmptyFieldName", "The update path 'a.' contains an empty field name, which is not allowed.");
-    updErr({ _id: 1 }, { $set: { "$.a": 1 } }, 2, "BadValue", "Cannot have positional (i.e. '$') element in the first position in path '$.a'");
+    updErr(
+      { _id: 1 },
+      { $set: { "a..b": 1 } },
+      56,
+      "EmptyFieldName",
+      "The update path 'a..b' contains an empty field name, which is not allowed.",
+    );
+    updErr(
+      { _id: 1 },
+      { $set: { "a.": 1 } },
+      56,
+      "EmptyFieldName",
+      "The update path 'a.' contains an empty field name, which is not allowed.",
+    );
+    updErr(
+      { _id: 1 },
+      { $set: { "$.a": 1 } },
+      2,
+      "BadValue",
+      "Cannot have positional (i.e. '$') element in the first position in path '$.a'",
+    );
     updErr({ _id: 1 }, { $set: { "a.$.b.$": 1 } }, 2, "BadValue", "Too many positional (i.e. '$') elements found in path 'a.$.b.$'");
     updErr({ _id: 1 }, { $set: { "$[].a": 1 } }, 2, "BadValue", /array filter identifier .* in the first position in path '\$\[\]\.a'/);
   });
@@ -254,11 +289,41 @@ describe("$set", () => {
 
 describe("conflicts", () => {
   it("rejects the same path twice or a path and its prefix (ConflictingUpdateOperators)", () => {
-    updErr({ _id: 1 }, { $set: { a: 1 }, $inc: { a: 1 } }, 40, "ConflictingUpdateOperators", "Updating the path 'a' would create a conflict at 'a'");
-    updErr({ _id: 1 }, { $set: { a: 1, "a.b": 1 } }, 40, "ConflictingUpdateOperators", "Updating the path 'a.b' would create a conflict at 'a'");
-    updErr({ _id: 1 }, { $set: { "a.b": 1 }, $unset: { a: 1 } }, 40, "ConflictingUpdateOperators", "Updating the path 'a' would create a conflict at 'a'");
-    updErr({ _id: 1 }, { $set: { "a.b.c": 1 }, $inc: { "a.b": 1 } }, 40, "ConflictingUpdateOperators", "Updating the path 'a.b' would create a conflict at 'a.b'");
-    updErr({ _id: 1 }, { $set: { "a.$[]": 1, "a.b": 1 } }, 40, "ConflictingUpdateOperators", "Updating the path 'a.b' would create a conflict at 'a'");
+    updErr(
+      { _id: 1 },
+      { $set: { a: 1 }, $inc: { a: 1 } },
+      40,
+      "ConflictingUpdateOperators",
+      "Updating the path 'a' would create a conflict at 'a'",
+    );
+    updErr(
+      { _id: 1 },
+      { $set: { a: 1, "a.b": 1 } },
+      40,
+      "ConflictingUpdateOperators",
+      "Updating the path 'a.b' would create a conflict at 'a'",
+    );
+    updErr(
+      { _id: 1 },
+      { $set: { "a.b": 1 }, $unset: { a: 1 } },
+      40,
+      "ConflictingUpdateOperators",
+      "Updating the path 'a' would create a conflict at 'a'",
+    );
+    updErr(
+      { _id: 1 },
+      { $set: { "a.b.c": 1 }, $inc: { "a.b": 1 } },
+      40,
+      "ConflictingUpdateOperators",
+      "Updating the path 'a.b' would create a conflict at 'a.b'",
+    );
+    updErr(
+      { _id: 1 },
+      { $set: { "a.$[]": 1, "a.b": 1 } },
+      40,
+      "ConflictingUpdateOperators",
+      "Updating the path 'a.b' would create a conflict at 'a'",
+    );
   });
 
   it("allows sibling paths", () => {
@@ -266,9 +331,16 @@ describe("conflicts", () => {
   });
 
   it("detects a conflict created at run time between positional and explicit paths", () => {
-    updErr({ _id: 1, a: [1, 2] }, { $set: { "a.$": 5, "a.0": 6 } }, 40, "ConflictingUpdateOperators", "Update created a conflict at 'a.0'", {
-      query: { a: 1 },
-    });
+    updErr(
+      { _id: 1, a: [1, 2] },
+      { $set: { "a.$": 5, "a.0": 6 } },
+      40,
+      "ConflictingUpdateOperators",
+      "Update created a conflict at 'a.0'",
+      {
+        query: { a: 1 },
+      },
+    );
   });
 
   it("detects two array filters updating the same element", () => {
@@ -299,7 +371,13 @@ describe("$unset", () => {
   });
 
   it("cannot remove _id", () => {
-    updErr({ _id: 1, a: 1 }, { $unset: { _id: 1 } }, 66, "ImmutableField", "Performing an update on the path '_id' would modify the immutable field '_id'");
+    updErr(
+      { _id: 1, a: 1 },
+      { $unset: { _id: 1 } },
+      66,
+      "ImmutableField",
+      "Performing an update on the path '_id' would modify the immutable field '_id'",
+    );
   });
 });
 
@@ -330,7 +408,7 @@ describe("$inc and $mul", () => {
       { $mul: { "a.b": 2 } },
       14,
       "TypeMismatch",
-      'Cannot apply $mul to a value of non-numeric type. {_id: "k"} has the field \'b\' of non-numeric type array',
+      "Cannot apply $mul to a value of non-numeric type. {_id: \"k\"} has the field 'b' of non-numeric type array",
     );
     updErr({ _id: 1, a: null }, { $inc: { a: 1 } }, 14, "TypeMismatch", /non-numeric type null/);
   });
@@ -366,7 +444,10 @@ describe("$inc and $mul", () => {
   });
 
   it("does decimal arithmetic with Decimal128", () => {
-    const r = upd({ _id: 1, a: Decimal128.fromString("1.10"), b: 2 }, { $inc: { a: Decimal128.fromString("2.05") }, $mul: { b: Decimal128.fromString("1.5") } });
+    const r = upd(
+      { _id: 1, a: Decimal128.fromString("1.10"), b: 2 },
+      { $inc: { a: Decimal128.fromString("2.05") }, $mul: { b: Decimal128.fromString("1.5") } },
+    );
     expect(r.a).toBeInstanceOf(Decimal128);
     expect(r.a.toString()).toBe("3.15");
     expect(r.b.toString()).toBe("3.0");
@@ -398,7 +479,9 @@ describe("$min and $max", () => {
     expect(upd({ _id: 1, a: null }, { $max: { a: 0 } }).a).toBe(0);
     expect(upd({ _id: 1, a: true }, { $max: { a: new Date(0) } }).a).toEqual(new Date(0));
     expect(upd({ _id: 1, a: new Date(10) }, { $min: { a: new Date(5) } }).a).toEqual(new Date(5));
-    expect(upd({ _id: 1, a: Long.fromString("9007199254740993") }, { $max: { a: 9007199254740992 } }).a.toString()).toBe("9007199254740993");
+    expect(upd({ _id: 1, a: Long.fromString("9007199254740993") }, { $max: { a: 9007199254740992 } }).a.toString()).toBe(
+      "9007199254740993",
+    );
   });
 });
 
@@ -416,7 +499,13 @@ describe("$currentDate", () => {
   });
 
   it("validates its argument", () => {
-    updErr({ _id: 1 }, { $currentDate: { a: { $type: "x" } } }, 2, "BadValue", /'\$type' string field is required to be 'date' or 'timestamp'/);
+    updErr(
+      { _id: 1 },
+      { $currentDate: { a: { $type: "x" } } },
+      2,
+      "BadValue",
+      /'\$type' string field is required to be 'date' or 'timestamp'/,
+    );
     updErr({ _id: 1 }, { $currentDate: { a: { foo: 1 } } }, 2, "BadValue", "Unrecognized $currentDate option: foo");
     updErr({ _id: 1 }, { $currentDate: { a: 1 } }, 2, "BadValue", /int is not valid type for \$currentDate/);
   });
@@ -442,16 +531,40 @@ describe("$rename", () => {
 
   it("validates source and target", () => {
     updErr({ _id: 1, a: 1 }, { $rename: { a: "a" } }, 2, "BadValue", 'The source and target field for $rename must differ: a: "a"');
-    updErr({ _id: 1, a: 1 }, { $rename: { a: "a.b" } }, 2, "BadValue", 'The source and target field for $rename must not be on the same path: a: "a.b"');
+    updErr(
+      { _id: 1, a: 1 },
+      { $rename: { a: "a.b" } },
+      2,
+      "BadValue",
+      'The source and target field for $rename must not be on the same path: a: "a.b"',
+    );
     updErr({ _id: 1, a: 1 }, { $rename: { a: 5 } }, 2, "BadValue", "The 'to' field for $rename must be a string: a: 5");
     updErr({ _id: 1, a: [1] }, { $rename: { "a.$": "b" } }, 2, "BadValue", "The source field for $rename may not be dynamic: a.$");
     updErr({ _id: 1, a: 1 }, { $rename: { a: "b.$[]" } }, 2, "BadValue", "The destination field for $rename may not be dynamic: b.$[]");
-    updErr({ _id: 1, a: 1 }, { $rename: { a: "b" }, $set: { b: 1 } }, 40, "ConflictingUpdateOperators", "Updating the path 'b' would create a conflict at 'b'");
+    updErr(
+      { _id: 1, a: 1 },
+      { $rename: { a: "b" }, $set: { b: 1 } },
+      40,
+      "ConflictingUpdateOperators",
+      "Updating the path 'b' would create a conflict at 'b'",
+    );
   });
 
   it("refuses to rename onto or from _id", () => {
-    updErr({ _id: 1, a: 1 }, { $rename: { a: "_id" } }, 66, "ImmutableField", "Performing an update on the path '_id' would modify the immutable field '_id'");
-    updErr({ _id: 1, a: 1 }, { $rename: { _id: "b" } }, 66, "ImmutableField", "Performing an update on the path '_id' would modify the immutable field '_id'");
+    updErr(
+      { _id: 1, a: 1 },
+      { $rename: { a: "_id" } },
+      66,
+      "ImmutableField",
+      "Performing an update on the path '_id' would modify the immutable field '_id'",
+    );
+    updErr(
+      { _id: 1, a: 1 },
+      { $rename: { _id: "b" } },
+      66,
+      "ImmutableField",
+      "Performing an update on the path '_id' would modify the immutable field '_id'",
+    );
   });
 
   it("refuses array elements as source or destination", () => {
@@ -506,9 +619,12 @@ describe("$push", () => {
     expect(upd({ _id: 1, a: [1, 2, 3] }, { $push: { a: { $each: [4], $slice: -2 } } }).a).toEqual([3, 4]);
     expect(upd({ _id: 1, a: [3, 1] }, { $push: { a: { $each: [2], $sort: 1 } } }).a).toEqual([1, 2, 3]);
     expect(upd({ _id: 1, a: [3, 1] }, { $push: { a: { $each: [2], $sort: -1, $slice: 2 } } }).a).toEqual([3, 2]);
-    expect(
-      upd({ _id: 1, a: [{ n: 2, s: "b" }, { n: 1 }] }, { $push: { a: { $each: [{ n: 3 }, 7], $sort: { n: -1 } } } }).a,
-    ).toEqual([{ n: 3 }, { n: 2, s: "b" }, { n: 1 }, 7]);
+    expect(upd({ _id: 1, a: [{ n: 2, s: "b" }, { n: 1 }] }, { $push: { a: { $each: [{ n: 3 }, 7], $sort: { n: -1 } } } }).a).toEqual([
+      { n: 3 },
+      { n: 2, s: "b" },
+      { n: 1 },
+      7,
+    ]);
     expect(upd({ _id: 1 }, { $push: { a: { $each: [], $slice: 0 } } })).toEqual({ _id: 1, a: [] });
   });
 
@@ -522,12 +638,30 @@ describe("$push", () => {
   });
 
   it("refuses a non-array field (BadValue)", () => {
-    updErr({ _id: 1, a: "s" }, { $push: { a: 1 } }, 2, "BadValue", "The field 'a' must be an array but is of type string in document {_id: 1}");
-    updErr({ _id: 1, a: { b: 5 } }, { $push: { "a.b": 1 } }, 2, "BadValue", "The field 'a.b' must be an array but is of type int in document {_id: 1}");
+    updErr(
+      { _id: 1, a: "s" },
+      { $push: { a: 1 } },
+      2,
+      "BadValue",
+      "The field 'a' must be an array but is of type string in document {_id: 1}",
+    );
+    updErr(
+      { _id: 1, a: { b: 5 } },
+      { $push: { "a.b": 1 } },
+      2,
+      "BadValue",
+      "The field 'a.b' must be an array but is of type int in document {_id: 1}",
+    );
   });
 
   it("validates its clauses", () => {
-    updErr({ _id: 1 }, { $push: { a: { $each: 1 } } }, 2, "BadValue", "The argument to $each in $push must be an array but it was of type: int");
+    updErr(
+      { _id: 1 },
+      { $push: { a: { $each: 1 } } },
+      2,
+      "BadValue",
+      "The argument to $each in $push must be an array but it was of type: int",
+    );
     updErr({ _id: 1 }, { $push: { a: { $each: [], $foo: 1 } } }, 2, "BadValue", "Unrecognized clause in $push: $foo");
     updErr({ _id: 1 }, { $push: { a: { $each: [], $slice: "x" } } }, 2, "BadValue", /\$slice must be an integer value/);
     updErr({ _id: 1 }, { $push: { a: { $each: [], $position: 1.5 } } }, 2, "BadValue", /\$position must be an integer value/);
@@ -545,16 +679,30 @@ describe("$addToSet", () => {
 
   it("is a no-op when everything is present; compares numbers by value and documents by field order", () => {
     expect(run({ _id: 1, a: [1, { x: 1, y: 2 }] }, { $addToSet: { a: { $each: [1, { x: 1, y: 2 }] } } }).modified).toBe(false);
-    expect(run({ _id: 1, a: [Long.fromString("9007199254740993")] }, { $addToSet: { a: Long.fromString("9007199254740993") } }).modified).toBe(false);
+    expect(
+      run({ _id: 1, a: [Long.fromString("9007199254740993")] }, { $addToSet: { a: Long.fromString("9007199254740993") } }).modified,
+    ).toBe(false);
     expect(upd({ _id: 1, a: [{ x: 1, y: 2 }] }, { $addToSet: { a: { y: 2, x: 1 } } }).a).toHaveLength(2);
   });
 
   it("refuses a non-array field", () => {
-    updErr({ _id: 1, a: 5 }, { $addToSet: { a: 1 } }, 2, "BadValue", "Cannot apply $addToSet to non-array field. Field named 'a' has non-array type int");
+    updErr(
+      { _id: 1, a: 5 },
+      { $addToSet: { a: 1 } },
+      2,
+      "BadValue",
+      "Cannot apply $addToSet to non-array field. Field named 'a' has non-array type int",
+    );
   });
 
   it("validates $each", () => {
-    updErr({ _id: 1 }, { $addToSet: { a: { $each: 1 } } }, 14, "TypeMismatch", "The argument to $each in $addToSet must be an array but it was of type int");
+    updErr(
+      { _id: 1 },
+      { $addToSet: { a: { $each: 1 } } },
+      14,
+      "TypeMismatch",
+      "The argument to $each in $addToSet must be an array but it was of type int",
+    );
     updErr({ _id: 1 }, { $addToSet: { a: { $each: [1], b: 1 } } }, 2, "BadValue", /Found unexpected fields after \$each in \$addToSet/);
   });
 });
@@ -574,7 +722,13 @@ describe("$pop", () => {
     updErr({ _id: 1, a: 5 }, { $pop: { a: 1 } }, 14, "TypeMismatch", "Path 'a' contains an element of non-array type 'int'");
     updErr({ _id: 1, a: [] }, { $pop: { a: 2 } }, 9, "FailedToParse", "$pop expects 1 or -1, found: 2");
     updErr({ _id: 1, a: [] }, { $pop: { a: "x" } }, 9, "FailedToParse", 'Expected a number in: a: "x"');
-    updErr({ _id: 1, a: 5 }, { $pop: { "a.b": 1 } }, 28, "PathNotViable", "Cannot use the part (b) of (a.b) to traverse the element ({a: 5})");
+    updErr(
+      { _id: 1, a: 5 },
+      { $pop: { "a.b": 1 } },
+      28,
+      "PathNotViable",
+      "Cannot use the part (b) of (a.b) to traverse the element ({a: 5})",
+    );
   });
 });
 
@@ -628,10 +782,22 @@ describe("$bit", () => {
   });
 
   it("validates", () => {
-    updErr({ _id: 1, a: "s" }, { $bit: { a: { and: 1 } } }, 2, "BadValue", "Cannot apply $bit to a value of non-integral type._id: 1 has the field a of non-integer type string");
+    updErr(
+      { _id: 1, a: "s" },
+      { $bit: { a: { and: 1 } } },
+      2,
+      "BadValue",
+      "Cannot apply $bit to a value of non-integral type._id: 1 has the field a of non-integer type string",
+    );
     updErr({ _id: 1, a: 1 }, { $bit: { a: 5 } }, 2, "BadValue", /The \$bit modifier is not compatible with a int/);
     updErr({ _id: 1, a: 1 }, { $bit: { a: { nand: 1 } } }, 2, "BadValue", /only supports 'and', 'or', and 'xor', not 'nand'/);
-    updErr({ _id: 1, a: 1 }, { $bit: { a: { and: 1.5 } } }, 2, "BadValue", /must be an Integer\(32\/64 bit\); a 'double' is not supported here/);
+    updErr(
+      { _id: 1, a: 1 },
+      { $bit: { a: { and: 1.5 } } },
+      2,
+      "BadValue",
+      /must be an Integer\(32\/64 bit\); a 'double' is not supported here/,
+    );
     updErr({ _id: 1, a: 1 }, { $bit: { a: {} } }, 2, "BadValue", /at least one bitwise operation/);
   });
 });
@@ -646,35 +812,78 @@ describe("positional $", () => {
     ]);
     expect(upd({ _id: 1, a: [3, 8, 9] }, { $set: { "a.$": 0 } }, { query: { _id: 1, a: { $gt: 5 } } }).a).toEqual([3, 0, 9]);
     expect(
-      upd({ _id: 1, a: [{ x: 1, y: 1 }, { x: 1, y: 2 }] }, { $set: { "a.$.z": 1 } }, { query: { a: { $elemMatch: { x: 1, y: 2 } } } }).a,
-    ).toEqual([{ x: 1, y: 1 }, { x: 1, y: 2, z: 1 }]);
+      upd(
+        {
+          _id: 1,
+          a: [
+            { x: 1, y: 1 },
+            { x: 1, y: 2 },
+          ],
+        },
+        { $set: { "a.$.z": 1 } },
+        { query: { a: { $elemMatch: { x: 1, y: 2 } } } },
+      ).a,
+    ).toEqual([
+      { x: 1, y: 1 },
+      { x: 1, y: 2, z: 1 },
+    ]);
     expect(upd({ _id: 1, a: [1, 2] }, { $set: { "a.$": 7 } }, { query: { $and: [{ _id: 1 }, { a: 2 }] } }).a).toEqual([1, 7]);
   });
 
   it("fails without a matching array condition in the query (BadValue)", () => {
-    updErr({ _id: 1, a: [1, 2] }, { $set: { "a.$": 9 } }, 2, "BadValue", "The positional operator did not find the match needed from the query.", { query: { _id: 1 } });
-    updErr({ _id: 1, a: [1, 2] }, { $set: { "a.$": 9 } }, 2, "BadValue", "The positional operator did not find the match needed from the query.");
+    updErr(
+      { _id: 1, a: [1, 2] },
+      { $set: { "a.$": 9 } },
+      2,
+      "BadValue",
+      "The positional operator did not find the match needed from the query.",
+      { query: { _id: 1 } },
+    );
+    updErr(
+      { _id: 1, a: [1, 2] },
+      { $set: { "a.$": 9 } },
+      2,
+      "BadValue",
+      "The positional operator did not find the match needed from the query.",
+    );
   });
 
   it("merges with an explicit path for the same element when they do not overlap", () => {
-    expect(
-      upd({ _id: 1, a: [{ x: 1 }, { x: 2 }] }, { $set: { "a.$.y": 1, "a.1.z": 2 } }, { query: { "a.x": 2 } }).a,
-    ).toEqual([{ x: 1 }, { x: 2, y: 1, z: 2 }]);
+    expect(upd({ _id: 1, a: [{ x: 1 }, { x: 2 }] }, { $set: { "a.$.y": 1, "a.1.z": 2 } }, { query: { "a.x": 2 } }).a).toEqual([
+      { x: 1 },
+      { x: 2, y: 1, z: 2 },
+    ]);
   });
 });
 
 describe("$[] and $[<identifier>]", () => {
   it("$[] updates every element", () => {
     expect(upd({ _id: 1, a: [1, 2, 3] }, { $inc: { "a.$[]": 10 } }).a).toEqual([11, 12, 13]);
-    expect(upd({ _id: 1, a: [{ b: 1 }, { b: 2 }] }, { $set: { "a.$[].c": 0 } }).a).toEqual([{ b: 1, c: 0 }, { b: 2, c: 0 }]);
+    expect(upd({ _id: 1, a: [{ b: 1 }, { b: 2 }] }, { $set: { "a.$[].c": 0 } }).a).toEqual([
+      { b: 1, c: 0 },
+      { b: 2, c: 0 },
+    ]);
     expect(run({ _id: 1, a: [] }, { $set: { "a.$[].c": 0 } }).modified).toBe(false);
   });
 
   it("$[x] updates the elements matching the array filter", () => {
     expect(upd({ _id: 1, a: [1, 5, 10] }, { $set: { "a.$[big]": 0 } }, { arrayFilters: [{ big: { $gte: 5 } }] }).a).toEqual([1, 0, 0]);
     expect(
-      upd({ _id: 1, g: [{ s: 80, m: 1 }, { s: 95, m: 1 }] }, { $inc: { "g.$[e].m": 1 } }, { arrayFilters: [{ "e.s": { $gte: 90 } }] }).g,
-    ).toEqual([{ s: 80, m: 1 }, { s: 95, m: 2 }]);
+      upd(
+        {
+          _id: 1,
+          g: [
+            { s: 80, m: 1 },
+            { s: 95, m: 1 },
+          ],
+        },
+        { $inc: { "g.$[e].m": 1 } },
+        { arrayFilters: [{ "e.s": { $gte: 90 } }] },
+      ).g,
+    ).toEqual([
+      { s: 80, m: 1 },
+      { s: 95, m: 2 },
+    ]);
   });
 
   it("matches filters against the array as it was before the update", () => {
@@ -695,10 +904,25 @@ describe("$[] and $[<identifier>]", () => {
 
   it("accepts filters with $or and several conditions on one identifier", () => {
     expect(
-      upd({ _id: 1, a: [{ x: 1, y: 1 }, { x: 2, y: 2 }, { x: 3, y: 0 }] }, { $set: { "a.$[e].hit": true } }, {
-        arrayFilters: [{ $or: [{ "e.x": 1 }, { "e.y": 0 }] }],
-      }).a,
-    ).toEqual([{ x: 1, y: 1, hit: true }, { x: 2, y: 2 }, { x: 3, y: 0, hit: true }]);
+      upd(
+        {
+          _id: 1,
+          a: [
+            { x: 1, y: 1 },
+            { x: 2, y: 2 },
+            { x: 3, y: 0 },
+          ],
+        },
+        { $set: { "a.$[e].hit": true } },
+        {
+          arrayFilters: [{ $or: [{ "e.x": 1 }, { "e.y": 0 }] }],
+        },
+      ).a,
+    ).toEqual([
+      { x: 1, y: 1, hit: true },
+      { x: 2, y: 2 },
+      { x: 3, y: 0, hit: true },
+    ]);
   });
 
   it("reports a missing array filter and unused array filters", () => {
@@ -725,13 +949,26 @@ describe("$[] and $[<identifier>]", () => {
     updErr({ _id: 1, a: [1] }, u, 9, "FailedToParse", "Cannot use an expression without a top-level field name in arrayFilters", {
       arrayFilters: [{}],
     });
-    updErr({ _id: 1, a: [1] }, { $set: { "a.$[X]": 1 } }, 2, "BadValue", /must be an alphanumeric string beginning with a lowercase letter, found 'X'/, {
-      arrayFilters: [{ X: 1 }],
-    });
+    updErr(
+      { _id: 1, a: [1] },
+      { $set: { "a.$[X]": 1 } },
+      2,
+      "BadValue",
+      /must be an alphanumeric string beginning with a lowercase letter, found 'X'/,
+      {
+        arrayFilters: [{ X: 1 }],
+      },
+    );
   });
 
   it("requires an existing array", () => {
-    updErr({ _id: 1 }, { $set: { "a.$[].b": 1 } }, 2, "BadValue", "The path 'a' must exist in the document in order to apply array updates.");
+    updErr(
+      { _id: 1 },
+      { $set: { "a.$[].b": 1 } },
+      2,
+      "BadValue",
+      "The path 'a' must exist in the document in order to apply array updates.",
+    );
     updErr({ _id: 1, a: 5 }, { $set: { "a.$[].b": 1 } }, 2, "BadValue", "Cannot apply array updates to non-array element a: 5");
   });
 });
@@ -750,7 +987,13 @@ describe("replacement", () => {
   });
 
   it("refuses a different _id (ImmutableField)", () => {
-    updErr({ _id: 1, a: 1 }, { _id: 2, a: 1 }, 66, "ImmutableField", "After applying the update, the (immutable) field '_id' was found to have been altered to _id: 2");
+    updErr(
+      { _id: 1, a: 1 },
+      { _id: 2, a: 1 },
+      66,
+      "ImmutableField",
+      "After applying the update, the (immutable) field '_id' was found to have been altered to _id: 2",
+    );
   });
 
   it("is a no-op only for a byte-identical replacement", () => {
@@ -783,7 +1026,13 @@ describe("pipeline updates", () => {
   it("keeps _id when a stage removes it and refuses to change it", () => {
     expect(upd({ _id: 1, a: 1 }, [{ $unset: "_id" }])).toEqual({ _id: 1, a: 1 });
     expect(keys(upd({ _id: 1, a: 1 }, [{ $project: { _id: 0, a: 1 } }]))).toEqual(["_id", "a"]);
-    updErr({ _id: 1, a: 1 }, [{ $set: { _id: 2 } }], 66, "ImmutableField", "After applying the update, the (immutable) field '_id' was found to have been altered to _id: 2");
+    updErr(
+      { _id: 1, a: 1 },
+      [{ $set: { _id: 2 } }],
+      66,
+      "ImmutableField",
+      "After applying the update, the (immutable) field '_id' was found to have been altered to _id: 2",
+    );
   });
 
   it("reports modified false when the pipeline changes nothing", () => {
@@ -800,7 +1049,12 @@ describe("pipeline updates", () => {
 
 describe("upsertSeed", () => {
   it("takes equality conditions, including $eq, $and and _id", () => {
-    expect(upsertSeed({ _id: 7, a: 1, b: { $eq: "x" }, $and: [{ c: true }, { d: { $gt: 1 } }] })).toEqual({ _id: 7, a: 1, b: "x", c: true });
+    expect(upsertSeed({ _id: 7, a: 1, b: { $eq: "x" }, $and: [{ c: true }, { d: { $gt: 1 } }] })).toEqual({
+      _id: 7,
+      a: 1,
+      b: "x",
+      c: true,
+    });
     expect(keys(upsertSeed({ b: 1, _id: 2 }))).toEqual(["_id", "b"]);
   });
 
@@ -810,7 +1064,15 @@ describe("upsertSeed", () => {
 
   it("ignores non-equality operators, multi-value $in, multi-branch $or, $nor, regexes", () => {
     expect(
-      upsertSeed({ a: { $gt: 1 }, b: { $in: [1, 2] }, $or: [{ c: 1 }, { c: 2 }], $nor: [{ d: 1 }], e: /x/, f: { $ne: 1 }, g: { $exists: true } }),
+      upsertSeed({
+        a: { $gt: 1 },
+        b: { $in: [1, 2] },
+        $or: [{ c: 1 }, { c: 2 }],
+        $nor: [{ d: 1 }],
+        e: /x/,
+        f: { $ne: 1 },
+        g: { $exists: true },
+      }),
     ).toEqual({});
   });
 
@@ -823,8 +1085,18 @@ describe("upsertSeed", () => {
   });
 
   it("rejects conflicting equalities (NotSingleValueField)", () => {
-    expectError(() => upsertSeed({ a: 1, $and: [{ a: 2 }] }), 54, "NotSingleValueField", "cannot infer query fields to set, path 'a' is matched twice");
-    expectError(() => upsertSeed({ a: 1, $and: [{ a: 1 }] }), 54, "NotSingleValueField", "cannot infer query fields to set, path 'a' is matched twice");
+    expectError(
+      () => upsertSeed({ a: 1, $and: [{ a: 2 }] }),
+      54,
+      "NotSingleValueField",
+      "cannot infer query fields to set, path 'a' is matched twice",
+    );
+    expectError(
+      () => upsertSeed({ a: 1, $and: [{ a: 1 }] }),
+      54,
+      "NotSingleValueField",
+      "cannot infer query fields to set, path 'a' is matched twice",
+    );
     expectError(
       () => upsertSeed({ a: { b: 1 }, "a.c": 2 }),
       54,
@@ -868,11 +1140,20 @@ describe("buildUpsertDocument", () => {
   });
 
   it("runs a pipeline on the seed", () => {
-    expect(buildUpsertDocument({ _id: 1, a: 2 }, [{ $set: { b: { $multiply: ["$a", 10] } } }], { now: NOW })).toEqual({ _id: 1, a: 2, b: 20 });
+    expect(buildUpsertDocument({ _id: 1, a: 2 }, [{ $set: { b: { $multiply: ["$a", 10] } } }], { now: NOW })).toEqual({
+      _id: 1,
+      a: 2,
+      b: 20,
+    });
   });
 
   it("refuses an array _id", () => {
-    expectError(() => buildUpsertDocument({ _id: [1, 2] }, { $set: { a: 1 } }, { now: NOW }), 53, "InvalidIdField", "The '_id' value cannot be of type array");
+    expectError(
+      () => buildUpsertDocument({ _id: [1, 2] }, { $set: { a: 1 } }, { now: NOW }),
+      53,
+      "InvalidIdField",
+      "The '_id' value cannot be of type array",
+    );
   });
 
   it("propagates seed conflicts", () => {
@@ -928,8 +1209,12 @@ describe("more mongod semantics", () => {
 
   it("merges $[] and $[x] updates of different fields of the same element", () => {
     expect(
-      upd({ _id: 1, a: [{ v: 1 }, { v: 2 }] }, { $set: { "a.$[].seen": true, "a.$[big].big": true } }, { arrayFilters: [{ "big.v": 2 }] }).a,
-    ).toEqual([{ v: 1, seen: true }, { v: 2, seen: true, big: true }]);
+      upd({ _id: 1, a: [{ v: 1 }, { v: 2 }] }, { $set: { "a.$[].seen": true, "a.$[big].big": true } }, { arrayFilters: [{ "big.v": 2 }] })
+        .a,
+    ).toEqual([
+      { v: 1, seen: true },
+      { v: 2, seen: true, big: true },
+    ]);
   });
 
   it("nulls array elements with $unset through $[]", () => {
@@ -945,9 +1230,7 @@ describe("more mongod semantics", () => {
   });
 
   it("applies $pull with $elemMatch-style conditions on nested arrays", () => {
-    expect(
-      upd({ _id: 1, r: [{ s: [1, 9] }, { s: [2] }] }, { $pull: { r: { s: { $elemMatch: { $gt: 5 } } } } }).r,
-    ).toEqual([{ s: [2] }]);
+    expect(upd({ _id: 1, r: [{ s: [1, 9] }, { s: [2] }] }, { $pull: { r: { s: { $elemMatch: { $gt: 5 } } } } }).r).toEqual([{ s: [2] }]);
   });
 
   it("fills zero timestamps in a replacement", () => {

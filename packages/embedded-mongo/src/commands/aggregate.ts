@@ -1,6 +1,7 @@
 /** aggregate, on a collection or (with `aggregate: 1` and $documents) on nothing. */
 import type { Document } from "bson";
 import { MongoError } from "../errors.js";
+import type { CollectionData } from "../storage/collection-data.js";
 import { runAggregate } from "../query/execute.js";
 import { cursorReply } from "./crud.js";
 import { existingCollection, namespace, readView, refuseCollation, type CommandContext, type Handler } from "./context.js";
@@ -22,7 +23,7 @@ const aggregate: Handler = (ctx) => {
     throw new MongoError("FailedToParse", "The 'cursor' option is required, except for aggregate with the explain argument");
   }
   const pipeline = ctx.cmd.pipeline as Document[];
-  let data;
+  let data: CollectionData | undefined;
   let ns: string;
   if (target === 1) {
     ns = `${ctx.db}.$cmd.aggregate`;

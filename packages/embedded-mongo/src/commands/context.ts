@@ -61,8 +61,14 @@ export function optionalDocument(cmd: Document, field: string): Document | undef
 export function optionalNonNegative(cmd: Document, field: string): number | undefined {
   const v = cmd[field];
   if (v === undefined || v === null) return undefined;
-  const n = typeof v === "number" ? v : typeof v === "object" && v !== null && "toNumber" in v ? (v as { toNumber(): number }).toNumber() : Number.NaN;
-  if (!Number.isFinite(n)) throw new MongoError("TypeMismatch", `BSON field '${field}' is the wrong type '${typeName(v)}', expected a number`);
+  const n =
+    typeof v === "number"
+      ? v
+      : typeof v === "object" && v !== null && "toNumber" in v
+        ? (v as { toNumber(): number }).toNumber()
+        : Number.NaN;
+  if (!Number.isFinite(n))
+    throw new MongoError("TypeMismatch", `BSON field '${field}' is the wrong type '${typeName(v)}', expected a number`);
   if (n < 0) throw new MongoError("BadValue", `${field} value must be non-negative, but received: ${n}`);
   return Math.trunc(n);
 }

@@ -37,16 +37,19 @@ async function withLockRetry<T>(fn: () => T): Promise<T> {
 
 function requireArray(cmd: Document, field: string): Document[] {
   const v = cmd[field];
-  if (!Array.isArray(v)) throw new MongoError("TypeMismatch", `BSON field '${field}' is the wrong type '${typeName(v)}', expected type 'array'`);
+  if (!Array.isArray(v))
+    throw new MongoError("TypeMismatch", `BSON field '${field}' is the wrong type '${typeName(v)}', expected type 'array'`);
   return v as Document[];
 }
 
 /** `_id` first, generated when missing, and of a type MongoDB accepts. */
 export function prepareForInsert(doc: Document): Document {
-  if (doc === null || typeof doc !== "object" || Array.isArray(doc)) throw new MongoError("TypeMismatch", "document to insert must be an object");
+  if (doc === null || typeof doc !== "object" || Array.isArray(doc))
+    throw new MongoError("TypeMismatch", "document to insert must be an object");
   const id = doc._id;
   if (Array.isArray(id)) throw new MongoError("InvalidIdField", "The '_id' value cannot be of type array");
-  if (id instanceof RegExp || (id as { _bsontype?: string } | null)?._bsontype === "BSONRegExp") throw new MongoError("InvalidIdField", "can't use a regex for _id");
+  if (id instanceof RegExp || (id as { _bsontype?: string } | null)?._bsontype === "BSONRegExp")
+    throw new MongoError("InvalidIdField", "can't use a regex for _id");
   if (id === undefined) return { _id: new ObjectId(), ...doc };
   if (Object.keys(doc)[0] === "_id") return doc;
   const { _id, ...rest } = doc;
@@ -71,7 +74,11 @@ function writeReply(reply: Document, writeErrors: Document[]): Document {
  * Runs the statements of a write command in order: each one's error is a `writeErrors` entry and, for an
  * ordered batch, the end of the batch (inside a transaction it is the command's error instead).
  */
-async function eachStatement(ctx: CommandContext, statements: Document[], run: (stmt: Document, index: number) => Promise<void>): Promise<Document[]> {
+async function eachStatement(
+  ctx: CommandContext,
+  statements: Document[],
+  run: (stmt: Document, index: number) => Promise<void>,
+): Promise<Document[]> {
   const ordered = ctx.cmd.ordered !== false;
   const writeErrors: Document[] = [];
   for (let i = 0; i < statements.length; i++) {
@@ -110,7 +117,12 @@ function findSpecOf(cmd: Document, filterField: string): FindSpec {
 }
 
 /** A cursor reply: the first batch now, the rest kept server-side for getMore. */
-export function cursorReply(ctx: CommandContext, ns: string, iterator: Iterator<Document>, opts: { batchSize?: number; singleBatch?: boolean }): Document {
+export function cursorReply(
+  ctx: CommandContext,
+  ns: string,
+  iterator: Iterator<Document>,
+  opts: { batchSize?: number; singleBatch?: boolean },
+): Document {
   const source = { iterator, pending: undefined as Document | undefined, remaining: Number.POSITIVE_INFINITY };
   // batchSize 0 asks for an empty first batch and an open cursor (the work starts at getMore).
   const batch = opts.batchSize === 0 ? { docs: [], exhausted: false } : takeBatch(source, opts.batchSize ?? DEFAULT_FIRST_BATCH);
@@ -142,7 +154,10 @@ const getMore: Handler = (ctx) => {
   const ns = namespace(ctx, collection);
   const cursor = ctx.server.cursors.get(id, ns);
   if (cursor.txn !== ctx.txn) {
-    throw new MongoError("Unauthorized", "Cannot run getMore on a cursor in a transaction from outside it, or on a cursor opened outside from inside one");
+    throw new MongoError(
+      "Unauthorized",
+      "Cannot run getMore on a cursor in a transaction from outside it, or on a cursor opened outside from inside one",
+    );
   }
   const batch = takeBatch(cursor, optionalNonNegative(ctx.cmd, "batchSize"));
   if (batch.exhausted) ctx.server.cursors.kill(cursor.id);
@@ -223,13 +238,14 @@ const del: Handler = async (ctx) => {
   let n = 0;
   const writeErrors = await eachStatement(ctx, statements, async (stmt) => {
     const limit = stmt.limit;
-    if (limit !== 0 && limit !== 1) throw new MongoError("FailedToParse", `The limit field in delete objects must be 0 or 1. Got ${String(limit)}`);
+    if (limit !== 0 && limit !== 1)
+      throw new MongoError("FailedToParse", `The limit field in delete objects must be 0 or 1. Got ${String(limit)}`);
     refuseCollation(stmt);
     n += await withLockRetry(() => {
       const matches = [...runFind(writer.data, { filter: optionalDocument(stmt, "q") ?? {}, limit, hint: stmt.hint })];
       const idks = matches.map((d) => idKey(d._id));
       writer.assertUnlocked(idks);
-      matches.forEach((doc, j) => writer.remove(idks[j], doc));
+      for (let j = 0; j < matches.length; j++) writer.remove(idks[j], matches[j]);
       return matches.length;
     });
   });
@@ -243,14 +259,16 @@ const findAndModify: Handler = async (ctx) => {
   const hasUpdate = cmd.update !== undefined;
   if (remove && hasUpdate) throw new MongoError("FailedToParse", "Cannot specify both an update and a remove=true");
   if (!remove && !hasUpdate) throw new MongoError("FailedToParse", "Either an update or remove=true must be specified");
-  if (remove && cmd.new === true) throw new MongoError("FailedToParse", "Cannot specify both new=true and remove=true; 'remove' always returns the deleted document");
+  if (remove && cmd.new === true)
+    throw new MongoError("FailedToParse", "Cannot specify both new=true and remove=true; 'remove' always returns the deleted document");
   if (remove && cmd.upsert === true) throw new MongoError("FailedToParse", "Cannot specify both upsert=true and remove=true");
   refuseCollation(cmd);
   const fields = optionalDocument(cmd, "fields");
   const sort = optionalDocument(cmd, "sort");
   const query = optionalDocument(cmd, "query") ?? {};
   const { writer } = writerFor(ctx, name);
-  const shape = (doc: Document | undefined | null) => (doc && fields && Object.keys(fields).length > 0 ? applyProjection(doc, fields, query) : doc ?? null);
+  const shape = (doc: Document | undefined | null) =>
+    doc && fields && Object.keys(fields).length > 0 ? applyProjection(doc, fields, query) : (doc ?? null);
   return withLockRetry(() => {
     if (remove) {
       const [doc] = [...runFind(writer.data, { filter: query, sort, limit: 1, hint: cmd.hint })];

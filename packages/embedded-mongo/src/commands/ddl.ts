@@ -2,7 +2,7 @@
  * Collections and indexes: create, drop, dropDatabase, renameCollection, listCollections,
  * createIndexes, listIndexes, dropIndexes.
  */
-import { Binary, UUID, type Document } from "bson";
+import { type Binary, UUID, type Document } from "bson";
 import { Query } from "mingo";
 import { MongoError } from "../errors.js";
 import { indexKeysMatch } from "../storage/index-spec.js";

@@ -35,11 +35,35 @@ const HANDLERS = new Map<string, Handler>(
 
 /** Commands mongod allows inside a multi-document transaction. */
 const ALLOWED_IN_TRANSACTION = new Set([
-  "find", "getMore", "killCursors", "insert", "update", "delete", "findAndModify", "findandmodify", "aggregate",
-  "distinct", "create", "createIndexes", "commitTransaction", "abortTransaction", "hello", "isMaster", "ping",
+  "find",
+  "getMore",
+  "killCursors",
+  "insert",
+  "update",
+  "delete",
+  "findAndModify",
+  "findandmodify",
+  "aggregate",
+  "distinct",
+  "create",
+  "createIndexes",
+  "commitTransaction",
+  "abortTransaction",
+  "hello",
+  "isMaster",
+  "ping",
 ]);
 const RETRYABLE_WRITES = new Set(["insert", "update", "delete", "findAndModify", "findandmodify"]);
-const ADMIN_ONLY = new Set(["commitTransaction", "abortTransaction", "renameCollection", "listDatabases", "endSessions", "killSessions", "getParameter", "serverStatus"]);
+const ADMIN_ONLY = new Set([
+  "commitTransaction",
+  "abortTransaction",
+  "renameCollection",
+  "listDatabases",
+  "endSessions",
+  "killSessions",
+  "getParameter",
+  "serverStatus",
+]);
 
 function toNumber(v: unknown): number | undefined {
   if (v === undefined || v === null) return undefined;
@@ -89,14 +113,23 @@ async function inTransaction(base: Omit<CommandContext, "txn">, handler: Handler
   let txn: Transaction;
   if (cmd.startTransaction === true) {
     if (txnNumber < session.txnNumber) {
-      throw new MongoError("TransactionTooOld", `Cannot start transaction ${txnNumber} on session because a newer transaction ${session.txnNumber} has already started.`);
+      throw new MongoError(
+        "TransactionTooOld",
+        `Cannot start transaction ${txnNumber} on session because a newer transaction ${session.txnNumber} has already started.`,
+      );
     }
     if (txnNumber === session.txnNumber && session.txn) {
-      throw new MongoError("ConflictingOperationInProgress", `Cannot start a transaction at given transaction number ${txnNumber} a transaction with the same number is in progress.`);
+      throw new MongoError(
+        "ConflictingOperationInProgress",
+        `Cannot start a transaction at given transaction number ${txnNumber} a transaction with the same number is in progress.`,
+      );
     }
     const level = (cmd.readConcern as Document | undefined)?.level;
     if (level !== undefined && !["local", "majority", "snapshot"].includes(level as string)) {
-      throw new MongoError("InvalidOptions", `The readConcern level must be either 'local' (default), 'majority' or 'snapshot' in order to run in a transaction`);
+      throw new MongoError(
+        "InvalidOptions",
+        `The readConcern level must be either 'local' (default), 'majority' or 'snapshot' in order to run in a transaction`,
+      );
     }
     endTransaction(server, session);
     session.txnNumber = txnNumber;
@@ -104,7 +137,9 @@ async function inTransaction(base: Omit<CommandContext, "txn">, handler: Handler
   } else {
     const current = session.txn;
     if (!current || txnNumber !== session.txnNumber) {
-      throw noSuchTransaction(`Given transaction number ${txnNumber} does not match any in-progress transactions. The active transaction number is ${session.txnNumber}`);
+      throw noSuchTransaction(
+        `Given transaction number ${txnNumber} does not match any in-progress transactions. The active transaction number is ${session.txnNumber}`,
+      );
     }
     txn = current;
     if (txn.state === "committed") {
@@ -128,7 +163,10 @@ async function inTransaction(base: Omit<CommandContext, "txn">, handler: Handler
 
 async function retryableWrite(base: Omit<CommandContext, "txn">, session: Session, txnNumber: number, handler: Handler): Promise<Document> {
   if (txnNumber < session.txnNumber) {
-    throw new MongoError("TransactionTooOld", `Retryable write with txnNumber ${txnNumber} is prohibited on session because a newer retryable write with txnNumber ${session.txnNumber} has already started on this session.`);
+    throw new MongoError(
+      "TransactionTooOld",
+      `Retryable write with txnNumber ${txnNumber} is prohibited on session because a newer retryable write with txnNumber ${session.txnNumber} has already started on this session.`,
+    );
   }
   if (session.retryable?.txnNumber === txnNumber) return session.retryable.reply;
   endTransaction(base.server, session);

@@ -22,7 +22,10 @@ export function translateMingoError(err: unknown): MongoError {
   if (unknownQuery) return new MongoError("BadValue", `unknown operator: ${unknownQuery[1]}`);
   const unknownStage = /unregistered pipeline operator (\$\w+)/.exec(message);
   if (unknownStage) return new MongoError("Location40324", `Unrecognized pipeline stage name: '${unknownStage[1]}'`);
-  const unknownExpr = /(?:unregistered (?:expression|accumulator|window) operator (\$\w+))|(?:(?:expression|accumulator|operator|window) '(\$\w+)' is not registered)/i.exec(message);
+  const unknownExpr =
+    /(?:unregistered (?:expression|accumulator|window) operator (\$\w+))|(?:(?:expression|accumulator|operator|window) '(\$\w+)' is not registered)/i.exec(
+      message,
+    );
   if (unknownExpr) return new MongoError("InvalidPipelineOperator", `Unrecognized expression '${unknownExpr[1] ?? unknownExpr[2]}'`);
   return new MongoError("BadValue", message);
 }
@@ -84,7 +87,10 @@ function* findResults(data: CollectionData, spec: FindSpec, sort: Document | und
   let matches: Iterable<Document> = query && !exact ? filterIterable(p.candidates(data), query) : p.candidates(data);
   if (sort && !p.providesSort) {
     try {
-      matches = new Query({}, BASE_OPTIONS).find<Document>([...matches]).sort(sort).all();
+      matches = new Query({}, BASE_OPTIONS)
+        .find<Document>([...matches])
+        .sort(sort)
+        .all();
     } catch (err) {
       throw translateMingoError(err);
     }
@@ -121,14 +127,50 @@ function project(query: Query, doc: Document, projection: Document): Document {
 }
 
 const KNOWN_STAGES = new Set([
-  "$addFields", "$bucket", "$bucketAuto", "$count", "$densify", "$documents", "$facet", "$fill", "$graphLookup",
-  "$group", "$limit", "$lookup", "$match", "$project", "$redact", "$replaceRoot", "$replaceWith", "$sample",
-  "$set", "$setWindowFields", "$skip", "$sort", "$sortByCount", "$unionWith", "$unset", "$unwind",
+  "$addFields",
+  "$bucket",
+  "$bucketAuto",
+  "$count",
+  "$densify",
+  "$documents",
+  "$facet",
+  "$fill",
+  "$graphLookup",
+  "$group",
+  "$limit",
+  "$lookup",
+  "$match",
+  "$project",
+  "$redact",
+  "$replaceRoot",
+  "$replaceWith",
+  "$sample",
+  "$set",
+  "$setWindowFields",
+  "$skip",
+  "$sort",
+  "$sortByCount",
+  "$unionWith",
+  "$unset",
+  "$unwind",
 ]);
 /** Stages mongod has and this server refuses by name rather than answer wrongly. */
 const UNSUPPORTED_STAGES = new Set([
-  "$out", "$merge", "$geoNear", "$collStats", "$indexStats", "$changeStream", "$currentOp", "$listSessions",
-  "$listLocalSessions", "$planCacheStats", "$search", "$searchMeta", "$vectorSearch", "$listSearchIndexes", "$changeStreamSplitLargeEvent",
+  "$out",
+  "$merge",
+  "$geoNear",
+  "$collStats",
+  "$indexStats",
+  "$changeStream",
+  "$currentOp",
+  "$listSessions",
+  "$listLocalSessions",
+  "$planCacheStats",
+  "$search",
+  "$searchMeta",
+  "$vectorSearch",
+  "$listSearchIndexes",
+  "$changeStreamSplitLargeEvent",
 ]);
 /** Stages that, with dotted paths, make mingo write into its input documents. */
 const MUTATING_STAGES = new Set(["$addFields", "$set", "$unset"]);
@@ -144,7 +186,8 @@ function validatePipeline(pipeline: unknown, nested = false): { mutates: boolean
     const arg = (stage as Document)[name];
     if (UNSUPPORTED_STAGES.has(name)) throw new MongoError("NotImplemented", `embedded-mongo does not support the ${name} stage`);
     if (!KNOWN_STAGES.has(name)) throw new MongoError("Location40324", `Unrecognized pipeline stage name: '${name}'`);
-    if (name === "$documents" && (i !== 0 || nested)) throw new MongoError("Location40324", "$documents is only valid as the first stage of a pipeline");
+    if (name === "$documents" && (i !== 0 || nested))
+      throw new MongoError("Location40324", "$documents is only valid as the first stage of a pipeline");
     if (MUTATING_STAGES.has(name)) mutates = true;
     if (name === "$facet" && arg && typeof arg === "object") {
       for (const sub of Object.values(arg as Document)) mutates = validatePipeline(sub, true).mutates || mutates;

@@ -35,7 +35,15 @@ function nextChar(s: string): string {
 }
 
 function isPlainObject(v: unknown): v is Document {
-  return v !== null && typeof v === "object" && !Array.isArray(v) && !(v instanceof Date) && !(v instanceof RegExp) && (v as { _bsontype?: string })._bsontype === undefined && !(v instanceof Uint8Array);
+  return (
+    v !== null &&
+    typeof v === "object" &&
+    !Array.isArray(v) &&
+    !(v instanceof Date) &&
+    !(v instanceof RegExp) &&
+    (v as { _bsontype?: string })._bsontype === undefined &&
+    !(v instanceof Uint8Array)
+  );
 }
 
 function isOperatorObject(v: unknown): v is Document {
@@ -68,8 +76,10 @@ function analyze(filter: Document, out = new Map<string, FieldPredicate>()): Map
       for (const [op, arg] of Object.entries(cond)) {
         if (op === "$eq" && indexableScalar(arg)) pred.eq = [arg];
         else if (op === "$in" && Array.isArray(arg) && arg.every(indexableScalar)) pred.eq = arg;
-        else if ((op === "$gt" || op === "$gte") && indexableScalar(arg) && arg !== null) pred.low = { value: arg, inclusive: op === "$gte" };
-        else if ((op === "$lt" || op === "$lte") && indexableScalar(arg) && arg !== null) pred.high = { value: arg, inclusive: op === "$lte" };
+        else if ((op === "$gt" || op === "$gte") && indexableScalar(arg) && arg !== null)
+          pred.low = { value: arg, inclusive: op === "$gte" };
+        else if ((op === "$lt" || op === "$lte") && indexableScalar(arg) && arg !== null)
+          pred.high = { value: arg, inclusive: op === "$lte" };
       }
     } else if (indexableScalar(cond)) {
       pred.eq = [cond];
@@ -176,7 +186,7 @@ function eqPrefixLength(ix: IndexData, preds: Map<string, FieldPredicate>): numb
   let n = 0;
   for (const f of ix.compiled.spec.fields) {
     const p = preds.get(f.path);
-    if (!p?.eq || p.eq.length !== 1) break;
+    if (p?.eq?.length !== 1) break;
     n++;
   }
   return n;
@@ -192,7 +202,11 @@ export function resolveHint(data: CollectionData, hint: unknown): IndexData | "_
   if (typeof hint === "string") {
     if (hint === "_id_") return "_id_";
     const ix = data.indexes.get(hint);
-    if (!ix) throw new MongoError("BadValue", "error processing query: planner returned error :: caused by :: hint provided does not correspond to an existing index");
+    if (!ix)
+      throw new MongoError(
+        "BadValue",
+        "error processing query: planner returned error :: caused by :: hint provided does not correspond to an existing index",
+      );
     return ix;
   }
   if (isPlainObject(hint)) {
@@ -206,7 +220,10 @@ export function resolveHint(data: CollectionData, hint: unknown): IndexData | "_
       for (const f of ix.compiled.spec.fields) pattern[f.path] = f.direction;
       if (JSON.stringify(pattern) === wanted) return ix;
     }
-    throw new MongoError("BadValue", "error processing query: planner returned error :: caused by :: hint provided does not correspond to an existing index");
+    throw new MongoError(
+      "BadValue",
+      "error processing query: planner returned error :: caused by :: hint provided does not correspond to an existing index",
+    );
   }
   throw new MongoError("FailedToParse", "hint must be a string or an object");
 }

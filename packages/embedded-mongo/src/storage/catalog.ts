@@ -28,7 +28,18 @@ export class Collection {
   }
 }
 
-const SUPPORTED_CREATE_OPTIONS = new Set(["create", "$db", "lsid", "$clusterTime", "writeConcern", "txnNumber", "autocommit", "startTransaction", "comment", "$readPreference"]);
+const SUPPORTED_CREATE_OPTIONS = new Set([
+  "create",
+  "$db",
+  "lsid",
+  "$clusterTime",
+  "writeConcern",
+  "txnNumber",
+  "autocommit",
+  "startTransaction",
+  "comment",
+  "$readPreference",
+]);
 
 export function validateDbName(db: unknown): string {
   if (typeof db !== "string" || db.length === 0 || db.length > 63 || /[/\\. "$\0]/.test(db)) {
@@ -62,7 +73,10 @@ export class Catalog {
 
   private register(c: Collection): void {
     let colls = this.dbs.get(c.db);
-    if (!colls) this.dbs.set(c.db, (colls = new Map()));
+    if (!colls) {
+      colls = new Map();
+      this.dbs.set(c.db, colls);
+    }
     colls.set(c.name, c);
     this.byId.set(c.id, c);
   }
@@ -150,7 +164,11 @@ export class Catalog {
     for (const raw of rawSpecs) {
       const spec = parseIndexSpec(raw);
       // The _id index always exists and cannot be redefined.
-      if (spec.name === "_id_" || (spec.fields.length === 1 && spec.fields[0].path === "_id" && !spec.partialFilterExpression && !spec.unique)) continue;
+      if (
+        spec.name === "_id_" ||
+        (spec.fields.length === 1 && spec.fields[0].path === "_id" && !spec.partialFilterExpression && !spec.unique)
+      )
+        continue;
       const sameName = c.data.indexes.get(spec.name)?.compiled.spec ?? toBuild.find((s) => s.name === spec.name);
       if (sameName) {
         if (sameIndex(sameName, spec)) continue;
@@ -159,7 +177,13 @@ export class Catalog {
           `An existing index has the same name as the requested index. When index names are not specified, they are auto generated and can cause conflicts. Please refer to our documentation. Requested index: ${JSON.stringify(spec.definition)}, existing index: ${JSON.stringify(sameName.definition)}`,
         );
       }
-      const sameKey = [...c.data.indexes.values()].map((ix) => ix.compiled.spec).find((s) => sameKeyPattern(s, spec) && JSON.stringify(s.partialFilterExpression ?? null) === JSON.stringify(spec.partialFilterExpression ?? null));
+      const sameKey = [...c.data.indexes.values()]
+        .map((ix) => ix.compiled.spec)
+        .find(
+          (s) =>
+            sameKeyPattern(s, spec) &&
+            JSON.stringify(s.partialFilterExpression ?? null) === JSON.stringify(spec.partialFilterExpression ?? null),
+        );
       if (sameKey) {
         throw new MongoError("IndexOptionsConflict", `Index already exists with a different name: ${sameKey.name}`);
       }
@@ -176,17 +200,22 @@ export class Catalog {
       for (const name of built) c.data.dropIndex(name);
       throw err;
     }
-    this.persistence.saveIndexes(c.id, c.indexSpecs().map((s) => s.definition));
+    this.persistence.saveIndexes(
+      c.id,
+      c.indexSpecs().map((s) => s.definition),
+    );
     return { before, after: c.data.indexes.size + 1 };
   }
 
   dropIndex(c: Collection, name: string): void {
     c.data.dropIndex(name);
-    this.persistence.saveIndexes(c.id, c.indexSpecs().map((s) => s.definition));
+    this.persistence.saveIndexes(
+      c.id,
+      c.indexSpecs().map((s) => s.definition),
+    );
   }
 
   persist(changes: DocChange[]): void {
     this.persistence.applyChanges(changes);
   }
 }
-

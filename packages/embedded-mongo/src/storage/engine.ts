@@ -222,19 +222,20 @@ export class Engine {
   }
 
   private transactionWriter(coll: Collection, txn: Transaction): Writer {
-    const engine = this;
     const data = this.read(coll, txn);
-    let writes = txn.writes.get(coll.id);
-    if (!writes) txn.writes.set(coll.id, (writes = new Map()));
-    const own = writes;
+    let own = txn.writes.get(coll.id);
+    if (!own) {
+      own = new Map();
+      txn.writes.set(coll.id, own);
+    }
     const claim = (key: string) => {
-      const holder = engine.locks.get(key);
+      const holder = this.locks.get(key);
       if (holder && holder !== txn) throw writeConflict();
     };
     const claimDoc = (idk: string) => {
       const key = lockKey(coll.id, idk);
       claim(key);
-      if ((engine.recentWrites.get(key) ?? 0) > txn.snapshotSeq) throw writeConflict();
+      if ((this.recentWrites.get(key) ?? 0) > txn.snapshotSeq) throw writeConflict();
       return key;
     };
     /** Unique keys of `doc`: held by another transaction, or committed by someone after our snapshot → conflict. */
@@ -255,8 +256,8 @@ export class Engine {
     };
     const hold = (keys: string[]) => {
       for (const key of keys) {
-        if (!engine.locks.has(key)) {
-          engine.locks.set(key, txn);
+        if (!this.locks.has(key)) {
+          this.locks.set(key, txn);
           txn.locks.push(key);
         }
       }

@@ -53,7 +53,12 @@ export function parseIndexSpec(raw: Document): IndexSpec {
       if (option === "collation") {
         throw new MongoError("CannotCreateIndex", "embedded-mongo does not support collations; only simple binary comparison");
       }
-      throw new MongoError("CannotCreateIndex", `The field '${option}' is not valid for an index specification (embedded-mongo supports: ${[...ALLOWED_OPTIONS].join(", ")})`, {}, []);
+      throw new MongoError(
+        "CannotCreateIndex",
+        `The field '${option}' is not valid for an index specification (embedded-mongo supports: ${[...ALLOWED_OPTIONS].join(", ")})`,
+        {},
+        [],
+      );
     }
   }
   const fields: IndexField[] = [];
@@ -78,7 +83,8 @@ export function parseIndexSpec(raw: Document): IndexSpec {
     if (typeof s !== "number" || !Number.isFinite(s) || s < 0) {
       throw new MongoError("CannotCreateIndex", "TTL index 'expireAfterSeconds' option must be a non-negative number");
     }
-    if (fields.length !== 1) throw new MongoError("CannotCreateIndex", "TTL indexes are single-field indexes, compound indexes do not support TTL");
+    if (fields.length !== 1)
+      throw new MongoError("CannotCreateIndex", "TTL indexes are single-field indexes, compound indexes do not support TTL");
   }
   const partial = raw.partialFilterExpression;
   if (partial !== undefined && (partial === null || typeof partial !== "object" || Array.isArray(partial))) {
@@ -196,7 +202,11 @@ export function indexKeys(index: CompiledIndex, doc: Document): { keys: IndexKey
   }
   if (keys.length > 1) {
     const seen = new Set<string>();
-    keys = keys.filter((k) => (seen.has(k.key) ? false : (seen.add(k.key), true)));
+    keys = keys.filter((k) => {
+      if (seen.has(k.key)) return false;
+      seen.add(k.key);
+      return true;
+    });
   }
   return { keys, multikey: arrayFields.length > 0 };
 }
@@ -226,12 +236,15 @@ export function keyPatternOf(spec: IndexSpec): Document {
 
 export function keyValueOf(spec: IndexSpec, values: unknown[]): Document {
   const value: Document = {};
-  spec.fields.forEach((f, i) => (value[f.path] = values[i]));
+  for (let i = 0; i < spec.fields.length; i++) value[spec.fields[i].path] = values[i];
   return value;
 }
 
 /** Whether the index's key pattern is exactly `pattern` (dropIndexes and hint by key pattern). */
 export function indexKeysMatch(spec: IndexSpec, pattern: Document): boolean {
   const entries = Object.entries(pattern);
-  return entries.length === spec.fields.length && entries.every(([path, dir], i) => spec.fields[i].path === path && spec.fields[i].direction === dir);
+  return (
+    entries.length === spec.fields.length &&
+    entries.every(([path, dir], i) => spec.fields[i].path === path && spec.fields[i].direction === dir)
+  );
 }

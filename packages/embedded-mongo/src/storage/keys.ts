@@ -10,7 +10,19 @@
  *
  * Encodings contain no surrogate code units, so they round-trip through SQLite TEXT.
  */
-import { Binary, BSONRegExp, BSONSymbol, Decimal128, Double, Int32, Long, MaxKey, MinKey, ObjectId, Timestamp } from "bson";
+import {
+  type Binary,
+  type BSONRegExp,
+  type BSONSymbol,
+  type Decimal128,
+  type Double,
+  type Int32,
+  Long,
+  MaxKey,
+  MinKey,
+  type ObjectId,
+  type Timestamp,
+} from "bson";
 
 export const Tag = {
   End: "\x00",
@@ -81,7 +93,7 @@ function escapeString(s: string): string {
       start = i + 1;
     }
   }
-  return (start === 0 ? s : out + s.slice(start)) + "\x00";
+  return `${start === 0 ? s : out + s.slice(start)}\x00`;
 }
 
 function bytesHex(bytes: Uint8Array): string {
@@ -153,7 +165,7 @@ function encodeObjectLike(v: object): string {
       throw new TypeError(`cannot encode BSON type ${bsontype}`);
   }
   if (v instanceof Uint8Array) {
-    return Tag.BinData + hex8(v.length) + "00" + bytesHex(v);
+    return `${Tag.BinData + hex8(v.length)}00${bytesHex(v)}`;
   }
   // Embedded document: per field, the value's type bracket first, then the name, then the value (MongoDB's order).
   let out = Tag.Object;

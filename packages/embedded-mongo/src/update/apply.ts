@@ -40,7 +40,7 @@ let lastFilterMap: ArrayFilterMap | null = null;
 const NO_FILTERS: ArrayFilterMap = new Map();
 
 function hasOwn(o: object, k: string): boolean {
-  return Object.prototype.hasOwnProperty.call(o, k);
+  return Object.hasOwn(o, k);
 }
 
 function parsedOperators(u: Document): ParsedUpdate {
@@ -142,10 +142,7 @@ function checkIdForStorage(doc: Document): void {
   if (isDocument(id)) {
     for (const k of Object.keys(id)) {
       if (k.charCodeAt(0) === 36) {
-        throw new MongoError(
-          "DollarPrefixedFieldName",
-          `_id fields may not contain '$'-prefixed fields: ${k} is not valid for storage.`,
-        );
+        throw new MongoError("DollarPrefixedFieldName", `_id fields may not contain '$'-prefixed fields: ${k} is not valid for storage.`);
       }
     }
   }
@@ -258,11 +255,7 @@ export function upsertSeed(filter: Document): Document {
  * replacement: the replacement plus the filter's `_id`). `_id: new ObjectId()` is generated when
  * still missing, and `_id` is placed first.
  */
-export function buildUpsertDocument(
-  filter: Document,
-  u: Document | Document[],
-  opts: Omit<ApplyOptions, "isUpsertInsert">,
-): Document {
+export function buildUpsertDocument(filter: Document, u: Document | Document[], opts: Omit<ApplyOptions, "isUpsertInsert">): Document {
   const kind = classifyUpdate(u);
   let doc: Document;
   if (kind === "replacement") {

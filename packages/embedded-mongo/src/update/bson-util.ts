@@ -8,7 +8,6 @@
  * `Date`, `RegExp`, and the bson classes (ObjectId, Binary, Decimal128, Timestamp, ...).
  */
 import type { Document } from "bson";
-import { MongoError } from "../errors.js";
 
 /** A field that is absent (distinct from BSON `undefined` and `null`). */
 export const MISSING: unique symbol = Symbol("missing");
@@ -446,7 +445,10 @@ export function binaryEqual(a: unknown, b: unknown): boolean {
     case "Symbol":
       if (ta === "Decimal128") return compareBytes(bytesOf(a), bytesOf(b)) === 0;
       if (ta === "Int32" || ta === "Double") return Object.is((a as { value: number }).value, (b as { value: number }).value);
-      return String(a) === String(b) && (ta !== "Long" || Boolean((a as { unsigned?: boolean }).unsigned) === Boolean((b as { unsigned?: boolean }).unsigned));
+      return (
+        String(a) === String(b) &&
+        (ta !== "Long" || Boolean((a as { unsigned?: boolean }).unsigned) === Boolean((b as { unsigned?: boolean }).unsigned))
+      );
     case "Binary":
       return (
         ((a as { sub_type?: number }).sub_type ?? 0) === ((b as { sub_type?: number }).sub_type ?? 0) &&
@@ -485,7 +487,10 @@ function formatDouble(n: number): string {
   if (n === -Infinity) return "-inf";
   if (Number.isInteger(n)) {
     if (Math.abs(n) < 1e16) return `${Object.is(n, -0) ? "-0" : String(n)}.0`;
-    return n.toExponential().replace(/e\+?(-?)(\d)$/, "e+$10$2").replace(/e\+(\d\d+)$/, "e+$1");
+    return n
+      .toExponential()
+      .replace(/e\+?(-?)(\d)$/, "e+$10$2")
+      .replace(/e\+(\d\d+)$/, "e+$1");
   }
   return String(Number(n.toPrecision(16)));
 }
@@ -565,7 +570,7 @@ export function formatElement(name: string, value: unknown): string {
 
 /** `_id: <value>` of a document, or `no id`, as mongod's error messages print it. */
 export function idElementString(doc: unknown): string {
-  if (isDocument(doc) && Object.prototype.hasOwnProperty.call(doc, "_id")) return formatElement("_id", doc._id);
+  if (isDocument(doc) && Object.hasOwn(doc, "_id")) return formatElement("_id", doc._id);
   return "no id";
 }
 
@@ -583,4 +588,3 @@ export function cloneDocumentTree<T>(v: T): T {
   }
   return v;
 }
-

@@ -9,19 +9,18 @@
 import type { Document } from "bson";
 import { Timestamp } from "bson";
 import { MongoError } from "../errors.js";
-import {
-  binaryEqual,
-  compareStrings,
-  compareValues,
-  formatElement,
-  formatValue,
-  idElementString,
-  isDocument,
-  MISSING,
-  typeName,
-} from "./bson-util.js";
+import { binaryEqual, compareStrings, compareValues, formatElement, idElementString, isDocument, MISSING, typeName } from "./bson-util.js";
 import { addNums, bitNums, debugNum, fromNum, identicalNums, longToValue, mulNums, toIntegral, toNum, type Num } from "./numeric.js";
-import { finalizeNode, newObjNode, type ArrNode, type ArrayFilterMap, type Leaf, type ObjNode, type RenameSpec, type UNode } from "./parse.js";
+import {
+  finalizeNode,
+  newObjNode,
+  type ArrNode,
+  type ArrayFilterMap,
+  type Leaf,
+  type ObjNode,
+  type RenameSpec,
+  type UNode,
+} from "./parse.js";
 
 const MAX_PADDING = 1500000;
 
@@ -74,7 +73,7 @@ function lookup(container: unknown, key: string): unknown {
     return i >= 0 && i < container.length ? container[i] : MISSING;
   }
   if (isDocument(container)) {
-    return Object.prototype.hasOwnProperty.call(container, key) ? container[key] : MISSING;
+    return Object.hasOwn(container, key) ? container[key] : MISSING;
   }
   return MISSING;
 }
@@ -167,7 +166,13 @@ function applyObject(node: ObjNode, value: unknown, ctx: EngineContext, create: 
       } else {
         const childValue = lookup(cur, field);
         if (childValue === MISSING) {
-          res = applyNode(child, MISSING, ctx, { missingFrom: ctx.path.length - 1, base: cur, baseName: ctx.path[ctx.path.length - 2] ?? "" }, false);
+          res = applyNode(
+            child,
+            MISSING,
+            ctx,
+            { missingFrom: ctx.path.length - 1, base: cur, baseName: ctx.path[ctx.path.length - 2] ?? "" },
+            false,
+          );
         } else {
           res = applyNode(child, childValue, ctx, null, Array.isArray(cur));
           if (Object.is(res, childValue)) return;
@@ -233,7 +238,10 @@ function applyArray(node: ArrNode, value: unknown, ctx: EngineContext, create: C
     throw new MongoError("BadValue", `The path '${dotted(ctx.path)}' must exist in the document in order to apply array updates.`);
   }
   if (!Array.isArray(value)) {
-    throw new MongoError("BadValue", `Cannot apply array updates to non-array element ${formatElement(ctx.path[ctx.path.length - 1], value)}`);
+    throw new MongoError(
+      "BadValue",
+      `Cannot apply array updates to non-array element ${formatElement(ctx.path[ctx.path.length - 1], value)}`,
+    );
   }
   // Which updates apply to which element is decided on the array as it was before any update.
   const matches: UNode[][] = [];
@@ -244,7 +252,7 @@ function applyArray(node: ArrNode, value: unknown, ctx: EngineContext, create: C
       if (id === "") list.push(node.children.get(id) as UNode);
       else {
         const filter = ctx.filters.get(id);
-        if (filter && filter(el)) list.push(node.children.get(id) as UNode);
+        if (filter?.(el)) list.push(node.children.get(id) as UNode);
       }
     }
     matches.push(list);
@@ -377,7 +385,7 @@ function sortKey(el: unknown, parts: string[]): unknown {
   let v: unknown = el;
   for (const p of parts) {
     if (isDocument(v)) {
-      v = Object.prototype.hasOwnProperty.call(v, p) ? v[p] : MISSING;
+      v = Object.hasOwn(v, p) ? v[p] : MISSING;
     } else if (Array.isArray(v)) {
       const i = isCanonicalIndex(p);
       v = i >= 0 && i < v.length ? v[i] : MISSING;
@@ -449,7 +457,7 @@ function resolveRename(ctx: EngineContext, spec: RenameSpec): ResolvedRename | n
     const p = parts[i];
     let next: unknown;
     if (isDocument(cur)) {
-      next = Object.prototype.hasOwnProperty.call(cur, p) ? cur[p] : MISSING;
+      next = Object.hasOwn(cur, p) ? cur[p] : MISSING;
     } else if (Array.isArray(cur)) {
       const idx = isCanonicalIndex(p);
       if (idx < 0) {
@@ -502,7 +510,7 @@ function checkRenameDestination(ctx: EngineContext, spec: RenameSpec, create: Cr
   }
 }
 
-function applyLeaf(leaf: Leaf, value: unknown, ctx: EngineContext, create: CreateInfo | null, parentIsArray: boolean): Result {
+function applyLeaf(leaf: Leaf, value: unknown, ctx: EngineContext, create: CreateInfo | null, _parentIsArray: boolean): Result {
   const exists = create === null && value !== MISSING;
   switch (leaf.op) {
     case "$setOnInsert":
@@ -652,7 +660,7 @@ export function applyFlat(names: string[], leaves: Leaf[], ctx: EngineContext): 
   for (let i = 0; i < names.length; i++) {
     const name = names[i];
     path.push(name);
-    const value = Object.prototype.hasOwnProperty.call(doc, name) ? doc[name] : MISSING;
+    const value = Object.hasOwn(doc, name) ? doc[name] : MISSING;
     const res = applyLeaf(leaves[i], value, ctx, value === MISSING ? rootCreate : null, false);
     path.pop();
     if (Object.is(res, value) || res === MISSING) continue;
@@ -668,4 +676,3 @@ export function applyFlat(names: string[], leaves: Leaf[], ctx: EngineContext): 
   }
   return out;
 }
-

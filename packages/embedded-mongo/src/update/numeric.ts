@@ -245,7 +245,11 @@ export function debugNum(x: Num): string {
 export type BitOp = "and" | "or" | "xor";
 
 /** One $bit step on int32/int64 operands; int32 op int32 stays int32. */
-export function bitNums(op: BitOp, a: { kind: "int" | "long"; l: bigint }, b: { kind: "int" | "long"; l: bigint }): { kind: "int" | "long"; l: bigint } {
+export function bitNums(
+  op: BitOp,
+  a: { kind: "int" | "long"; l: bigint },
+  b: { kind: "int" | "long"; l: bigint },
+): { kind: "int" | "long"; l: bigint } {
   const r = op === "and" ? a.l & b.l : op === "or" ? a.l | b.l : a.l ^ b.l;
   const kind = a.kind === "int" && b.kind === "int" ? "int" : "long";
   return { kind, l: kind === "int" ? BigInt.asIntN(32, r) : BigInt.asIntN(64, r) };

@@ -9,15 +9,7 @@
 import type { Document } from "bson";
 import { Query } from "mingo";
 import { MongoError } from "../errors.js";
-import {
-  compareStrings,
-  compareValues,
-  formatDoc,
-  formatElement,
-  formatValue,
-  isDocument,
-  typeName,
-} from "./bson-util.js";
+import { compareStrings, compareValues, formatDoc, formatElement, isDocument, typeName } from "./bson-util.js";
 import { toIntegral, toNum, type BitOp, type Num } from "./numeric.js";
 
 export type LeafOp =
@@ -196,7 +188,7 @@ function parsePath(path: string): string[] {
 // Leaf construction (the per-operator `init()` validation)
 // ---------------------------------------------------------------------------------------------
 
-function isNumber(v: unknown): boolean {
+function _isNumber(v: unknown): boolean {
   return toNum(v) !== undefined;
 }
 
@@ -317,10 +309,7 @@ function parsePushSort(sort: unknown): PushSort {
     if (dir === 1 || dir === -1) return { whole: dir };
     throw new MongoError("BadValue", "The $sort element value must be either 1 or -1");
   }
-  throw new MongoError(
-    "BadValue",
-    "The $sort is invalid: use 1/-1 to sort the whole element, or {field:1/-1} to sort embedded fields",
-  );
+  throw new MongoError("BadValue", "The $sort is invalid: use 1/-1 to sort the whole element, or {field:1/-1} to sort embedded fields");
 }
 
 function makeLeaf(op: LeafOp, path: string, arg: unknown): Leaf {
@@ -395,7 +384,7 @@ function makeLeaf(op: LeafOp, path: string, arg: unknown): Leaf {
       break;
     }
     case "$push": {
-      if (isDocument(arg) && Object.prototype.hasOwnProperty.call(arg, "$each")) {
+      if (isDocument(arg) && Object.hasOwn(arg, "$each")) {
         const valid = new Set(["$each", "$slice", "$sort", "$position"]);
         for (const k of Object.keys(arg)) {
           if (!valid.has(k)) throw new MongoError("BadValue", `Unrecognized clause in $push: ${k}`);
@@ -405,15 +394,15 @@ function makeLeaf(op: LeafOp, path: string, arg: unknown): Leaf {
           throw new MongoError("BadValue", `The argument to $each in $push must be an array but it was of type: ${typeName(each)}`);
         }
         leaf.values = each;
-        if (Object.prototype.hasOwnProperty.call(arg, "$slice")) {
+        if (Object.hasOwn(arg, "$slice")) {
           const r = parseIntegerElement("$slice", arg.$slice);
           if (!r.ok) {
             throw new MongoError("BadValue", `The value for $slice must be an integer value but was given type: ${typeName(arg.$slice)}`);
           }
           leaf.slice = r.value;
         }
-        if (Object.prototype.hasOwnProperty.call(arg, "$sort")) leaf.sort = parsePushSort(arg.$sort);
-        if (Object.prototype.hasOwnProperty.call(arg, "$position")) {
+        if (Object.hasOwn(arg, "$sort")) leaf.sort = parsePushSort(arg.$sort);
+        if (Object.hasOwn(arg, "$position")) {
           const r = parseIntegerElement("$position", arg.$position);
           if (!r.ok) {
             throw new MongoError("BadValue", `The value for $position must be an integer value, not of type: ${typeName(arg.$position)}`);
@@ -432,7 +421,10 @@ function makeLeaf(op: LeafOp, path: string, arg: unknown): Leaf {
         if (keys[0] === "$each") {
           const each = arg.$each;
           if (!Array.isArray(each)) {
-            throw new MongoError("TypeMismatch", `The argument to $each in $addToSet must be an array but it was of type ${typeName(each)}`);
+            throw new MongoError(
+              "TypeMismatch",
+              `The argument to $each in $addToSet must be an array but it was of type ${typeName(each)}`,
+            );
           }
           if (keys.length > 1) throw new MongoError("BadValue", `Found unexpected fields after $each in $addToSet: ${formatDoc(arg)}`);
           values = each;
@@ -482,10 +474,7 @@ function makeLeaf(op: LeafOp, path: string, arg: unknown): Leaf {
         ops.push({ op: k, operand });
       }
       if (ops.length === 0) {
-        throw new MongoError(
-          "BadValue",
-          "You must pass in at least one bitwise operation. The format is: {$bit: {field: {and/or/xor: #}}",
-        );
+        throw new MongoError("BadValue", "You must pass in at least one bitwise operation. The format is: {$bit: {field: {and/or/xor: #}}");
       }
       leaf.bitOps = ops;
       break;
@@ -525,8 +514,7 @@ function insertLeaf(root: ObjNode, parts: string[], path: string, leaf: Leaf, id
   for (let i = 0; i < parts.length - 1; i++) {
     const name = childNameOf(i);
     const childShouldBeArray = isArrayFilterIdentifier(parts[i + 1]);
-    let child: UNode | null | undefined =
-      current.t === "obj" && parts[i] === "$" ? current.positional : current.children.get(name);
+    let child: UNode | null | undefined = current.t === "obj" && parts[i] === "$" ? current.positional : current.children.get(name);
     if (child) {
       if ((childShouldBeArray && child.t !== "arr") || (!childShouldBeArray && child.t !== "obj")) {
         throw conflict(path, parts.slice(0, i + 1).join("."));
@@ -760,4 +748,3 @@ export function checkArrayFilters(parsed: ParsedUpdate, filters: ArrayFilterMap,
     }
   }
 }
-

@@ -38,7 +38,7 @@ function keyFor(value: unknown, parts: string[], i: number, cond: unknown): stri
     if (!Array.isArray(value)) return undefined;
     if (isOperatorObject(cond) && Object.keys(cond).some((k) => NEGATIONS.has(k))) return undefined;
     for (let j = 0; j < value.length; j++) {
-      if (isOperatorObject(cond) && Object.prototype.hasOwnProperty.call(cond, "$elemMatch")) {
+      if (isOperatorObject(cond) && Object.hasOwn(cond, "$elemMatch")) {
         if (matches({ v: cond }, { v: [value[j]] })) return String(j);
       } else if (matches({ v: cond }, { v: value[j] })) {
         return String(j);
@@ -65,7 +65,7 @@ function keyFor(value: unknown, parts: string[], i: number, cond: unknown): stri
   }
   if (isDocument(value)) {
     const part = parts[i];
-    if (!Object.prototype.hasOwnProperty.call(value, part)) return undefined;
+    if (!Object.hasOwn(value, part)) return undefined;
     return keyFor(value[part], parts, i + 1, cond);
   }
   return undefined;

@@ -79,7 +79,7 @@ function setPath(doc: Document, parts: string[], value: unknown): void {
 }
 
 function idFirst(doc: Document): Document {
-  if (!Object.prototype.hasOwnProperty.call(doc, "_id")) return doc;
+  if (!Object.hasOwn(doc, "_id")) return doc;
   const keys = Object.keys(doc);
   if (keys[0] === "_id") return doc;
   const out: Document = { _id: doc._id };

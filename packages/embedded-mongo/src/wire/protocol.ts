@@ -49,7 +49,8 @@ function readBson(buf: Buffer, offset: number, end: number): { doc: Document; si
   if (offset + 5 > end) throw new ProtocolViolation("truncated BSON document");
   const size = buf.readInt32LE(offset);
   if (size < 5 || offset + size > end) throw new ProtocolViolation(`invalid BSON document length ${size}`);
-  if (size > MAX_BSON_SIZE + 16 * 1024) throw new ProtocolViolation(`BSON document of ${size} bytes exceeds the maximum of ${MAX_BSON_SIZE}`);
+  if (size > MAX_BSON_SIZE + 16 * 1024)
+    throw new ProtocolViolation(`BSON document of ${size} bytes exceeds the maximum of ${MAX_BSON_SIZE}`);
   try {
     return { doc: BSON.deserialize(buf.subarray(offset, offset + size), { ...DESERIALIZE_OPTIONS, validation: { utf8: true } }), size };
   } catch (err) {
@@ -82,7 +83,8 @@ function parseOpMsg(msg: Buffer, header: Header): CommandRequest {
   if (msg.length < HEADER_SIZE + 5) throw new ProtocolViolation("OP_MSG too short");
   const flags = msg.readUInt32LE(HEADER_SIZE);
   const requiredBits = flags & 0xffff;
-  if ((requiredBits & ~KNOWN_REQUIRED_FLAGS) !== 0) throw new ProtocolViolation(`unrecognized required OP_MSG flags 0x${requiredBits.toString(16)}`);
+  if ((requiredBits & ~KNOWN_REQUIRED_FLAGS) !== 0)
+    throw new ProtocolViolation(`unrecognized required OP_MSG flags 0x${requiredBits.toString(16)}`);
   let end = msg.length;
   if (flags & FLAG_CHECKSUM) {
     if (msg.length < HEADER_SIZE + 4 + 4) throw new ProtocolViolation("OP_MSG checksum missing");

@@ -98,9 +98,7 @@ describe("basic stages", () => {
   });
 
   it("$unwind emits one document per array element", async () => {
-    const out = await orders
-      .aggregate([{ $unwind: "$items" }, { $sort: { _id: 1, items: 1 } }, { $project: { items: 1 } }])
-      .toArray();
+    const out = await orders.aggregate([{ $unwind: "$items" }, { $sort: { _id: 1, items: 1 } }, { $project: { items: 1 } }]).toArray();
     expect(out.map((d) => [d._id, d.items])).toEqual([
       [1, "x"],
       [1, "y"],
@@ -185,10 +183,7 @@ describe("$lookup and $facet", () => {
           $lookup: {
             from: orders.collectionName,
             let: { cid: "$_id" },
-            pipeline: [
-              { $match: { $expr: { $eq: ["$cust", "$$cid"] } } },
-              { $group: { _id: null, total: { $sum: "$amount" } } },
-            ],
+            pipeline: [{ $match: { $expr: { $eq: ["$cust", "$$cid"] } } }, { $group: { _id: null, total: { $sum: "$amount" } } }],
             as: "agg",
           },
         },

@@ -119,7 +119,12 @@ describe.skipIf(!!process.env.MONGODB_URI)("CLI durability (embedded only)", () 
     ready = await waitReady(first);
     expect(ready.port).toBeGreaterThan(0);
     expect(ready.uri).toContain(`:${ready.port}`);
-    expect(first.output().split("\n").filter((l) => l.includes("embedded-mongo ready"))).toHaveLength(1);
+    expect(
+      first
+        .output()
+        .split("\n")
+        .filter((l) => l.includes("embedded-mongo ready")),
+    ).toHaveLength(1);
     const client = await connect(ready.uri);
     expect(await client.db("admin").command({ ping: 1 })).toMatchObject({ ok: 1 });
     await closeQuietly(client);

@@ -65,9 +65,7 @@ describe("insert", () => {
 
   it("unordered insertMany continues past duplicates and reports every failed index", async () => {
     const c = db.collection<AnyDoc>(collName("ins4"));
-    const err = await caught(
-      c.insertMany([{ _id: 1 }, { _id: 1 }, { _id: 2 }, { _id: 2 }, { _id: 3 }, { _id: 1 }], { ordered: false }),
-    );
+    const err = await caught(c.insertMany([{ _id: 1 }, { _id: 1 }, { _id: 2 }, { _id: 2 }, { _id: 3 }, { _id: 1 }], { ordered: false }));
     expect(err).toBeInstanceOf(MongoBulkWriteError);
     const bulkErr = err as MongoBulkWriteError;
     const writeErrors = Array.isArray(bulkErr.writeErrors) ? bulkErr.writeErrors : [bulkErr.writeErrors];
@@ -99,9 +97,15 @@ describe("find", () => {
   });
 
   it("filters with comparison operators and sorts", async () => {
-    const docs = await c.find({ n: { $gte: 5, $lt: 10 } }).sort({ n: 1 }).toArray();
+    const docs = await c
+      .find({ n: { $gte: 5, $lt: 10 } })
+      .sort({ n: 1 })
+      .toArray();
     expect(docs.map((d) => d._id)).toEqual([5, 6, 7, 8, 9]);
-    const desc = await c.find({ n: { $in: [1, 3, 17] } }).sort({ n: -1 }).toArray();
+    const desc = await c
+      .find({ n: { $in: [1, 3, 17] } })
+      .sort({ n: -1 })
+      .toArray();
     expect(desc.map((d) => d._id)).toEqual([17, 3, 1]);
   });
 
@@ -123,13 +127,28 @@ describe("find", () => {
   it("matches array elements with $elemMatch", async () => {
     const c2 = db.collection<AnyDoc>(collName("elem"));
     await c2.insertMany([
-      { _id: 1, items: [{ k: "a", q: 1 }, { k: "b", q: 5 }] },
-      { _id: 2, items: [{ k: "a", q: 5 }, { k: "b", q: 1 }] },
+      {
+        _id: 1,
+        items: [
+          { k: "a", q: 1 },
+          { k: "b", q: 5 },
+        ],
+      },
+      {
+        _id: 2,
+        items: [
+          { k: "a", q: 5 },
+          { k: "b", q: 1 },
+        ],
+      },
     ]);
     const em = await c2.find({ items: { $elemMatch: { k: "a", q: { $gte: 5 } } } }).toArray();
     expect(em.map((d) => d._id)).toEqual([2]);
     // without $elemMatch the conditions may be satisfied by different elements
-    const loose = await c2.find({ "items.k": "a", "items.q": { $gte: 5 } }).sort({ _id: 1 }).toArray();
+    const loose = await c2
+      .find({ "items.k": "a", "items.q": { $gte: 5 } })
+      .sort({ _id: 1 })
+      .toArray();
     expect(loose.map((d) => d._id)).toEqual([1, 2]);
   });
 
@@ -145,7 +164,10 @@ describe("find", () => {
   });
 
   it("sorts on several keys", async () => {
-    const docs = await c.find({ n: { $lt: 9 } }).sort({ group: 1, n: -1 }).toArray();
+    const docs = await c
+      .find({ n: { $lt: 9 } })
+      .sort({ group: 1, n: -1 })
+      .toArray();
     expect(docs.map((d) => d._id)).toEqual([6, 3, 0, 7, 4, 1, 8, 5, 2]);
   });
 
@@ -177,7 +199,11 @@ describe("find", () => {
     await c.createIndex({ group: 1 }, { name: "by_group" });
     const byName = await c.find({ group: 2 }).hint("by_group").sort({ _id: 1 }).toArray();
     expect(byName.map((d) => d._id)).toEqual([2, 5, 8, 11, 14, 17]);
-    const byKey = await c.find({ group: 2, n: { $gt: 10 } }).hint({ group: 1 }).sort({ _id: 1 }).toArray();
+    const byKey = await c
+      .find({ group: 2, n: { $gt: 10 } })
+      .hint({ group: 1 })
+      .sort({ _id: 1 })
+      .toArray();
     expect(byKey.map((d) => d._id)).toEqual([11, 14, 17]);
     const natural = await c.find({ group: 2 }).hint({ $natural: 1 }).toArray();
     expect(natural).toHaveLength(6);
@@ -212,20 +238,17 @@ describe("update", () => {
   it("supports the common update operators", async () => {
     const c = db.collection<AnyDoc>(collName("ops"));
     await c.insertOne({ _id: 1, a: 5, b: 10, old: "x", arr: [1, 2, 3], set: ["a"], rm: 1, m: 3, lo: 5, hi: 5 });
-    await c.updateOne(
-      { _id: 1 },
-      {
-        $inc: { a: 2, newCounter: 1 },
-        $unset: { rm: "" },
-        $rename: { old: "renamed" },
-        $push: { arr: { $each: [4, 5] } },
-        $addToSet: { set: { $each: ["a", "b", "b"] } },
-        $mul: { m: 4 },
-        $min: { lo: 2 },
-        $max: { hi: 3 },
-        $set: { "deep.path.v": 1 },
-      } as Document,
-    );
+    await c.updateOne({ _id: 1 }, {
+      $inc: { a: 2, newCounter: 1 },
+      $unset: { rm: "" },
+      $rename: { old: "renamed" },
+      $push: { arr: { $each: [4, 5] } },
+      $addToSet: { set: { $each: ["a", "b", "b"] } },
+      $mul: { m: 4 },
+      $min: { lo: 2 },
+      $max: { hi: 3 },
+      $set: { "deep.path.v": 1 },
+    } as Document);
     expect(await c.findOne({ _id: 1 })).toEqual({
       _id: 1,
       a: 7,
@@ -247,7 +270,10 @@ describe("update", () => {
 
   it("replaceOne replaces the whole document but keeps _id", async () => {
     const c = db.collection<AnyDoc>(collName("repl"));
-    await c.insertMany([{ _id: 1, a: 1, b: 2 }, { _id: 2, a: 1 }]);
+    await c.insertMany([
+      { _id: 1, a: 1, b: 2 },
+      { _id: 2, a: 1 },
+    ]);
     const res = await c.replaceOne({ a: 1, b: 2 }, { replaced: true });
     expect(res).toMatchObject({ matchedCount: 1, modifiedCount: 1, upsertedId: null });
     expect(await c.findOne({ _id: 1 })).toEqual({ _id: 1, replaced: true });
@@ -303,11 +329,7 @@ describe("update", () => {
     const c = db.collection<AnyDoc>(collName("soi"));
     await c.updateOne({ _id: "s" }, { $set: { seen: 1 }, $setOnInsert: { created: "first" } }, { upsert: true });
     expect(await c.findOne({ _id: "s" })).toEqual({ _id: "s", seen: 1, created: "first" });
-    const res = await c.updateOne(
-      { _id: "s" },
-      { $set: { seen: 2 }, $setOnInsert: { created: "second", other: 1 } },
-      { upsert: true },
-    );
+    const res = await c.updateOne({ _id: "s" }, { $set: { seen: 2 }, $setOnInsert: { created: "second", other: 1 } }, { upsert: true });
     expect(res).toMatchObject({ matchedCount: 1, modifiedCount: 1, upsertedId: null });
     expect(await c.findOne({ _id: "s" })).toEqual({ _id: "s", seen: 2, created: "first" });
     const onlySoi = await c.updateOne({ _id: "s" }, { $setOnInsert: { created: "third" } });
@@ -321,17 +343,9 @@ describe("update", () => {
       { _id: 1, grades: [{ score: 50 }, { score: 70 }, { score: 90 }], nums: [1, 5, 10] },
       { _id: 2, grades: [{ score: 65 }], nums: [7] },
     ]);
-    const res = await c.updateMany(
-      {},
-      { $set: { "grades.$[g].passed": true } },
-      { arrayFilters: [{ "g.score": { $gte: 60 } }] },
-    );
+    const res = await c.updateMany({}, { $set: { "grades.$[g].passed": true } }, { arrayFilters: [{ "g.score": { $gte: 60 } }] });
     expect(res).toMatchObject({ matchedCount: 2, modifiedCount: 2 });
-    expect((await c.findOne({ _id: 1 }))?.grades).toEqual([
-      { score: 50 },
-      { score: 70, passed: true },
-      { score: 90, passed: true },
-    ]);
+    expect((await c.findOne({ _id: 1 }))?.grades).toEqual([{ score: 50 }, { score: 70, passed: true }, { score: 90, passed: true }]);
     await c.updateOne({ _id: 1 }, { $set: { "nums.$[x]": 0 } }, { arrayFilters: [{ x: { $gt: 4 } }] });
     expect((await c.findOne({ _id: 1 }))?.nums).toEqual([1, 0, 0]);
     await c.updateOne({ _id: 1 }, { $inc: { "grades.$[].score": 1 } });
@@ -428,11 +442,7 @@ describe("findOneAndX", () => {
   it("findOneAndReplace returns the replaced or replacement document", async () => {
     const before = await c.findOneAndReplace({ q: "x" }, { q: "y", v: 0 }, { sort: { _id: -1 } });
     expect(before).toEqual({ _id: 3, q: "x", v: 13 });
-    const after = await c.findOneAndReplace(
-      { q: "y" },
-      { q: "y", v: 1 },
-      { returnDocument: "after", projection: { _id: 1, v: 1 } },
-    );
+    const after = await c.findOneAndReplace({ q: "y" }, { q: "y", v: 1 }, { returnDocument: "after", projection: { _id: 1, v: 1 } });
     expect(after).toEqual({ _id: 3, v: 1 });
     const ups = await c.findOneAndReplace({ _id: 7 }, { q: "z" }, { upsert: true, returnDocument: "after" });
     expect(ups).toEqual({ _id: 7, q: "z" });

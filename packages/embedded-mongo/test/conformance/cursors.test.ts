@@ -89,7 +89,9 @@ describe("raw find / getMore / killCursors", () => {
     expect(cursorIdOf(rest.cursor.id)).toBe(0n);
 
     // every document was returned exactly once
-    const seen = new Set<number>([...res.cursor.firstBatch, ...more.cursor.nextBatch, ...rest.cursor.nextBatch].map((d: Document) => d._id));
+    const seen = new Set<number>(
+      [...res.cursor.firstBatch, ...more.cursor.nextBatch, ...rest.cursor.nextBatch].map((d: Document) => d._id),
+    );
     expect(seen.size).toBe(N);
   });
 
@@ -112,11 +114,7 @@ describe("raw find / getMore / killCursors", () => {
     expect(killed.cursorsAlive).toEqual([]);
     expect(killed.cursorsUnknown).toEqual([]);
 
-    const err = await expectServerError(
-      db.command({ getMore: L(res.cursor.id), collection: c.collectionName }),
-      43,
-      "CursorNotFound",
-    );
+    const err = await expectServerError(db.command({ getMore: L(res.cursor.id), collection: c.collectionName }), 43, "CursorNotFound");
     expect(err.message).toContain(String(id));
 
     const again = await db.command({ killCursors: c.collectionName, cursors: [L(res.cursor.id)] });

@@ -55,10 +55,7 @@ describe("update errors", () => {
   });
 
   it("two operators on the same path fail with ConflictingUpdateOperators (40)", async () => {
-    await expectServerError(
-      c.updateOne({ _id: 1 }, { $set: { n: 1 }, $inc: { n: 1 } }),
-      40,
-    );
+    await expectServerError(c.updateOne({ _id: 1 }, { $set: { n: 1 }, $inc: { n: 1 } }), 40);
     expect((await c.findOne({ _id: 1 }))?.n).toBe(5);
   });
 
@@ -103,11 +100,7 @@ describe("aggregation errors", () => {
   });
 
   it("an unknown expression operator fails with InvalidPipelineOperator (168)", async () => {
-    const err = await expectServerError(
-      c.aggregate([{ $project: { x: { $foo: 1 } } }]).toArray(),
-      168,
-      "InvalidPipelineOperator",
-    );
+    const err = await expectServerError(c.aggregate([{ $project: { x: { $foo: 1 } } }]).toArray(), 168, "InvalidPipelineOperator");
     expect(err.message).toMatch(/Unrecognized expression '\$foo'/);
   });
 });

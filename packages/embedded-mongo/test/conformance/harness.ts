@@ -75,6 +75,7 @@ export async function openTarget(label?: string): Promise<Target> {
 }
 
 /** Awaits `p` and returns what it threw; fails the test when it resolves instead. */
+// biome-ignore lint/suspicious/noExplicitAny: tests read driver error fields of every shape from it
 export async function caught(p: Promise<unknown> | (() => Promise<unknown>)): Promise<any> {
   try {
     const value = await (typeof p === "function" ? p() : p);
@@ -137,5 +138,6 @@ export type AnyId = string | number | ObjectId | Document;
 /** A schema-less document whose `_id` may be any of AnyId. */
 export interface AnyDoc {
   _id?: AnyId;
+  // biome-ignore lint/suspicious/noExplicitAny: documents of any shape, as the driver's own Document type
   [key: string]: any;
 }

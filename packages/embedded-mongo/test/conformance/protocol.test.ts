@@ -24,7 +24,6 @@ function header(messageLength: number, requestId: number, responseTo: number, op
   return h;
 }
 
-
 /** An OP_MSG with one kind-0 section holding `body` (raw BSON bytes or a document). */
 function opMsg(
   body: Document | Buffer,
@@ -46,10 +45,7 @@ function opMsg(
   return { frame, requestId };
 }
 
-type Outcome =
-  | { kind: "reply"; opCode: number; responseTo: number; doc: Document }
-  | { kind: "closed" }
-  | { kind: "timeout" };
+type Outcome = { kind: "reply"; opCode: number; responseTo: number; doc: Document } | { kind: "closed" } | { kind: "timeout" };
 
 class RawConn {
   private buf = Buffer.alloc(0);
@@ -191,7 +187,7 @@ describe.skipIf(!!process.env.MONGODB_URI)("wire protocol robustness (embedded o
     await t?.close();
   });
 
-  it("the CRC-32C helper is correct (check value of \"123456789\")", () => {
+  it('the CRC-32C helper is correct (check value of "123456789")', () => {
     expect(crc32c(Buffer.from("123456789"))).toBe(0xe3069283);
   });
 

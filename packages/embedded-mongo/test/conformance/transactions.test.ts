@@ -149,7 +149,10 @@ describe("isolation", () => {
   });
 
   it("a transaction reads from one snapshot: later commits by others are not visible in it", async () => {
-    const c = await freshCollection("snap", [{ _id: 1, v: "old" }, { _id: 2, v: "other" }]);
+    const c = await freshCollection("snap", [
+      { _id: 1, v: "old" },
+      { _id: 2, v: "other" },
+    ]);
     await withSessions(1, async (s) => {
       s.startTransaction();
       expect(await c.findOne({ _id: 1 }, { session: s })).toEqual({ _id: 1, v: "old" });

@@ -22,7 +22,12 @@ export interface NatsServerHandle {
 }
 
 export function findNatsServerBinary(): string {
-  const candidates = [process.env.NATS_SERVER_BIN, ...(process.env.PATH ?? "").split(path.delimiter).map((d) => path.join(d, "nats-server")), "/usr/sbin/nats-server", "/usr/bin/nats-server"];
+  const candidates = [
+    process.env.NATS_SERVER_BIN,
+    ...(process.env.PATH ?? "").split(path.delimiter).map((d) => path.join(d, "nats-server")),
+    "/usr/sbin/nats-server",
+    "/usr/bin/nats-server",
+  ];
   for (const c of candidates) {
     if (c && fs.existsSync(c)) return c;
   }
@@ -40,7 +45,9 @@ export async function freePort(host = "127.0.0.1"): Promise<number> {
   });
 }
 
-export async function startNatsServer(opts: { port?: number; storeDir?: string; log?: (line: string) => void } = {}): Promise<NatsServerHandle> {
+export async function startNatsServer(
+  opts: { port?: number; storeDir?: string; log?: (line: string) => void } = {},
+): Promise<NatsServerHandle> {
   const bin = findNatsServerBinary();
   const port = opts.port ?? (await freePort());
   const monitorPort = await freePort();
@@ -50,7 +57,9 @@ export async function startNatsServer(opts: { port?: number; storeDir?: string; 
 
   const launch = () =>
     new Promise<void>((resolve, reject) => {
-      const p = spawn(bin, ["-a", "127.0.0.1", "-p", String(port), "-m", String(monitorPort), "-js", "-sd", storeDir], { stdio: ["ignore", "ignore", "pipe"] });
+      const p = spawn(bin, ["-a", "127.0.0.1", "-p", String(port), "-m", String(monitorPort), "-js", "-sd", storeDir], {
+        stdio: ["ignore", "ignore", "pipe"],
+      });
       child = p;
       let output = "";
       const onData = (chunk: Buffer) => {
@@ -59,7 +68,14 @@ export async function startNatsServer(opts: { port?: number; storeDir?: string; 
         for (const line of text.split("\n")) if (line) opts.log?.(line);
         if (output.includes("Server is ready")) {
           p.stderr!.off("data", onData);
-          p.stderr!.on("data", (c: Buffer) => c.toString().split("\n").forEach((l) => l && opts.log?.(l)));
+          p.stderr!.on("data", (c: Buffer) =>
+            c
+              .toString()
+              .split("\n")
+              .forEach((l) => {
+                if (l) opts.log?.(l);
+              }),
+          );
           resolve();
         }
       };
