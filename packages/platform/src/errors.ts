@@ -8,7 +8,14 @@ export interface FieldViolation {
 }
 
 export abstract class DomainError extends Error {
-  abstract readonly kind: "NotFound" | "AlreadyExists" | "InvalidArgument" | "FailedPrecondition" | "PermissionDenied" | "Unauthenticated" | "Aborted";
+  abstract readonly kind:
+    | "NotFound"
+    | "AlreadyExists"
+    | "InvalidArgument"
+    | "FailedPrecondition"
+    | "PermissionDenied"
+    | "Unauthenticated"
+    | "Aborted";
 }
 
 export class NotFound extends DomainError {
@@ -18,21 +25,32 @@ export class NotFound extends DomainError {
 /** `reason` is stable (UPPER_SNAKE_CASE) for clients to switch on. */
 export class AlreadyExists extends DomainError {
   readonly kind = "AlreadyExists";
-  constructor(message: string, readonly reason = "ALREADY_EXISTS", readonly metadata: Record<string, string> = {}) {
+  constructor(
+    message: string,
+    readonly reason = "ALREADY_EXISTS",
+    readonly metadata: Record<string, string> = {},
+  ) {
     super(message);
   }
 }
 
 export class InvalidArgument extends DomainError {
   readonly kind = "InvalidArgument";
-  constructor(readonly violations: FieldViolation[], message = violations.map((v) => `${v.field}: ${v.description}`).join("; ")) {
+  constructor(
+    readonly violations: FieldViolation[],
+    message = violations.map((v) => `${v.field}: ${v.description}`).join("; "),
+  ) {
     super(message);
   }
 }
 
 export class FailedPrecondition extends DomainError {
   readonly kind = "FailedPrecondition";
-  constructor(message: string, readonly reason: string, readonly metadata: Record<string, string> = {}) {
+  constructor(
+    message: string,
+    readonly reason: string,
+    readonly metadata: Record<string, string> = {},
+  ) {
     super(message);
   }
 }
@@ -48,7 +66,11 @@ export class Unauthenticated extends DomainError {
 /** Optimistic concurrency lost: the caller should re-read (the current version is in metadata). */
 export class Aborted extends DomainError {
   readonly kind = "Aborted";
-  constructor(message: string, readonly reason = "VERSION_CONFLICT", readonly metadata: Record<string, string> = {}) {
+  constructor(
+    message: string,
+    readonly reason = "VERSION_CONFLICT",
+    readonly metadata: Record<string, string> = {},
+  ) {
     super(message);
   }
 }

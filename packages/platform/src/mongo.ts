@@ -47,7 +47,11 @@ export async function connectMongo(opts: MongoOptions): Promise<MongoConnection>
  * commit on UnknownTransactionCommitResult, so `work` must be safe to run again (it is, when all its
  * effects go through `session`).
  */
-export async function inTransaction<T>(client: MongoClient, work: (session: ClientSession) => Promise<T>, options?: TransactionOptions): Promise<T> {
+export async function inTransaction<T>(
+  client: MongoClient,
+  work: (session: ClientSession) => Promise<T>,
+  options?: TransactionOptions,
+): Promise<T> {
   const session = client.startSession();
   try {
     return await session.withTransaction(work, { readConcern: { level: "snapshot" }, writeConcern: { w: "majority" }, ...options });

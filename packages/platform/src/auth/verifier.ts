@@ -1,0 +1,121 @@
+/**
+ * Verifies bearer tokens (JWT, RS256/ES256) against the ministry's OIDC provider's JWKS in production,
+ * or against a local authority's keys in the default run and tests. Issuer and audience are always
+ * checked. Used by the gRPC server and the HTTP gateway alike.
+ */
+import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from "jose";
+import { Unauthenticated } from "../errors.js";
+import { identityFromClaims, type Identity } from "./identity.js";
+import type { LocalAuthority } from "./local-authority.js";
+
+export type TokenProblem = "TOKEN_MISSING" | "TOKEN_EXPIRED" | "TOKEN_INVALID";
+
+/** The caller's token is missing or not acceptable; `reason` is stable for clients to switch on. */
+export class InvalidToken extends Unauthenticated {
+  constructor(
+    message: string,
+    readonly reason: TokenProblem,
+  ) {
+    super(message);
+  }
+}
+
+/** The keys could not be fetched: not the caller's fault, so not UNAUTHENTICATED (the gRPC server answers UNAVAILABLE). */
+export class KeysUnavailable extends Error {
+  constructor(cause: unknown) {
+    super("token signing keys are unavailable", { cause });
+  }
+}
+
+export interface Verifier {
+  /** Resolves to the caller's identity; rejects with InvalidToken or KeysUnavailable. */
+  verify(token: string): Promise<Identity>;
+}
+
+export interface VerifierOptions {
+  /** The OIDC provider's JWKS (production). */
+  jwksUrl?: string;
+  /** Local keys (default run, tests). Exactly one of `jwksUrl` and `localAuthority`. */
+  localAuthority?: LocalAuthority;
+  issuer: string;
+  audience: string | string[];
+  algorithms?: string[];
+  /** Allowed clock skew between the provider and this host. */
+  clockToleranceSec?: number;
+  /**
+   * Verified tokens remembered (by their exact text) so a caller's every call does not pay for a
+   * signature check (~0.5 ms for ES256 here). 0 turns the cache off.
+   */
+  cacheSize?: number;
+  /** How long a verified token is trusted without checking again (never past its `exp`); bounds the effect of a key withdrawn from the JWKS. */
+  cacheTtlMs?: number;
+}
+
+export function createVerifier(opts: VerifierOptions): Verifier {
+  if (Boolean(opts.jwksUrl) === Boolean(opts.localAuthority))
+    throw new Error("createVerifier: give exactly one of jwksUrl and localAuthority");
+  const keys: JWTVerifyGetKey = opts.jwksUrl
+    ? createRemoteJWKSet(new URL(opts.jwksUrl), { timeoutDuration: 5_000, cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000 })
+    : createLocalJWKSet(opts.localAuthority!.jwks());
+  const verifyOptions = {
+    issuer: opts.issuer,
+    audience: opts.audience,
+    algorithms: opts.algorithms ?? ["RS256", "ES256"],
+    clockTolerance: opts.clockToleranceSec ?? 30,
+  };
+  const cacheSize = opts.cacheSize ?? 10_000;
+  const cacheTtlMs = opts.cacheTtlMs ?? 60_000;
+  const toleranceMs = verifyOptions.clockTolerance * 1000;
+  // Insertion-ordered: the first key is the oldest, evicted when full.
+  const cache = new Map<string, { identity: Identity; trustedUntil: number; expiresAt: number }>();
+  return {
+    async verify(token) {
+      const cached = cache.get(token);
+      if (cached) {
+        const now = Date.now();
+        if (now <= cached.trustedUntil) return structuredClone(cached.identity);
+        cache.delete(token);
+        if (now > cached.expiresAt) throw new InvalidToken("token expired", "TOKEN_EXPIRED");
+      }
+      let payload: Record<string, unknown>;
+      try {
+        ({ payload } = await jwtVerify(token, keys, verifyOptions));
+      } catch (err) {
+        throw toTokenError(err);
+      }
+      let identity: Identity;
+      try {
+        identity = identityFromClaims(payload);
+      } catch {
+        throw new InvalidToken("token claims are not usable (sub, name, roles, unit, clearance)", "TOKEN_INVALID");
+      }
+      if (cacheSize > 0) {
+        const expiresAt = typeof payload.exp === "number" ? payload.exp * 1000 + toleranceMs : Infinity;
+        if (cache.size >= cacheSize) cache.delete(cache.keys().next().value!);
+        cache.set(token, { identity: structuredClone(identity), trustedUntil: Math.min(Date.now() + cacheTtlMs, expiresAt), expiresAt });
+      }
+      return identity;
+    },
+  };
+}
+
+function toTokenError(err: unknown): Error {
+  if (err instanceof errors.JWTExpired) return new InvalidToken("token expired", "TOKEN_EXPIRED");
+  if (err instanceof errors.JWTClaimValidationFailed)
+    return new InvalidToken(`token rejected: ${err.claim} claim check failed`, "TOKEN_INVALID");
+  if (err instanceof errors.JWSSignatureVerificationFailed) return new InvalidToken("token signature verification failed", "TOKEN_INVALID");
+  if (err instanceof errors.JWKSNoMatchingKey || err instanceof errors.JWKSMultipleMatchingKeys) {
+    return new InvalidToken("token signed with an unknown key", "TOKEN_INVALID");
+  }
+  if (
+    err instanceof errors.JWSInvalid ||
+    err instanceof errors.JWTInvalid ||
+    err instanceof errors.JOSEAlgNotAllowed ||
+    err instanceof errors.JOSENotSupported ||
+    err instanceof errors.JWKInvalid
+  ) {
+    return new InvalidToken("token is malformed or uses an algorithm not allowed", "TOKEN_INVALID");
+  }
+  // JWKS timeouts, a JWKS that is not one, a provider answering other than 200, network failures.
+  return new KeysUnavailable(err);
+}

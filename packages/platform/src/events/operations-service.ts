@@ -1,0 +1,148 @@
+/**
+ * OperationsService over the event stores: list, replay and discard dead letters; re-publish a time range
+ * of the outbox. `createOperations` gives promise-returning functions that throw typed domain errors
+ * (`InvalidArgument` for bad input); `operationsServiceServer` adapts them to the grpc-js handlers the
+ * generated `OperationsServiceServer` expects, passing errors on for the shared interceptor to map.
+ */
+import type { sendUnaryData, ServerUnaryCall } from "@grpc/grpc-js";
+import type { Actor } from "@ministry/proto/ministry/common/v1/common";
+import type {
+  DeadLetter,
+  DiscardDeadLetterRequest,
+  DiscardDeadLetterResponse,
+  ListDeadLettersRequest,
+  ListDeadLettersResponse,
+  OperationsServiceServer,
+  ReplayDeadLetterRequest,
+  ReplayDeadLetterResponse,
+  RepublishOutboxRequest,
+  RepublishOutboxResponse,
+} from "@ministry/proto/ministry/platform/v1/operations";
+import type { Binary, MongoClient } from "mongodb";
+import { FailedPrecondition, InvalidArgument, NotFound, type FieldViolation } from "../errors.js";
+import { inTransaction } from "../mongo.js";
+import { SYSTEM_ACTOR, type AuditLog } from "./audit.js";
+import type { EventConsumer } from "./consumer.js";
+import { parseDeadLetterId, type DeadLetterRecord, type DeadLetterStore } from "./dead-letters.js";
+import type { Outbox } from "./outbox.js";
+
+export interface OperationsDeps {
+  client: MongoClient;
+  deadLetters: DeadLetterStore;
+  /** The consumers running in this service; a dead letter is replayed by the one that failed it. */
+  consumers: EventConsumer[];
+  outbox: Outbox;
+  audit: AuditLog;
+}
+
+export interface OperationsApi {
+  listDeadLetters(request: ListDeadLettersRequest, actor?: Actor): Promise<ListDeadLettersResponse>;
+  replayDeadLetter(request: ReplayDeadLetterRequest, actor?: Actor): Promise<ReplayDeadLetterResponse>;
+  discardDeadLetter(request: DiscardDeadLetterRequest, actor?: Actor): Promise<DiscardDeadLetterResponse>;
+  republishOutbox(request: RepublishOutboxRequest, actor?: Actor): Promise<RepublishOutboxResponse>;
+}
+
+function toProto(record: DeadLetterRecord & { _id: { toHexString(): string } }): DeadLetter {
+  const data = record.data instanceof Uint8Array ? record.data : (record.data as Binary).value();
+  return {
+    id: record._id.toHexString(),
+    consumer: record.consumer,
+    subject: record.subject,
+    eventId: record.eventId,
+    eventType: record.eventType,
+    error: record.error,
+    deliveries: record.deliveries,
+    failedAt: record.failedAt,
+    headers: { ...record.headers },
+    data: Buffer.from(data),
+  };
+}
+
+function validDate(value: Date | undefined): boolean {
+  return value instanceof Date && !Number.isNaN(value.getTime());
+}
+
+export function createOperations(deps: OperationsDeps): OperationsApi {
+  const consumers = new Map(deps.consumers.map((c) => [c.name, c]));
+  return {
+    async listDeadLetters(request) {
+      const page = await deps.deadLetters.list({
+        consumer: request.consumer || undefined,
+        pageSize: request.page?.pageSize ?? 0,
+        pageToken: request.page?.pageToken || undefined,
+      });
+      return { deadLetters: page.items.map(toProto), page: { nextPageToken: page.nextPageToken, totalSize: String(page.totalSize) } };
+    },
+
+    async replayDeadLetter(request, actor = SYSTEM_ACTOR) {
+      const record = await deps.deadLetters.get(request.id);
+      if (!record) throw new NotFound(`dead letter ${request.id} not found`);
+      const consumer = consumers.get(record.consumer);
+      if (!consumer) {
+        throw new FailedPrecondition(`consumer ${record.consumer} does not run in this service`, "CONSUMER_NOT_RUNNING", {
+          consumer: record.consumer,
+        });
+      }
+      const result = await consumer.replayDeadLetter(request.id, actor);
+      return { replayed: result.replayed, error: result.error ?? "" };
+    },
+
+    async discardDeadLetter(request, actor = SYSTEM_ACTOR) {
+      parseDeadLetterId(request.id);
+      await deps.deadLetters.discard(deps.client, deps.audit, request.id, request.reason, actor);
+      return {};
+    },
+
+    async republishOutbox(request, actor = SYSTEM_ACTOR) {
+      const violations: FieldViolation[] = [];
+      if (!validDate(request.from)) violations.push({ field: "from", description: "is required" });
+      if (!validDate(request.to)) violations.push({ field: "to", description: "is required" });
+      if (violations.length === 0 && request.from!.getTime() >= request.to!.getTime())
+        violations.push({ field: "to", description: "must be later than from" });
+      if (violations.length > 0) throw new InvalidArgument(violations);
+      const from = request.from!;
+      const to = request.to!;
+      const records = await inTransaction(deps.client, async (session) => {
+        const count = await deps.outbox.republish(from, to, session);
+        await deps.audit.record(session, {
+          actor,
+          action: "outbox.republished",
+          target: { type: "outbox", id: `${from.toISOString()}/${to.toISOString()}` },
+          change: { from: from.toISOString(), to: to.toISOString(), records: count },
+        });
+        return count;
+      });
+      return { records: String(records) };
+    },
+  };
+}
+
+export interface OperationsServerOptions {
+  /** Who is calling (from the metadata the auth interceptor verified); the system actor when unknown. */
+  actorOf?: (call: ServerUnaryCall<unknown, unknown>) => Actor | undefined;
+}
+
+/** grpc-js handlers for `OperationsServiceService`; a thrown domain error is passed to the callback as is. */
+export function operationsServiceServer(api: OperationsApi, opts: OperationsServerOptions = {}): OperationsServiceServer {
+  const unary =
+    <Req, Res>(fn: (request: Req, actor?: Actor) => Promise<Res>) =>
+    (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
+      let actor: Actor | undefined;
+      try {
+        actor = opts.actorOf?.(call as ServerUnaryCall<unknown, unknown>);
+      } catch (err) {
+        callback(err as Error);
+        return;
+      }
+      fn(call.request, actor).then(
+        (response) => callback(null, response),
+        (err: Error) => callback(err),
+      );
+    };
+  return {
+    listDeadLetters: unary((r: ListDeadLettersRequest, a) => api.listDeadLetters(r, a)),
+    replayDeadLetter: unary((r: ReplayDeadLetterRequest, a) => api.replayDeadLetter(r, a)),
+    discardDeadLetter: unary((r: DiscardDeadLetterRequest, a) => api.discardDeadLetter(r, a)),
+    republishOutbox: unary((r: RepublishOutboxRequest, a) => api.republishOutbox(r, a)),
+  };
+}

@@ -1,0 +1,281 @@
+/**
+ * The transactional outbox. A command adds its events to the `outbox` collection in the same MongoDB
+ * transaction as its state change, so an event exists if and only if the change committed. A relay
+ * publishes unsent records in sequence order with `Nats-Msg-Id` = `ce-id`, marks them sent, and is nudged
+ * as soon as a session that added records ends; it polls as well, to pick up what a crashed process left.
+ */
+import { ROOT_CONTEXT, context as otelContext, type BatchObservableCallback } from "@opentelemetry/api";
+import type { Binary, ClientSession, Collection, Db, ObjectId } from "mongodb";
+import { systemClock, type Clock } from "../clock.js";
+import { InvalidArgument } from "../errors.js";
+import { createLogger, type Logger } from "../logger.js";
+import type { EventBus } from "./bus.js";
+import { encodeEvent, type EncodedEvent, type OutgoingEvent } from "./event-type.js";
+import { OUTBOX_COLLECTION, OUTBOX_SEQUENCE_COLLECTION } from "./indexes.js";
+import { eventsMeter } from "./telemetry.js";
+import { Sleeper, backoffDelay, errorMessage, isDuplicateKeyError, type BackoffOptions } from "./util.js";
+
+export interface OutboxRecord {
+  _id?: ObjectId;
+  /** Allocated when the record is added; the relay publishes in this order. */
+  seq: number;
+  eventId: string;
+  type: string;
+  subject: string;
+  aggregateId: string;
+  headers: Record<string, string>;
+  data: Uint8Array | Binary;
+  createdAt: Date;
+  /** null until the relay has published it; the TTL index removes sent records after the retention. */
+  sentAt: Date | null;
+  publishCount: number;
+}
+
+export interface OutboxOptions {
+  db: Db;
+  /** Needed by the relay (`start`); adding records needs only the database. */
+  bus?: EventBus;
+  clock?: Clock;
+  log?: Logger;
+  /** Fallback polling, for records a crashed process committed but never published. Default 5 s. */
+  pollIntervalMs?: number;
+  /** Records read per relay pass. Default 100. */
+  batchSize?: number;
+  /** Back-off after a failed pass (broker or database down). Default 200 ms doubling to 10 s. */
+  retry?: Partial<BackoffOptions>;
+}
+
+// Two relays of one outbox in one process would only race each other: one loop per database.
+const runningRelays = new Set<string>();
+
+export class Outbox {
+  readonly records: Collection<OutboxRecord>;
+  private readonly sequence: Collection<{ _id: string; value: number }>;
+  private readonly bus?: EventBus;
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private readonly pollIntervalMs: number;
+  private readonly batchSize: number;
+  private readonly retry: BackoffOptions;
+  private readonly sleeper = new Sleeper();
+  private readonly watchedSessions = new WeakSet<ClientSession>();
+  private readonly relayKey: string;
+  private running = false;
+  private nudged = false;
+  private failures = 0;
+  private lastError?: string;
+  private loop?: Promise<void>;
+  private unregisterGauges?: () => void;
+
+  constructor(opts: OutboxOptions) {
+    this.records = opts.db.collection<OutboxRecord>(OUTBOX_COLLECTION);
+    this.sequence = opts.db.collection<{ _id: string; value: number }>(OUTBOX_SEQUENCE_COLLECTION);
+    this.bus = opts.bus;
+    this.clock = opts.clock ?? systemClock;
+    this.log = (opts.log ?? createLogger("events", "silent")).child({ component: "outbox" });
+    this.pollIntervalMs = opts.pollIntervalMs ?? 5_000;
+    this.batchSize = opts.batchSize ?? 100;
+    this.retry = { initialMs: opts.retry?.initialMs ?? 200, maxMs: opts.retry?.maxMs ?? 10_000 };
+    this.relayKey = `${opts.db.databaseName}.${OUTBOX_COLLECTION}`;
+  }
+
+  /**
+   * Writes the events inside the caller's transaction, capturing the active trace context in their
+   * headers. Call it after the aggregate's own write (state, audit, outbox), so that of two transactions
+   * on one aggregate the later one also gets the later sequence. The relay is nudged when the session ends.
+   */
+  async add(session: ClientSession, events: OutgoingEvent<unknown> | readonly OutgoingEvent<unknown>[]): Promise<void> {
+    const list: readonly OutgoingEvent<unknown>[] = Array.isArray(events) ? events : [events as OutgoingEvent<unknown>];
+    if (list.length === 0) return;
+    if (!session.inTransaction()) throw new Error("outbox.add must run inside a transaction (use inTransaction)");
+    const now = this.clock.now();
+    const encoded = list.map((e) => encodeEvent(e, { now }));
+    const last = await this.allocate(list.length);
+    await this.records.insertMany(
+      encoded.map((e, i) => ({
+        seq: last - list.length + 1 + i,
+        eventId: e.id,
+        type: e.type,
+        subject: e.subject,
+        aggregateId: e.aggregateId,
+        headers: e.headers,
+        data: e.data,
+        createdAt: now,
+        sentAt: null,
+        publishCount: 0,
+      })),
+      { session },
+    );
+    this.nudgeWhenEnded(session);
+  }
+
+  /** Wakes the relay now (it also wakes by itself when a session that added records ends). */
+  nudge(): void {
+    this.nudged = true;
+    this.sleeper.wake();
+  }
+
+  /**
+   * Marks sent records created in [from, to) unsent again, so the relay publishes them once more with
+   * their original `ce-id` (JetStream drops those it still holds inside the duplicate window; consumers
+   * drop the rest through their inbox). Returns how many records were marked.
+   */
+  async republish(from: Date, to: Date, session?: ClientSession): Promise<number> {
+    if (!(from.getTime() < to.getTime())) throw new InvalidArgument([{ field: "to", description: "must be later than from" }]);
+    const result = await this.records.updateMany(
+      { createdAt: { $gte: from, $lt: to }, sentAt: { $ne: null } },
+      { $set: { sentAt: null } },
+      { session },
+    );
+    if (session) this.nudgeWhenEnded(session);
+    else this.nudge();
+    return result.modifiedCount;
+  }
+
+  /** Unsent records and when the oldest of them was committed. */
+  async backlog(): Promise<{ count: number; oldestCreatedAt?: Date }> {
+    const count = await this.records.countDocuments({ sentAt: null });
+    if (count === 0) return { count };
+    const [oldest] = await this.records
+      .find({ sentAt: null }, { projection: { createdAt: 1 } })
+      .sort({ seq: 1 })
+      .limit(1)
+      .toArray();
+    return { count, oldestCreatedAt: oldest?.createdAt };
+  }
+
+  /** For health checks and tests: whether the relay runs, and how its last passes went. */
+  relayStatus(): { running: boolean; consecutiveFailures: number; lastError?: string } {
+    return { running: this.running, consecutiveFailures: this.failures, lastError: this.lastError };
+  }
+
+  /** Starts the relay loop (one per database per process) and the backlog gauges. */
+  start(): void {
+    if (this.running) return;
+    if (!this.bus) throw new Error("the outbox relay needs an EventBus");
+    if (runningRelays.has(this.relayKey)) throw new Error(`an outbox relay for ${this.relayKey} already runs in this process`);
+    runningRelays.add(this.relayKey);
+    this.running = true;
+    this.nudged = true;
+    this.registerGauges();
+    // the relay's own spans hang off each record's stored trace context, never off whoever started it
+    this.loop = otelContext.with(ROOT_CONTEXT, () => this.run()).finally(() => runningRelays.delete(this.relayKey));
+  }
+
+  /** Stops after the publish in flight; records not yet marked sent are published by the next relay. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.sleeper.wakeAll();
+    await this.loop;
+    this.loop = undefined;
+    this.unregisterGauges?.();
+    this.unregisterGauges = undefined;
+  }
+
+  private async allocate(count: number): Promise<number> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        // Outside the caller's transaction on purpose: one counter inside every transaction would make all
+        // of a service's commands conflict with each other.
+        const doc = await this.sequence.findOneAndUpdate(
+          { _id: "outbox" },
+          { $inc: { value: count } },
+          { upsert: true, returnDocument: "after" },
+        );
+        return doc!.value;
+      } catch (err) {
+        // two first-ever upserts can race on the new document; the loser simply increments it
+        if (!isDuplicateKeyError(err) || attempt >= 2) throw err;
+      }
+    }
+  }
+
+  private nudgeWhenEnded(session: ClientSession): void {
+    if (this.watchedSessions.has(session)) return;
+    this.watchedSessions.add(session);
+    // `ended` comes right after inTransaction commits (or aborts: a nudge that finds nothing is harmless)
+    session.once("ended", () => this.nudge());
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      this.nudged = false;
+      let full = false;
+      try {
+        full = await this.relayBatch();
+        this.failures = 0;
+      } catch (err) {
+        this.failures++;
+        this.lastError = errorMessage(err);
+        const delayMs = backoffDelay(this.failures, this.retry);
+        this.log.warn({ err, failures: this.failures, delayMs }, "outbox relay pass failed; retrying");
+        // nudges do not shorten a back-off: a commit storm must not hammer a broker that is down
+        await this.sleeper.sleep(delayMs, false);
+        continue;
+      }
+      if (full || this.nudged) continue;
+      await this.sleeper.sleep(this.pollIntervalMs, true);
+    }
+  }
+
+  /** One pass: publish up to a batch in sequence order, mark what went out. True when the batch was full. */
+  private async relayBatch(): Promise<boolean> {
+    const batch = await this.records.find({ sentAt: null }).sort({ seq: 1 }).limit(this.batchSize).toArray();
+    if (batch.length === 0) return false;
+    const sent: ObjectId[] = [];
+    try {
+      for (const record of batch) {
+        if (!this.running) break;
+        // one at a time: a failure must not let a later record overtake an earlier one
+        await this.bus!.publishEncoded(toEncodedEvent(record));
+        sent.push(record._id!);
+      }
+    } finally {
+      // a crash before this update means a re-publish, which the broker drops by Nats-Msg-Id
+      if (sent.length > 0) {
+        await this.records.updateMany({ _id: { $in: sent } }, { $set: { sentAt: this.clock.now() }, $inc: { publishCount: 1 } });
+      }
+    }
+    return batch.length === this.batchSize && sent.length === batch.length;
+  }
+
+  private registerGauges(): void {
+    const meter = eventsMeter();
+    const backlog = meter.createObservableGauge("outbox.backlog", {
+      description: "Outbox records committed but not yet published",
+      unit: "{event}",
+    });
+    const age = meter.createObservableGauge("outbox.oldest_unsent_age", {
+      description: "Age of the oldest unpublished outbox record",
+      unit: "s",
+    });
+    const attributes = { db: this.relayKey.slice(0, -OUTBOX_COLLECTION.length - 1) };
+    const callback: BatchObservableCallback = async (result) => {
+      try {
+        const { count, oldestCreatedAt } = await this.backlog();
+        result.observe(backlog, count, attributes);
+        result.observe(age, oldestCreatedAt ? Math.max(0, (this.clock.now().getTime() - oldestCreatedAt.getTime()) / 1000) : 0, attributes);
+      } catch (err) {
+        this.log.debug({ err }, "outbox backlog unavailable");
+      }
+    };
+    meter.addBatchObservableCallback(callback, [backlog, age]);
+    this.unregisterGauges = () => meter.removeBatchObservableCallback(callback, [backlog, age]);
+  }
+}
+
+function bytesOf(data: Uint8Array | Binary): Uint8Array {
+  return data instanceof Uint8Array ? data : data.value();
+}
+
+export function toEncodedEvent(record: OutboxRecord): EncodedEvent {
+  return {
+    id: record.eventId,
+    type: record.type,
+    subject: record.subject,
+    aggregateId: record.aggregateId,
+    headers: record.headers,
+    data: bytesOf(record.data),
+  };
+}

@@ -1,0 +1,12 @@
+export * from "./client.js";
+export { wrapImplementation } from "./handlers.js";
+export {
+  authInterceptor,
+  deadlineInterceptor,
+  findIdentity,
+  getIdentity,
+  isInfrastructureMethod,
+  observabilityInterceptor,
+} from "./interceptors.js";
+export * from "./server.js";
+export * from "./status.js";

@@ -1,0 +1,253 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { inTransaction } from "../../src/mongo.js";
+import { MeterProvider, MetricReader, type ResourceMetrics } from "@opentelemetry/sdk-metrics";
+import { metrics } from "@opentelemetry/api";
+import { Outbox, toEncodedEvent, type EventBus, type OutboxRecord } from "../../src/events/index.js";
+import { runCrashChild } from "./crash.js";
+import { TaskAssigned, actor, ceIds, startInfra, streamMessages, waitFor, type Infra } from "./helpers.js";
+
+class TestReader extends MetricReader {
+  protected async onShutdown() {}
+  protected async onForceFlush() {}
+}
+const reader = new TestReader();
+metrics.setGlobalMeterProvider(new MeterProvider({ readers: [reader] }));
+
+function gauge(collected: ResourceMetrics, name: string, db: string): number | undefined {
+  for (const scope of collected.scopeMetrics) {
+    for (const metric of scope.metrics) {
+      if (metric.descriptor.name !== name) continue;
+      const point = metric.dataPoints.find((p) => p.attributes.db === db);
+      if (point) return point.value as number;
+    }
+  }
+  return undefined;
+}
+
+let infra: Infra;
+let bus: EventBus;
+
+beforeAll(async () => {
+  infra = await startInfra();
+  bus = await infra.bus();
+});
+afterAll(async () => {
+  await infra?.dispose();
+});
+
+/** Each test gets its own database and stream, so counts never mix. */
+async function fresh(name: string) {
+  const jsm = await bus.jsm();
+  await jsm.streams.delete("TASKS").catch(() => undefined);
+  await bus.ensureStream({ service: "tasks" });
+  return infra.db(name);
+}
+
+async function sentRecords(outbox: Outbox): Promise<OutboxRecord[]> {
+  return outbox.records.find({}).sort({ seq: 1 }).toArray();
+}
+
+describe("outbox", () => {
+  it("publishes an event exactly once after its transaction commits, nudged without waiting for a poll", async () => {
+    const db = await fresh("outbox_once");
+    // a poll interval far beyond the test: only the nudge after the commit can publish in time
+    const outbox = new Outbox({ db, bus, pollIntervalMs: 600_000 });
+    outbox.start();
+    try {
+      const event = TaskAssigned.of("task-1", actor("u1"));
+      await inTransaction(infra.mongo.client, async (session) => {
+        await db.collection("tasks").insertOne({ _id: "task-1" as never, assignee: "u1" }, { session });
+        await outbox.add(session, event);
+      });
+      const [record] = await waitFor("the record to be marked sent", async () => {
+        const r = await sentRecords(outbox);
+        return r.length === 1 && r[0]!.sentAt ? r : undefined;
+      });
+      expect(record!.publishCount).toBe(1);
+      expect(record!.eventId).toBe(event.id);
+      // another pass must not publish it again: nudge, and wait for a later event to pass through the relay
+      const barrier = TaskAssigned.of("task-2", actor("u2"));
+      await inTransaction(infra.mongo.client, (session) => outbox.add(session, barrier));
+      await waitFor("the barrier event", async () => (await streamMessages(bus, "tasks")).length === 2);
+      const messages = await streamMessages(bus, "tasks");
+      expect(ceIds(messages)).toEqual([event.id, barrier.id]);
+      expect(TaskAssigned.codec.decode(messages[0]!.data)).toEqual(actor("u1"));
+      const h = messages[0]!.header;
+      expect(h.get("Nats-Msg-Id")).toBe(event.id);
+      expect([h.get("ce-specversion"), h.get("ce-type"), h.get("ce-source"), h.get("ce-subject"), h.get("content-type")]).toEqual([
+        "1.0",
+        TaskAssigned.type,
+        "/ministry/tasks",
+        "task-1",
+        "application/protobuf",
+      ]);
+      expect(Number.isNaN(Date.parse(h.get("ce-time")))).toBe(false);
+    } finally {
+      await outbox.stop();
+    }
+  });
+
+  it("never publishes the event of an aborted transaction", async () => {
+    const db = await fresh("outbox_abort");
+    const outbox = new Outbox({ db, bus, pollIntervalMs: 600_000 });
+    outbox.start();
+    try {
+      const aborted = TaskAssigned.of("task-1", actor("u1"));
+      await expect(
+        inTransaction(infra.mongo.client, async (session) => {
+          await outbox.add(session, aborted);
+          throw new Error("the command failed after adding its event");
+        }),
+      ).rejects.toThrow("the command failed");
+      expect(await outbox.records.countDocuments()).toBe(0);
+      const committed = TaskAssigned.of("task-2", actor("u2"));
+      await inTransaction(infra.mongo.client, (session) => outbox.add(session, committed));
+      await waitFor("the committed event", async () => (await streamMessages(bus, "tasks")).length >= 1);
+      outbox.nudge();
+      await waitFor("the committed record marked sent", async () => (await outbox.records.findOne({ eventId: committed.id }))?.sentAt);
+      expect(ceIds(await streamMessages(bus, "tasks"))).toEqual([committed.id]);
+    } finally {
+      await outbox.stop();
+    }
+  });
+
+  it("publishes in sequence order, across transactions and within one", async () => {
+    const db = await fresh("outbox_order");
+    const outbox = new Outbox({ db, bus, pollIntervalMs: 600_000, batchSize: 4 });
+    const events = Array.from({ length: 12 }, (_, i) => TaskAssigned.of(`task-${i}`, actor(`u${i}`)));
+    // committed while the relay is stopped, three per transaction, then published in one go
+    for (let i = 0; i < events.length; i += 3) {
+      await inTransaction(infra.mongo.client, (session) => outbox.add(session, events.slice(i, i + 3)));
+    }
+    const records = await sentRecords(outbox);
+    expect(records.map((r) => r.eventId)).toEqual(events.map((e) => e.id));
+    expect(records.every((r, i) => i === 0 || r.seq > records[i - 1]!.seq)).toBe(true);
+    outbox.start();
+    try {
+      await waitFor("all records sent", async () => (await outbox.backlog()).count === 0);
+      expect(ceIds(await streamMessages(bus, "tasks"))).toEqual(events.map((e) => e.id));
+    } finally {
+      await outbox.stop();
+    }
+  });
+
+  it("loses nothing when the process dies between commit and publish (relay in a child process killed by SIGKILL)", async () => {
+    const dbName = "outbox_crash";
+    const db = await fresh(dbName);
+    const result = await runCrashChild({ mode: "relay", natsUrl: infra.nats.url, mongoUri: infra.mongo.embedded!.uri, dbName, count: 5 });
+    expect(result.signal, result.stderr).toBe("SIGKILL");
+    const outbox = new Outbox({ db, bus, pollIntervalMs: 600_000 });
+    const before = await sentRecords(outbox);
+    expect(before).toHaveLength(5);
+    expect(await db.collection("tasks").countDocuments()).toBe(5);
+    // the child died right after the last commit: that record was never published
+    expect(before[4]!.sentAt).toBeNull();
+    // a fresh relay (a restarted process) publishes what is left; whatever the child had already published
+    // but not marked is dropped by the broker as a duplicate
+    outbox.start();
+    try {
+      await waitFor("the backlog to drain", async () => (await outbox.backlog()).count === 0);
+      const ids = ceIds(await streamMessages(bus, "tasks"));
+      expect(ids).toEqual(before.map((r) => r.eventId));
+    } finally {
+      await outbox.stop();
+    }
+  });
+
+  it("re-publishes a record published but not marked sent, and the broker drops the copy", async () => {
+    const db = await fresh("outbox_unmarked");
+    const outbox = new Outbox({ db, bus, pollIntervalMs: 600_000 });
+    const event = TaskAssigned.of("task-1", actor("u1"));
+    await inTransaction(infra.mongo.client, (session) => outbox.add(session, event));
+    // what a relay that crashed after its publish and before its update leaves behind
+    const [record] = await sentRecords(outbox);
+    const first = await bus.publishEncoded(toEncodedEvent(record!));
+    expect(first.duplicate).toBe(false);
+    outbox.start();
+    try {
+      await waitFor("the record marked sent", async () => (await outbox.records.findOne({ eventId: event.id }))?.sentAt);
+      expect(ceIds(await streamMessages(bus, "tasks"))).toEqual([event.id]);
+    } finally {
+      await outbox.stop();
+    }
+  });
+
+  it("loses and duplicates nothing across a broker kill and restart", async () => {
+    const db = await fresh("outbox_broker");
+    const outbox = new Outbox({ db, bus, pollIntervalMs: 600_000, retry: { initialMs: 50, maxMs: 500 } });
+    outbox.start();
+    const committed: string[] = [];
+    const commit = async (i: number) => {
+      const event = TaskAssigned.of(`task-${i}`, actor(`u${i}`));
+      await inTransaction(infra.mongo.client, (session) => outbox.add(session, event));
+      committed.push(event.id);
+    };
+    try {
+      for (let i = 0; i < 3; i++) await commit(i);
+      await waitFor("the first events", async () => (await outbox.backlog()).count === 0);
+      await infra.nats.stop({ kill: true });
+      // commits go on while the broker is down: the relay fails, backs off and keeps them
+      for (let i = 3; i < 8; i++) await commit(i);
+      await waitFor("the relay to have tried and failed", () => outbox.relayStatus().consecutiveFailures >= 1);
+      expect((await outbox.backlog()).count).toBe(5);
+      await infra.nats.restart();
+      await waitFor("the backlog to drain after the restart", async () => (await outbox.backlog()).count === 0, 30_000);
+      const ids = ceIds(await streamMessages(bus, "tasks"));
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(ids).toEqual(committed);
+    } finally {
+      await outbox.stop();
+    }
+  });
+
+  it("republish marks a time range unsent; the relay sends it again with the same ce-id", async () => {
+    const db = await fresh("outbox_republish");
+    const outbox = new Outbox({ db, bus, pollIntervalMs: 600_000 });
+    outbox.start();
+    try {
+      const from = new Date(Date.now() - 1_000);
+      const events = [TaskAssigned.of("task-1", actor("u1")), TaskAssigned.of("task-2", actor("u2"))];
+      await inTransaction(infra.mongo.client, (session) => outbox.add(session, events));
+      await waitFor(
+        "both sent",
+        async () => (await outbox.backlog()).count === 0 && (await outbox.records.countDocuments({ sentAt: { $ne: null } })) === 2,
+      );
+      await expect(outbox.republish(new Date(), from)).rejects.toMatchObject({ kind: "InvalidArgument" });
+      const marked = await outbox.republish(from, new Date(Date.now() + 1_000));
+      expect(marked).toBe(2);
+      await waitFor(
+        "both published a second time",
+        async () => (await outbox.records.countDocuments({ publishCount: 2, sentAt: { $ne: null } })) === 2,
+      );
+      // inside the duplicate window the broker keeps one copy; consumers' inboxes absorb copies past it
+      expect(ceIds(await streamMessages(bus, "tasks"))).toEqual(events.map((e) => e.id));
+    } finally {
+      await outbox.stop();
+    }
+  });
+
+  it("reports backlog size and oldest unsent age as gauges, and refuses a second relay for the same database", async () => {
+    const dbName = "outbox_metrics";
+    const db = await fresh(dbName);
+    const outbox = new Outbox({ db, bus, pollIntervalMs: 600_000, retry: { initialMs: 50, maxMs: 500 } });
+    await inTransaction(infra.mongo.client, (session) =>
+      outbox.add(session, [TaskAssigned.of("t1", actor("u1")), TaskAssigned.of("t2", actor("u2"))]),
+    );
+    // without its stream the broker refuses the publishes: the records stay unsent while the gauges are read
+    const jsm = await bus.jsm();
+    await jsm.streams.delete("TASKS");
+    outbox.start();
+    try {
+      expect(() => new Outbox({ db, bus }).start()).toThrow(/already runs/);
+      const { resourceMetrics } = await reader.collect();
+      expect(gauge(resourceMetrics, "outbox.backlog", dbName)).toBe(2);
+      expect(gauge(resourceMetrics, "outbox.oldest_unsent_age", dbName)).toBeGreaterThanOrEqual(0);
+      await bus.ensureStream({ service: "tasks" });
+      await waitFor("the backlog to drain once the stream exists", async () => (await outbox.backlog()).count === 0, 30_000);
+      const after = await reader.collect();
+      expect(gauge(after.resourceMetrics, "outbox.backlog", dbName)).toBe(0);
+    } finally {
+      await outbox.stop();
+    }
+  });
+});
