@@ -5,7 +5,19 @@
  * anything that creates instruments; `shutdown()` flushes and unregisters, so a test file can start again.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { context, DiagLogLevel, diag, metrics, propagation, SpanKind, SpanStatusCode, trace, type Meter, type Span, type Tracer } from "@opentelemetry/api";
+import {
+  context,
+  DiagLogLevel,
+  diag,
+  metrics,
+  propagation,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Meter,
+  type Span,
+  type Tracer,
+} from "@opentelemetry/api";
 import { OTLPMetricExporter } from "@opentelemetry/exporter-metrics-otlp-http";
 import { PrometheusExporter } from "@opentelemetry/exporter-prometheus";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";

@@ -99,7 +99,12 @@ describe("local authority and verifier", () => {
   });
 
   it("remembers a verified token, but never past its expiry", async () => {
-    const verifier = createVerifier({ localAuthority: authority, issuer: authority.issuer, audience: authority.audience, clockToleranceSec: 0 });
+    const verifier = createVerifier({
+      localAuthority: authority,
+      issuer: authority.issuer,
+      audience: authority.audience,
+      clockToleranceSec: 0,
+    });
     // Whole seconds: exp is at least one second away.
     const token = await authority.issueToken(person, 2);
     const exp = (decodeJwt(token).exp as number) * 1000;
