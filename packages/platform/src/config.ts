@@ -53,6 +53,8 @@ export const baseConfigSchema = z.object({
   AUTH_JWKS_URL: env.url().optional(),
   AUTH_ISSUER: z.string().default("ministry-ops-dev"),
   AUTH_AUDIENCE: z.string().default("ministry-ops"),
+  /** Default run: the local signing key shared by the gateway and the services (generated on first use). */
+  AUTH_LOCAL_KEY_PATH: z.string().optional(),
   SHUTDOWN_TIMEOUT_MS: env.int(10_000, 100),
 });
 

@@ -9,3 +9,4 @@ export * from "./events/index.js";
 export * from "./auth/index.js";
 export * from "./grpc/index.js";
 export * from "./telemetry.js";
+export * from "./service.js";

@@ -206,6 +206,11 @@ export class EventConsumer {
     });
   }
 
+  /** Consuming now (started and not stopping): what a readiness check asks. */
+  get running(): boolean {
+    return this.loop !== undefined && !this.stopping;
+  }
+
   /** Registers the handler of one event type of the producer's stream; events of other types are acked and ignored. */
   on<T>(type: EventType<T>, handler: EventHandler<T>): this {
     if (type.service !== this.producer) throw new Error(`${type.type} is not in stream ${this.stream}`);

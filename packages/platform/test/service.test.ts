@@ -1,0 +1,162 @@
+/**
+ * The service runtime end to end, against a real nats-server and the embedded MongoDB: a gRPC call
+ * writes and adds an event in one transaction, the relay publishes it, a consumer handles it, and one
+ * trace follows the whole chain.
+ */
+import { spawnSync } from "node:child_process";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import * as grpc from "@grpc/grpc-js";
+import { Actor } from "@ministry/proto/ministry/common/v1/common";
+import { OperationsServiceClient } from "@ministry/proto/ministry/platform/v1/operations";
+import { InMemorySpanExporter, type ReadableSpan } from "@opentelemetry/sdk-trace-base";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createClient, decodeStatusDetails, defineEvent, inTransaction, startService, type RunningService } from "../src/index.js";
+import { startNatsServer, type NatsServerHandle } from "../src/testing/index.js";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+/** A test-only gRPC service built from a real generated message (Actor in, Actor out). */
+const actorCodec = {
+  serialize: (m: Actor) => Buffer.from(Actor.encode(m).finish()),
+  deserialize: (b: Buffer) => Actor.decode(b),
+};
+const TestService = {
+  act: {
+    path: "/ministry.test.v1.TestService/Act",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: actorCodec.serialize,
+    requestDeserialize: actorCodec.deserialize,
+    responseSerialize: actorCodec.serialize,
+    responseDeserialize: actorCodec.deserialize,
+  },
+} as const;
+const TestClient = grpc.makeGenericClientConstructor(TestService, "TestService");
+
+const Acted = defineEvent({ service: "alpha", aggregate: "thing", event: "acted", message: Actor });
+
+let nats: NatsServerHandle;
+let svc: RunningService;
+const spans = new InMemorySpanExporter();
+const handled: { userId: string; traceId?: string }[] = [];
+
+beforeAll(async () => {
+  nats = await startNatsServer();
+  svc = await startService(
+    {
+      name: "alpha",
+      async setup(ctx) {
+        ctx.consumer({ producer: "alpha", ackWaitMs: 5_000 }).on(Acted, async (event, session) => {
+          await ctx.mongo.db.collection("handled").insertOne({ userId: event.data.userId }, { session });
+          handled.push({ userId: event.data.userId });
+        });
+        return {
+          grpc: [
+            {
+              definition: TestService,
+              implementation: {
+                act: async (call: grpc.ServerUnaryCall<Actor, Actor>) => {
+                  await inTransaction(ctx.mongo.client, async (session) => {
+                    await ctx.mongo.db.collection("things").insertOne({ userId: call.request.userId }, { session });
+                    await ctx.outbox.add(session, Acted.of(call.request.userId, call.request));
+                  });
+                  return call.request;
+                },
+              },
+            },
+          ],
+        };
+      },
+    },
+    {
+      env: { ...process.env, NATS_URL: nats.url, LOG_LEVEL: "warn", MONGODB_URI: undefined, GRPC_PORT: "0", ADMIN_PORT: "0" },
+      spanExporter: spans,
+    },
+  );
+});
+
+afterAll(async () => {
+  await svc?.stop();
+  await nats?.dispose();
+});
+
+async function until<T>(probe: () => T | undefined, what: string, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe("service runtime", () => {
+  it("follows one trace from a gRPC call through the outbox and NATS to the consumer", async () => {
+    const authority = svc.ctx.authority!;
+    const token = await authority.issueToken({ sub: "u-staff", name: "Nguyễn Văn A", roles: ["staff"], unit: "VP" });
+    const client = createClient(TestClient as never, svc.grpc.address, { log: svc.ctx.log, token: () => token }) as unknown as {
+      act(req: Actor, cb: (err: grpc.ServiceError | null, res?: Actor) => void): void;
+      close(): void;
+    };
+    const reply = await new Promise<Actor>((resolve, reject) =>
+      client.act({ userId: "u-42", displayName: "Trần Thị B", roles: [] }, (e, r) => (e ? reject(e) : resolve(r!))),
+    );
+    client.close();
+    expect(reply.userId).toBe("u-42");
+
+    await until(() => (handled.some((h) => h.userId === "u-42") ? true : undefined), "the consumer to handle the event");
+    const all = () => spans.getFinishedSpans();
+    const server = await until(() => all().find((s) => s.name.includes("TestService/Act")), "the server span");
+    const consumer = await until(
+      () => all().find((s) => s.kind === 4 /* CONSUMER */ && s.spanContext().traceId === server.spanContext().traceId),
+      "a consumer span in the call's trace",
+    );
+    const chain: ReadableSpan[] = [];
+    // Walk up from the consumer span: it must reach the server span of the gRPC call.
+    let cursor: ReadableSpan | undefined = consumer;
+    while (cursor) {
+      chain.push(cursor);
+      const parentId: string | undefined = cursor.parentSpanContext?.spanId;
+      cursor = parentId ? all().find((s) => s.spanContext().spanId === parentId) : undefined;
+    }
+    expect(chain.map((s) => s.spanContext().spanId)).toContain(server.spanContext().spanId);
+    expect(await svc.ctx.mongo.db.collection("handled").countDocuments({ userId: "u-42" })).toBe(1);
+  });
+
+  it("answers /readyz with every check, and /healthz", async () => {
+    const base = `http://127.0.0.1:${svc.admin.port}`;
+    const ready = await fetch(`${base}/readyz`);
+    expect(ready.status).toBe(200);
+    const body = (await ready.json()) as { checks: Record<string, unknown> };
+    expect(body.checks).toMatchObject({ mongodb: true, nats: true, outbox_relay: true, grpc: true, consumer_0: true });
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    expect(await (await fetch(`${base}/metrics`)).text()).toContain("rpc_server_calls_total");
+  });
+
+  it("keeps the operations service for operators", async () => {
+    const authority = svc.ctx.authority!;
+    const call = (token: string) =>
+      new Promise<unknown>((resolve) => {
+        const client = createClient(OperationsServiceClient, svc.grpc.address, { log: svc.ctx.log, token: () => token });
+        client.listDeadLetters({ consumer: "" }, (err, res) => {
+          client.close();
+          resolve(err ?? res);
+        });
+      });
+    const staff = await call(await authority.issueToken({ sub: "u1", name: "A", roles: ["staff"] }));
+    expect(decodeStatusDetails(staff as grpc.ServiceError)?.code).toBe(grpc.status.PERMISSION_DENIED);
+    const ops = await call(await authority.issueToken({ sub: "u2", name: "B", roles: ["ops"] }));
+    expect(ops).toMatchObject({ deadLetters: [] });
+  });
+
+  it("stops start-up when a variable is missing, naming it", () => {
+    const out = spawnSync(process.execPath, ["--import", "tsx", path.join(here, "fixtures", "needs-variable.ts")], {
+      env: { PATH: process.env.PATH, NATS_URL: "nats://127.0.0.1:1" },
+      encoding: "utf8",
+      timeout: 30_000,
+    });
+    expect(out.status).toBe(1);
+    expect(out.stderr).toContain("EXAMPLE_REQUIRED: is required but not set");
+  });
+});
