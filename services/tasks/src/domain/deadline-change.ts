@@ -1,0 +1,175 @@
+/**
+ * Deadline changes ("lùi thời hạn"): a unit asks, a leader decides. Approval moves the deadline and
+ * keeps the old one in history; refusal leaves the task as it was. One pending request per task.
+ */
+import { FailedPrecondition, InvalidArgument, NotFound, PermissionDenied, type FieldViolation } from "@ministry/platform";
+import { assertDeadlineSpec, deadlineLabel, parseDeadlineText, resolveDeadline, type DeadlineSpec } from "./deadline.js";
+import { assertTransition } from "./lifecycle.js";
+import type { DeadlineChangeRequest, DeadlineHistoryEntry, Task } from "./task.js";
+
+/** Roles that may decide a deadline change unless configuration says otherwise. */
+export const DEFAULT_DEADLINE_DECIDER_ROLES: readonly string[] = ["minister", "deputy_minister", "office_chief"];
+
+function invalid(field: string, vi: string, en: string): InvalidArgument {
+  return new InvalidArgument([{ field, description: `${vi} / ${en}` }]);
+}
+
+function validInstant(d: unknown): d is Date {
+  return d instanceof Date && !Number.isNaN(d.getTime());
+}
+
+/** A final or submitted task's deadline no longer matters: it was met or missed already. */
+function assertDeadlineOpen(task: Task): void {
+  if (task.status === "completed" || task.status === "withdrawn") assertTransition(task, "in_progress");
+  if (task.status === "submitted")
+    throw new FailedPrecondition(
+      "Nhiệm vụ đã trình, không thể thay đổi thời hạn / The task is submitted; its deadline cannot change",
+      "TASK_SUBMITTED",
+      { status: task.status },
+    );
+}
+
+export function pendingDeadlineRequest(task: Pick<Task, "deadlineRequests">): DeadlineChangeRequest | undefined {
+  return task.deadlineRequests.find((r) => r.status === "pending");
+}
+
+/**
+ * A pending request to move the task's deadline. `newDeadline` is text parseDeadlineText accepts or a
+ * spec. The request id is derived from the task's request count ("dcr-1", "dcr-2"...) so the domain
+ * needs no id generator; it is unique within the task.
+ */
+export function requestDeadlineChange(
+  task: Task,
+  newDeadline: string | DeadlineSpec,
+  reason: string,
+  by: string,
+  at: Date,
+): { task: Task; request: DeadlineChangeRequest } {
+  const violations: FieldViolation[] = [];
+  let requestedSpec: DeadlineSpec | undefined;
+  try {
+    if (typeof newDeadline === "string") requestedSpec = parseDeadlineText(newDeadline, "newDeadline");
+    else {
+      assertDeadlineSpec(newDeadline, "newDeadline");
+      requestedSpec = newDeadline;
+    }
+  } catch (e) {
+    if (!(e instanceof InvalidArgument)) throw e;
+    violations.push(...e.violations);
+  }
+  const cleanReason = typeof reason === "string" ? reason.trim() : "";
+  if (cleanReason === "")
+    violations.push({ field: "reason", description: "Đề nghị lùi thời hạn phải nêu lý do / A deadline change needs a reason" });
+  const requester = typeof by === "string" ? by.trim() : "";
+  if (requester === "") violations.push({ field: "by", description: "Thiếu người đề nghị / Requester is required" });
+  if (!validInstant(at)) violations.push({ field: "at", description: "Thời điểm không hợp lệ / Invalid time" });
+  if (violations.length > 0 || !requestedSpec) throw new InvalidArgument(violations);
+
+  const requestedDeadline = resolveDeadline(requestedSpec);
+  // Same last instant means the same deadline, whatever the wording ("Tháng 6/2020" = "30/06/2020").
+  if (requestedDeadline.getTime() === task.deadline.getTime())
+    throw invalid(
+      "newDeadline",
+      `Thời hạn mới trùng thời hạn hiện tại (${deadlineLabel(task.deadlineSpec, "vi")})`,
+      `The new deadline is the current one (${deadlineLabel(task.deadlineSpec, "en")})`,
+    );
+  if (requestedDeadline.getTime() < at.getTime())
+    throw invalid("newDeadline", "Thời hạn mới đã qua", "The new deadline has already passed");
+
+  assertDeadlineOpen(task);
+  const pending = pendingDeadlineRequest(task);
+  if (pending)
+    throw new FailedPrecondition(
+      "Nhiệm vụ đang có đề nghị lùi thời hạn chờ quyết định / The task already has a pending deadline change",
+      "DEADLINE_REQUEST_PENDING",
+      { requestId: pending.id },
+    );
+
+  const request: DeadlineChangeRequest = {
+    id: `dcr-${task.deadlineRequests.length + 1}`,
+    status: "pending",
+    currentSpec: task.deadlineSpec,
+    currentDeadline: task.deadline,
+    requestedSpec,
+    requestedDeadline,
+    reason: cleanReason,
+    requestedBy: requester,
+    requestedAt: new Date(at.getTime()),
+  };
+  return { task: { ...task, deadlineRequests: [...task.deadlineRequests, request] }, request };
+}
+
+/**
+ * Approves or refuses a pending request. Only `deciderRoles` may decide (PermissionDenied otherwise).
+ * Approval moves the task's deadline and appends a history entry holding the old one; an on-time flag
+ * is not touched because a task whose deadline can still change has not been done yet.
+ */
+export function decideDeadlineChange(
+  task: Task,
+  requestId: string,
+  approve: boolean,
+  decidedBy: string,
+  roles: readonly string[],
+  at: Date,
+  note?: string,
+  deciderRoles: readonly string[] = DEFAULT_DEADLINE_DECIDER_ROLES,
+): { task: Task; request: DeadlineChangeRequest; entry?: DeadlineHistoryEntry } {
+  const violations: FieldViolation[] = [];
+  const decider = typeof decidedBy === "string" ? decidedBy.trim() : "";
+  if (decider === "") violations.push({ field: "decidedBy", description: "Thiếu người quyết định / Decider is required" });
+  if (!validInstant(at)) violations.push({ field: "at", description: "Thời điểm không hợp lệ / Invalid time" });
+  if (violations.length > 0) throw new InvalidArgument(violations);
+
+  if (!roles.some((r) => deciderRoles.includes(r)))
+    throw new PermissionDenied(
+      `Chỉ ${deciderRoles.join(", ")} được quyết định lùi thời hạn / Only ${deciderRoles.join(", ")} may decide a deadline change`,
+    );
+
+  const index = task.deadlineRequests.findIndex((r) => r.id === requestId);
+  if (index < 0) throw new NotFound(`Không có đề nghị lùi thời hạn ${requestId} / No deadline change request ${requestId}`);
+  const current = task.deadlineRequests[index];
+  if (current.status !== "pending")
+    throw new FailedPrecondition(
+      `Đề nghị đã được xử lý (${current.status}) / The request is already ${current.status}`,
+      "REQUEST_ALREADY_DECIDED",
+      { requestId, status: current.status },
+    );
+  assertDeadlineOpen(task);
+
+  const decidedAt = new Date(at.getTime());
+  const cleanNote = typeof note === "string" ? note.trim() : "";
+  const request: DeadlineChangeRequest = {
+    ...current,
+    status: approve ? "approved" : "rejected",
+    decidedBy: decider,
+    decidedAt,
+  };
+  if (cleanNote !== "") request.note = cleanNote;
+  const deadlineRequests = task.deadlineRequests.map((r, i) => (i === index ? request : r));
+
+  if (!approve) return { task: { ...task, deadlineRequests }, request };
+
+  const entry: DeadlineHistoryEntry = {
+    type: "deadline",
+    from: task.deadlineSpec,
+    to: request.requestedSpec,
+    fromDeadline: task.deadline,
+    toDeadline: request.requestedDeadline,
+    at: decidedAt,
+    by: decider,
+    reason: request.reason,
+    requestId: request.id,
+    requestedBy: request.requestedBy,
+  };
+  return {
+    task: {
+      ...task,
+      deadlineSpec: request.requestedSpec,
+      deadline: request.requestedDeadline,
+      deadlineRequests,
+      history: [...task.history, entry],
+    },
+    request,
+    entry,
+  };
+}

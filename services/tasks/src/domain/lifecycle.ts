@@ -1,0 +1,169 @@
+/**
+ * The task status machine.
+ *
+ *   not_started → in_progress → submitted ("đã trình") → completed
+ *   not_started → submitted | completed
+ *   in_progress → completed        only for a task not submitted to an authority
+ *   any non-final → withdrawn      with a reason and an approver
+ *   completed, withdrawn           final
+ *
+ * A task submitted to an authority is done, for the Prime Minister's task force, when the ministry
+ * submits it; the authority's later decision completes it but does not change whether it was on time.
+ */
+import { FailedPrecondition, InvalidArgument } from "@ministry/platform";
+import { formatVietnamDate } from "./deadline.js";
+import { isSubmittedToAuthority, type StatusHistoryEntry, type Task } from "./task.js";
+import type { TaskStatus } from "./vocabulary.js";
+
+const EDGES: Record<TaskStatus, readonly TaskStatus[]> = {
+  not_started: ["in_progress", "submitted", "completed", "withdrawn"],
+  in_progress: ["submitted", "completed", "withdrawn"],
+  submitted: ["completed", "withdrawn"],
+  completed: [],
+  withdrawn: [],
+};
+
+export interface TransitionContext {
+  at: Date;
+  /** Who records the change. */
+  by: string;
+  /** Required to withdraw; kept in history otherwise. */
+  reason?: string;
+  /** Required to withdraw: who approved taking the task out of the programme. */
+  approvedBy?: string;
+}
+
+export interface TransitionResult {
+  status: TaskStatus;
+  entry: StatusHistoryEntry;
+  /** The task after the transition (history appended, timestamps set); version untouched. */
+  task: Task;
+}
+
+type LifecycleTask = Pick<Task, "status" | "authority">;
+
+/** Statuses the task may move to now. */
+export function allowedTransitions(task: LifecycleTask): TaskStatus[] {
+  return EDGES[task.status].filter((to) => !needsSubmissionFirst(task, to));
+}
+
+/** A task for an authority is done by submitting it: it cannot be completed without a submission first. */
+function needsSubmissionFirst(task: LifecycleTask, to: TaskStatus): boolean {
+  return to === "completed" && (task.status === "in_progress" || task.status === "not_started") && isSubmittedToAuthority(task);
+}
+
+/** Throws the FailedPrecondition `transition` would throw for a move to `to`, if any. */
+export function assertTransition(task: LifecycleTask, to: TaskStatus): void {
+  const metadata = { from: task.status, to };
+  if (task.status === "completed")
+    throw new FailedPrecondition("Nhiệm vụ đã hoàn thành / The task is completed", "TASK_COMPLETED", metadata);
+  if (task.status === "withdrawn")
+    throw new FailedPrecondition("Nhiệm vụ đã được rút khỏi chương trình / The task is withdrawn", "TASK_WITHDRAWN", metadata);
+  if (!EDGES[task.status].includes(to))
+    throw new FailedPrecondition(
+      `Không thể chuyển trạng thái từ ${task.status} sang ${to} / Cannot move from ${task.status} to ${to}`,
+      "ILLEGAL_TRANSITION",
+      metadata,
+    );
+  if (needsSubmissionFirst(task, to))
+    throw new FailedPrecondition(
+      "Nhiệm vụ trình cấp có thẩm quyền phải được trình trước khi hoàn thành / A task for an authority must be submitted before it is completed",
+      "SUBMISSION_REQUIRED",
+      { ...metadata, authority: String(task.authority) },
+    );
+}
+
+function validInstant(d: unknown): d is Date {
+  return d instanceof Date && !Number.isNaN(d.getTime());
+}
+
+/** Whether a task done at `doneAt` met its deadline: at or before the deadline's last instant. */
+export function isOnTime(doneAt: Date, deadline: Date): boolean {
+  return doneAt.getTime() <= deadline.getTime();
+}
+
+/**
+ * Moves a task to `to`. Records submittedAt/completedAt and whether the task was on time; a withdrawal
+ * keeps its reason and approver; pending deadline-change requests lapse (cancelled) once the task is
+ * submitted, completed or withdrawn, since no later deadline can matter any more.
+ */
+export function transition(task: Task, to: TaskStatus, ctx: TransitionContext): TransitionResult {
+  const violations = [];
+  if (!validInstant(ctx.at)) violations.push({ field: "at", description: "Thời điểm không hợp lệ / Invalid time" });
+  const by = typeof ctx.by === "string" ? ctx.by.trim() : "";
+  if (by === "") violations.push({ field: "by", description: "Thiếu người thực hiện / Actor is required" });
+  if (violations.length > 0) throw new InvalidArgument(violations);
+
+  assertTransition(task, to);
+
+  const reason = typeof ctx.reason === "string" ? ctx.reason.trim() : "";
+  const approvedBy = typeof ctx.approvedBy === "string" ? ctx.approvedBy.trim() : "";
+  if (to === "withdrawn") {
+    if (reason === "") throw new FailedPrecondition("Rút nhiệm vụ phải nêu lý do / Withdrawing a task needs a reason", "REASON_REQUIRED");
+    if (approvedBy === "")
+      throw new FailedPrecondition("Rút nhiệm vụ phải có người phê duyệt / Withdrawing a task needs an approver", "APPROVER_REQUIRED");
+  }
+  if (to === "completed" && task.submittedAt && ctx.at.getTime() < task.submittedAt.getTime())
+    throw new InvalidArgument([
+      {
+        field: "at",
+        description: `Ngày hoàn thành trước ngày trình (${formatVietnamDate(task.submittedAt)}) / Completed before it was submitted`,
+      },
+    ]);
+
+  const at = new Date(ctx.at.getTime());
+  const entry: StatusHistoryEntry = { type: "status", from: task.status, to, at, by };
+  if (reason !== "") entry.reason = reason;
+
+  const next: Task = { ...task, status: to, history: [...task.history, entry] };
+  switch (to) {
+    case "in_progress":
+      break;
+    case "submitted":
+      next.submittedAt = at;
+      next.onTime = isOnTime(at, task.deadline);
+      next.progress = 100;
+      break;
+    case "completed":
+      next.completedAt = at;
+      // Submission was the completion that counts; the authority's decision does not change it.
+      if (!task.submittedAt) next.onTime = isOnTime(at, task.deadline);
+      next.progress = 100;
+      break;
+    case "withdrawn":
+      next.withdrawal = { reason, approvedBy, by, at, previousStatus: task.status };
+      break;
+    case "not_started":
+      break;
+  }
+  if (to === "submitted" || to === "completed" || to === "withdrawn") {
+    next.deadlineRequests = task.deadlineRequests.map((r) =>
+      r.status === "pending" ? { ...r, status: "cancelled" as const, decidedAt: at, decidedBy: by, note: `task ${to}` } : r,
+    );
+  }
+  return { status: to, entry, task: next };
+}
+
+/**
+ * Records progress (0-100, whole percent) on a task that is being worked on. The first progress above
+ * zero on a task not started moves it to in_progress.
+ */
+export function recordProgress(task: Task, percent: number, ctx: { at: Date; by: string }): { task: Task; entry?: StatusHistoryEntry } {
+  if (!Number.isInteger(percent) || percent < 0 || percent > 100)
+    throw new InvalidArgument([
+      { field: "progress", description: "Tiến độ phải là số nguyên từ 0 đến 100 / Progress must be a whole number 0-100" },
+    ]);
+  if (task.status !== "not_started" && task.status !== "in_progress") {
+    if (task.status === "completed" || task.status === "withdrawn") assertTransition(task, "in_progress");
+    throw new FailedPrecondition(
+      "Nhiệm vụ đã trình, không cập nhật tiến độ / The task is submitted; progress is closed",
+      "TASK_SUBMITTED",
+      { status: task.status },
+    );
+  }
+  if (task.status === "not_started" && percent > 0) {
+    const moved = transition(task, "in_progress", ctx);
+    return { task: { ...moved.task, progress: percent }, entry: moved.entry };
+  }
+  return { task: { ...task, progress: percent } };
+}
