@@ -8,26 +8,12 @@
 import * as grpc from "@grpc/grpc-js";
 import { Actor } from "@ministry/proto/ministry/common/v1/common";
 import { createClient, createGrpcServer, createLocalAuthority, createLogger, createVerifier, startTelemetry } from "@ministry/platform";
+import { echoService } from "@ministry/platform/testing";
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 3);
 const inFlight = Number(process.env.BENCH_IN_FLIGHT ?? 32);
 
-const codec = {
-  serialize: (m: Actor) => Buffer.from(Actor.encode(m).finish()),
-  deserialize: (b: Buffer) => Actor.decode(b),
-};
-const Echo = {
-  echo: {
-    path: "/ministry.bench.v1.Echo/Echo",
-    requestStream: false,
-    responseStream: false,
-    requestSerialize: codec.serialize,
-    requestDeserialize: codec.deserialize,
-    responseSerialize: codec.serialize,
-    responseDeserialize: codec.deserialize,
-  },
-} as const;
-const EchoClient = grpc.makeGenericClientConstructor(Echo, "Echo");
+const { definition: Echo, Client: EchoClient } = echoService("ministry.bench.v1.Echo", Actor);
 type EchoStub = { echo(req: Actor, cb: (err: grpc.ServiceError | null, res?: Actor) => void): void; close(): void };
 
 const request: Actor = { userId: "u-0001", displayName: "Nguyễn Văn A", roles: ["staff"], unit: { id: "VP", name: "Văn phòng Bộ" } };

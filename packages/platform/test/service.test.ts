@@ -12,27 +12,12 @@ import { OperationsServiceClient } from "@ministry/proto/ministry/platform/v1/op
 import { InMemorySpanExporter, type ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient, decodeStatusDetails, defineEvent, inTransaction, startService, type RunningService } from "../src/index.js";
-import { startNatsServer, type NatsServerHandle } from "../src/testing/index.js";
+import { echoService, startNatsServer, type NatsServerHandle } from "../src/testing/index.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 /** A test-only gRPC service built from a real generated message (Actor in, Actor out). */
-const actorCodec = {
-  serialize: (m: Actor) => Buffer.from(Actor.encode(m).finish()),
-  deserialize: (b: Buffer) => Actor.decode(b),
-};
-const TestService = {
-  act: {
-    path: "/ministry.test.v1.TestService/Act",
-    requestStream: false,
-    responseStream: false,
-    requestSerialize: actorCodec.serialize,
-    requestDeserialize: actorCodec.deserialize,
-    responseSerialize: actorCodec.serialize,
-    responseDeserialize: actorCodec.deserialize,
-  },
-} as const;
-const TestClient = grpc.makeGenericClientConstructor(TestService, "TestService");
+const { definition: TestService, Client: TestClient } = echoService("ministry.test.v1.TestService", Actor);
 
 const Acted = defineEvent({ service: "alpha", aggregate: "thing", event: "acted", message: Actor });
 
@@ -56,7 +41,7 @@ beforeAll(async () => {
             {
               definition: TestService,
               implementation: {
-                act: async (call: grpc.ServerUnaryCall<Actor, Actor>) => {
+                echo: async (call: grpc.ServerUnaryCall<Actor, Actor>) => {
                   await inTransaction(ctx.mongo.client, async (session) => {
                     await ctx.mongo.db.collection("things").insertOne({ userId: call.request.userId }, { session });
                     await ctx.outbox.add(session, Acted.of(call.request.userId, call.request));
@@ -96,18 +81,18 @@ describe("service runtime", () => {
     const authority = svc.ctx.authority!;
     const token = await authority.issueToken({ sub: "u-staff", name: "Nguyễn Văn A", roles: ["staff"], unit: "VP" });
     const client = createClient(TestClient as never, svc.grpc.address, { log: svc.ctx.log, token: () => token }) as unknown as {
-      act(req: Actor, cb: (err: grpc.ServiceError | null, res?: Actor) => void): void;
+      echo(req: Actor, cb: (err: grpc.ServiceError | null, res?: Actor) => void): void;
       close(): void;
     };
     const reply = await new Promise<Actor>((resolve, reject) =>
-      client.act({ userId: "u-42", displayName: "Trần Thị B", roles: [] }, (e, r) => (e ? reject(e) : resolve(r!))),
+      client.echo({ userId: "u-42", displayName: "Trần Thị B", roles: [] }, (e, r) => (e ? reject(e) : resolve(r!))),
     );
     client.close();
     expect(reply.userId).toBe("u-42");
 
     await until(() => (handled.some((h) => h.userId === "u-42") ? true : undefined), "the consumer to handle the event");
     const all = () => spans.getFinishedSpans();
-    const server = await until(() => all().find((s) => s.name.includes("TestService/Act")), "the server span");
+    const server = await until(() => all().find((s) => s.name.includes("TestService/Echo")), "the server span");
     const consumer = await until(
       () => all().find((s) => s.kind === 4 /* CONSUMER */ && s.spanContext().traceId === server.spanContext().traceId),
       "a consumer span in the call's trace",

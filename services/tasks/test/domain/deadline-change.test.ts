@@ -1,20 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { FailedPrecondition, InvalidArgument, NotFound, PermissionDenied } from "@ministry/platform";
+import { InvalidArgument, NotFound, PermissionDenied } from "@ministry/platform";
 import { decideDeadlineChange, pendingDeadlineRequest, requestDeadlineChange, transition, type Task } from "../../src/domain/index.js";
-import { makeTask } from "./fixtures.js";
+import { makeTask, reasonOf } from "./fixtures.js";
 
 const askedAt = new Date("2020-03-10T02:00:00Z");
 const decidedAt = new Date("2020-03-12T02:00:00Z");
-
-function reasonOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(FailedPrecondition);
-    return (e as FailedPrecondition).reason;
-  }
-  throw new Error("expected FailedPrecondition");
-}
 
 function withPending(): Task {
   return requestDeadlineChange(makeTask(), "Quý II/2020", "Chờ ý kiến thẩm định của Bộ Tư pháp", "u-pc", askedAt).task;

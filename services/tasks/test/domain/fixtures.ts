@@ -1,3 +1,5 @@
+import { expect } from "vitest";
+import { FailedPrecondition } from "@ministry/platform";
 import { validateNewTask, type NewTaskInput, type Task } from "../../src/domain/index.js";
 
 /** A valid new task (Q1 2020 decree for the Government, led by the Legal Department). */
@@ -20,4 +22,15 @@ export function newTaskInput(overrides: Partial<NewTaskInput> = {}): NewTaskInpu
 
 export function makeTask(overrides: Partial<NewTaskInput> = {}, patch: Partial<Task> = {}): Task {
   return { ...validateNewTask(newTaskInput(overrides)), ...patch };
+}
+
+/** The stable reason of the FailedPrecondition `fn` throws; fails the test when it throws nothing or something else. */
+export function reasonOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(FailedPrecondition);
+    return (e as FailedPrecondition).reason;
+  }
+  throw new Error("expected FailedPrecondition");
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { FailedPrecondition, InvalidArgument } from "@ministry/platform";
+import { InvalidArgument } from "@ministry/platform";
 import {
   allowedTransitions,
   recordProgress,
@@ -8,20 +8,10 @@ import {
   type Task,
   type TaskStatus,
 } from "../../src/domain/index.js";
-import { makeTask } from "./fixtures.js";
+import { makeTask, reasonOf } from "./fixtures.js";
 
 const at = new Date("2020-03-20T03:00:00Z");
 const by = "u-clerk";
-
-function reasonOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(FailedPrecondition);
-    return (e as FailedPrecondition).reason;
-  }
-  throw new Error("expected FailedPrecondition");
-}
 
 function inStatus(status: TaskStatus, authority: string | null = "CHINH_PHU"): Task {
   return makeTask({ authority }, { status });
