@@ -19,11 +19,16 @@
  *   DEV_READY_TIMEOUT_MS  how long start-up may take                          60000
  *   DEV_STOP_TIMEOUT_MS   how long each process may take to stop              20000
  *   MONGO_LOG_LEVEL       the embedded MongoDB's log level                    info
+ *   SEED_DATA             services load their seed data when the database lacks it   true
+ *
+ * Every service gets AUTH_LOCAL_KEY_PATH=<data>/auth/signing-key.pem: one signing key for the default
+ * run's tokens (scripts/token prints one for a seeded person).
  *
  * The defaults stay clear of the usual ports (4222, 27017), which a system nats-server or mongod may hold.
  * Every port is checked before anything starts; a taken one is named with the variable that moves it.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { generateKeyPairSync } from "node:crypto";
 import fs from "node:fs";
 import { createRequire } from "node:module";
 import net from "node:net";
@@ -415,6 +420,7 @@ async function main(): Promise<number> {
   const mongoDir = path.join(settings.dataDir, "mongo");
   fs.mkdirSync(natsDir, { recursive: true });
   fs.mkdirSync(mongoDir, { recursive: true });
+  const signingKey = ensureSigningKey(path.join(settings.dataDir, "auth", "signing-key.pem"));
 
   const natsUrl = `nats://${settings.host}:${settings.natsPort}`;
   const natsMonitor = `http://${settings.host}:${settings.natsMonitorPort}`;
@@ -508,6 +514,9 @@ async function main(): Promise<number> {
         SERVICE_NAME: spec.name,
         MONGODB_URI: mongoUri,
         NATS_URL: natsUrl,
+        // One local signing key for every service, so a token issued for a seeded person works everywhere.
+        AUTH_LOCAL_KEY_PATH: signingKey,
+        SEED_DATA: process.env.SEED_DATA ?? "true",
         GRPC_HOST: settings.host,
         GRPC_PORT: String(spec.grpcPort),
         ADMIN_PORT: String(spec.adminPort),
@@ -565,6 +574,19 @@ function findNatsServer(): string | undefined {
     "/usr/bin/nats-server",
   ];
   return candidates.find((c): c is string => !!c && fs.existsSync(c));
+}
+
+/**
+ * The default run's token signing key (EC P-256, PKCS#8 PEM, as the platform's local authority reads
+ * it), made before any service starts so services starting together never race to create it.
+ */
+function ensureSigningKey(keyPath: string): string {
+  if (!fs.existsSync(keyPath)) {
+    fs.mkdirSync(path.dirname(keyPath), { recursive: true });
+    const { privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+    fs.writeFileSync(keyPath, privateKey.export({ type: "pkcs8", format: "pem" }), { mode: 0o600 });
+  }
+  return keyPath;
 }
 
 function envName(service: string): string {

@@ -10,7 +10,7 @@ import { createRequire } from "node:module";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -276,4 +276,38 @@ describe("scripts/dev", () => {
     expect(out).not.toContain("dev stack ready");
     for (const port of Object.values(p)) expect(await isListening(port)).toBe(false);
   });
+
+  it("runs the real services with their seed data: the tasks service answers the Q1 2020 report of the briefing", async () => {
+    const p = await ports();
+    const data = path.join(work, "data-real");
+    const dev = startDev({ ...portEnv(p), DEV_DATA_DIR: data, DEV_SERVICES: "tasks", DEV_READY_TIMEOUT_MS: "40000" });
+    await dev.waitFor("Press Ctrl-C to stop.", 45_000);
+    expect(dev.output()).toMatch(/seeded the 2020 programme/);
+
+    // A token signed with the run's key, as scripts/token prints it.
+    const platform = await import(pathToFileURL(path.join(root, "packages/platform/dist/index.js")).href);
+    const authority = await platform.createLocalAuthority({ keyPath: path.join(data, "auth", "signing-key.pem") });
+    const token: string = await authority.issueToken({ sub: "dev-office", name: "Chánh Văn phòng", roles: ["office_chief"], unit: "VP" });
+    const grpc = createRequire(path.join(root, "services/tasks/package.json"))("@grpc/grpc-js") as typeof import("@grpc/grpc-js");
+    const contracts = await import(pathToFileURL(path.join(root, "proto/dist/gen/ministry/tasks/v1/tasks.js")).href);
+    const client = new contracts.ReportServiceClient(`127.0.0.1:${p.grpc}`, grpc.credentials.createInsecure());
+    const metadata = new grpc.Metadata();
+    metadata.set("authorization", `Bearer ${token}`);
+    const request = contracts.GetReportRequest.fromPartial({
+      period: { period: { $case: "quarter", value: { year: 2020, quarter: 1 } } },
+      programmeId: "bnv-2020",
+      asOf: new Date("2020-03-30T01:00:00Z"),
+      omitLines: true,
+    });
+    const response = await new Promise<{ report: { totals: Record<string, number> } }>((resolve, reject) =>
+      client.getReport(request, metadata, (err: Error | null, res: { report: { totals: Record<string, number> } }) =>
+        err ? reject(err) : resolve(res),
+      ),
+    );
+    client.close();
+    expect(response.report.totals).toMatchObject({ total: 34, completedOnTime: 34, completedLate: 0, withinDeadline: 0, overdue: 0 });
+
+    dev.child.kill("SIGINT");
+    expect(await dev.exited).toEqual({ code: 0, signal: null });
+  }, 90_000);
 });

@@ -3,6 +3,7 @@ export * from "./config.js";
 export * from "./errors.js";
 export * from "./logger.js";
 export * from "./mongo.js";
+export * from "./requests.js";
 export * from "./admin/index.js";
 export * from "./shutdown.js";
 export * from "./events/index.js";

@@ -27,6 +27,7 @@ import {
 import { createGrpcServer, type GrpcServer, type GrpcServiceRegistration } from "./grpc/index.js";
 import { createLogger, type Logger } from "./logger.js";
 import { connectMongo, ensureIndexes, pingMongo, type CollectionIndexes, type MongoConnection } from "./mongo.js";
+import { RequestLog, requestsIndexes } from "./requests.js";
 import { createShutdown, type Shutdown } from "./shutdown.js";
 import { instrumentMongoClient, metricsHandler, startTelemetry, type Telemetry } from "./telemetry.js";
 import type { SpanExporter } from "@opentelemetry/sdk-trace-base";
@@ -41,6 +42,8 @@ export interface ServiceContext<C extends BaseConfig = BaseConfig> {
   /** Add events inside a command's transaction; the relay publishes them after commit. */
   readonly outbox: Outbox;
   readonly audit: AuditLog;
+  /** Runs a mutation once per request id (idempotent retries) in a transaction. */
+  readonly requests: RequestLog;
   readonly verifier: Verifier;
   /** Set in the default run (no AUTH_JWKS_URL): issues tokens for the seeded people. */
   readonly authority?: LocalAuthority;
@@ -97,7 +100,7 @@ export async function startService<S extends z.ZodObject>(
     const mongo = await connectMongo({ uri: config.MONGODB_URI, dbName: config.MONGODB_DB ?? config.SERVICE_NAME, log });
     undo.push({ name: "mongodb", step: () => mongo.close() });
     instrumentMongoClient(mongo.client);
-    await ensureIndexes(mongo.db, [...eventsIndexes(), ...(spec.indexes ?? [])]);
+    await ensureIndexes(mongo.db, [...eventsIndexes(), ...requestsIndexes(), ...(spec.indexes ?? [])]);
 
     const bus = await EventBus.connect({ servers: config.NATS_URL, name: config.SERVICE_NAME, log, clock });
     undo.push({ name: "nats", step: () => bus.close() });
@@ -122,6 +125,7 @@ export async function startService<S extends z.ZodObject>(
       bus,
       outbox,
       audit,
+      requests: new RequestLog(mongo.client, mongo.db, { clock }),
       verifier,
       authority,
       consumer(o) {

@@ -6,6 +6,7 @@ import type { Document } from "bson";
 import { Aggregator, Query } from "mingo";
 import { ProcessingMode } from "mingo/core";
 import { cloneDeep } from "mingo/util";
+import { cloneDocumentTree } from "../update/bson-util.js";
 import { MongoError } from "../errors.js";
 import type { CollectionData } from "../storage/collection-data.js";
 import { plan, type Plan } from "./planner.js";
@@ -119,11 +120,19 @@ export function applyProjection(doc: Document, projection: Document, filter: Doc
 
 function project(query: Query, doc: Document, projection: Document): Document {
   try {
-    const projected = query.find<Document>([doc], projection).next() as Document | undefined;
+    // mingo removes excluded nested fields ({"a.b": 0}) from the document it is given, which here is
+    // the stored document itself: such projections work on a copy.
+    const input = touchesNestedFields(projection) ? cloneDocumentTree(doc) : doc;
+    const projected = query.find<Document>([input], projection).next() as Document | undefined;
     return inDocumentOrder(doc, projected ?? {});
   } catch (err) {
     throw translateMingoError(err);
   }
+}
+
+/** Dotted paths and operators ($slice, $elemMatch...) make mingo work inside nested values. */
+function touchesNestedFields(projection: Document): boolean {
+  return Object.entries(projection).some(([key, value]) => key.includes(".") || (typeof value === "object" && value !== null));
 }
 
 const KNOWN_STAGES = new Set([
@@ -173,7 +182,8 @@ const UNSUPPORTED_STAGES = new Set([
   "$changeStreamSplitLargeEvent",
 ]);
 /** Stages that, with dotted paths, make mingo write into its input documents. */
-const MUTATING_STAGES = new Set(["$addFields", "$set", "$unset"]);
+// $project excluding nested fields removes them from its input as mingo implements it.
+const MUTATING_STAGES = new Set(["$addFields", "$set", "$unset", "$project"]);
 
 function validatePipeline(pipeline: unknown, nested = false): { mutates: boolean } {
   if (!Array.isArray(pipeline)) throw new MongoError("TypeMismatch", "'pipeline' option must be specified as an array");

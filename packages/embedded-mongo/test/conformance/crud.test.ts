@@ -163,6 +163,23 @@ describe("find", () => {
     expect(dotted).toEqual({ nested: { x: 8 } });
   });
 
+  it("leaves stored documents whole after projections that exclude or slice nested fields", async () => {
+    const c = db.collection<AnyDoc>(collName("projkeep"));
+    await c.insertOne({ _id: 1, result: { lines: [1, 2, 3], q: 1 }, arr: [{ a: 1, b: 2 }], top: "t" });
+    expect((await c.find({}, { projection: { "result.lines": 0 } }).toArray())[0]).toEqual({
+      _id: 1,
+      result: { q: 1 },
+      arr: [{ a: 1, b: 2 }],
+      top: "t",
+    });
+    await c.find({}, { projection: { "arr.b": 0, top: 0 } }).toArray();
+    await c.find({}, { projection: { "result.lines": { $slice: 1 } } }).toArray();
+    await c.findOneAndUpdate({ _id: 1 }, { $set: { x: 1 } }, { projection: { "result.q": 0 } });
+    await c.aggregate([{ $project: { "result.lines": 0 } }]).toArray();
+    await c.aggregate([{ $unset: "arr.a" }]).toArray();
+    expect(await c.findOne({ _id: 1 })).toEqual({ _id: 1, result: { lines: [1, 2, 3], q: 1 }, arr: [{ a: 1, b: 2 }], top: "t", x: 1 });
+  });
+
   it("sorts on several keys", async () => {
     const docs = await c
       .find({ n: { $lt: 9 } })

@@ -67,6 +67,8 @@ export interface DurableConsumerOptions {
   ackWaitMs: number;
   /** Unacknowledged messages the server lets out at once. Default 256. */
   maxAckPending?: number;
+  /** Replicas of the producer's stream when the consumer has to declare it (the producer never started yet). */
+  streamReplicas?: number;
 }
 
 const MIN_DUPLICATE_WINDOW_MS = 2 * 60_000;
@@ -183,6 +185,14 @@ export class EventBus {
     try {
       info = await jsm.consumers.info(stream, opts.consumer);
     } catch (err) {
+      if (isApiError(err, JetStreamApiCodes.StreamNotFound)) {
+        // The consumer started before its producer ever did: declare the producer's stream with the
+        // defaults, so the consumer can start now; the producer's own ensureStream later brings it to
+        // its configuration.
+        this.log.info({ stream, consumer: opts.consumer }, "stream not declared yet by its producer; declaring it");
+        await this.ensureStream({ service: opts.producer, replicas: opts.streamReplicas });
+        return this.ensureConsumer(opts);
+      }
       if (!isApiError(err, JetStreamApiCodes.ConsumerNotFound)) throw err;
       try {
         return await jsm.consumers.add(stream, desired);

@@ -5,3 +5,4 @@ export * from "./task.js";
 export * from "./lifecycle.js";
 export * from "./deadline-change.js";
 export * from "./report.js";
+export * from "./programme.js";

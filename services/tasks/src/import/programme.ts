@@ -14,7 +14,7 @@ import { DEFAULT_VOCABULARY, MAX_TITLE_LENGTH, type NewTaskInput, type TaskVocab
 import { AUTHORITIES, type AuthorityCode, type Priority } from "../domain/vocabulary.js";
 import { COLUMN_KEYS, PROGRAMME_COLUMNS, columnDef, columnOf, type ColumnKey } from "./columns.js";
 import { PRIORITY_LABELS, buildLookups, splitUnits, type VocabularyLookups } from "./lookup.js";
-import { readCsvTable, readXlsxTable, type TableRow } from "./table.js";
+import { readCsvTable, readXlsxTable, writeCsvTable, type TableRow } from "./table.js";
 
 export type ProgrammeFileFormat = "csv" | "xlsx";
 
@@ -352,10 +352,6 @@ export function programmeCells(tasks: readonly ProgrammeRowInput[], options: Wri
   return [header, ...body];
 }
 
-function csvCell(value: string, delimiter: string): string {
-  return value.includes(delimiter) || /["\r\n]/u.test(value) || value !== value.trim() ? `"${value.replace(/"/gu, '""')}"` : value;
-}
-
 export interface CsvWriteOptions extends WriteOptions {
   /** Default ",". */
   delimiter?: "," | ";";
@@ -365,10 +361,7 @@ export interface CsvWriteOptions extends WriteOptions {
 
 /** A programme file as CSV (RFC 4180, CRLF line ends, UTF-8). */
 export function writeProgrammeCsv(tasks: readonly ProgrammeRowInput[], options: CsvWriteOptions = {}): Uint8Array {
-  const delimiter = options.delimiter ?? ",";
-  const lines = programmeCells(tasks, options).map((cells) => cells.map((c) => csvCell(c, delimiter)).join(delimiter));
-  const text = `${options.bom === false ? "" : "\uFEFF"}${lines.join("\r\n")}\r\n`;
-  return new TextEncoder().encode(text);
+  return writeCsvTable(programmeCells(tasks, options), options);
 }
 
 export const PROGRAMME_SHEET_NAME = "Chương trình công tác";

@@ -156,3 +156,15 @@ export function cellText(value: ExcelJS.CellValue | unknown): string {
   }
   return "";
 }
+
+/**
+ * Rows as CSV the way Excel opens it and any reader parses it back: RFC 4180 quoting, CRLF line ends,
+ * UTF-8 with a BOM (so Excel reads Vietnamese right) unless `bom` is false.
+ */
+export function writeCsvTable(rows: readonly (readonly string[])[], options: { delimiter?: "," | ";"; bom?: boolean } = {}): Uint8Array {
+  const delimiter = options.delimiter ?? ",";
+  const cell = (value: string) =>
+    value.includes(delimiter) || /["\r\n]/u.test(value) || value !== value.trim() ? `"${value.replace(/"/gu, '""')}"` : value;
+  const lines = rows.map((cells) => cells.map(cell).join(delimiter));
+  return new TextEncoder().encode(`${options.bom === false ? "" : "\uFEFF"}${lines.join("\r\n")}\r\n`);
+}

@@ -1,0 +1,138 @@
+/**
+ * Who may see and change what. Unit heads and staff work on their own unit's tasks (the tasks it
+ * leads; it sees those it coordinates too); the Ministry Office, the Minister and the deputies see and
+ * manage every task; deciding a deadline change and withdrawing a task need their configured roles.
+ * Everything else is PERMISSION_DENIED.
+ */
+import { PermissionDenied, type Identity, type Role } from "@ministry/platform";
+import type { Filter } from "mongodb";
+import type { Task } from "../domain/task.js";
+import type { TaskDocument } from "../store/documents.js";
+
+export interface AccessPolicy {
+  officeUnitId: string;
+  deadlineDeciderRoles: readonly string[];
+  withdrawRoles: readonly string[];
+}
+
+const LEADERS: readonly Role[] = ["minister", "deputy_minister"];
+
+function has(identity: Identity, roles: readonly string[]): boolean {
+  return identity.roles.some((r) => roles.includes(r));
+}
+
+function deny(vi: string, en: string): PermissionDenied {
+  return new PermissionDenied(`${vi} / ${en}`);
+}
+
+export class Access {
+  constructor(private readonly policy: AccessPolicy) {}
+
+  /** A unit head or staff member: works on their unit's tasks. */
+  private unitMember(identity: Identity): boolean {
+    return has(identity, ["unit_head", "staff"]) && identity.unitId !== undefined;
+  }
+
+  /** The Minister, the deputies, the Office (its chief, heads and staff) and administrators. */
+  managesAll(identity: Identity): boolean {
+    if (has(identity, [...LEADERS, "office_chief", "admin"])) return true;
+    return this.unitMember(identity) && identity.unitId === this.policy.officeUnitId;
+  }
+
+  seesAll(identity: Identity): boolean {
+    return this.managesAll(identity) || (has(identity, ["clerk"]) && identity.unitId === this.policy.officeUnitId);
+  }
+
+  /** The filter restricting a query to what the caller may see; empty for those who see everything. */
+  visibleTasks(identity: Identity): Filter<TaskDocument> {
+    if (this.seesAll(identity)) return {};
+    const unit = this.readerUnit(identity);
+    return { $or: [{ leadUnit: unit }, { coordinatingUnits: unit }] };
+  }
+
+  /** The unit a unit-scoped reader is confined to. */
+  private readerUnit(identity: Identity): string {
+    if (has(identity, ["unit_head", "staff", "clerk"]) && identity.unitId) return identity.unitId;
+    throw deny("Không có quyền xem nhiệm vụ", "Not allowed to read tasks");
+  }
+
+  canRead(identity: Identity, task: Pick<Task, "leadUnit" | "coordinatingUnits">): boolean {
+    if (this.seesAll(identity)) return true;
+    if (!has(identity, ["unit_head", "staff", "clerk"]) || !identity.unitId) return false;
+    return task.leadUnit === identity.unitId || task.coordinatingUnits.includes(identity.unitId);
+  }
+
+  assertRead(identity: Identity, task: Pick<Task, "id" | "leadUnit" | "coordinatingUnits">): void {
+    if (!this.canRead(identity, task)) throw deny(`Không có quyền xem nhiệm vụ ${task.id}`, `Not allowed to read task ${task.id}`);
+  }
+
+  /** Reading a unit's figures (dashboard, unit report): its own people, or those who see all. */
+  assertReadUnit(identity: Identity, unitId: string): void {
+    if (this.seesAll(identity)) return;
+    if (this.readerUnit(identity) !== unitId)
+      throw deny(`Không có quyền xem số liệu của đơn vị ${unitId}`, `Not allowed to read unit ${unitId}'s figures`);
+  }
+
+  /** Progress, submission, completion, document links, deadline-change requests. */
+  assertChange(identity: Identity, task: Pick<Task, "id" | "leadUnit">): void {
+    if (this.managesAll(identity)) return;
+    if (this.unitMember(identity) && identity.unitId === task.leadUnit) return;
+    throw deny(
+      `Chỉ đơn vị chủ trì (${task.leadUnit}) được cập nhật nhiệm vụ ${task.id}`,
+      `Only the lead unit (${task.leadUnit}) may change task ${task.id}`,
+    );
+  }
+
+  /** Creating a task led by `leadUnit`: that unit's head, or those who manage all. */
+  assertCreate(identity: Identity, leadUnit: string): void {
+    if (this.managesAll(identity)) return;
+    if (has(identity, ["unit_head"]) && identity.unitId !== undefined && identity.unitId === leadUnit) return;
+    throw deny(`Không có quyền giao nhiệm vụ cho đơn vị ${leadUnit}`, `Not allowed to create a task for unit ${leadUnit}`);
+  }
+
+  /** The assignee: the lead unit's head; the units themselves: the Office and leaders only. */
+  assertAssign(identity: Identity, task: Pick<Task, "id" | "leadUnit">, changesUnits: boolean): void {
+    if (this.managesAll(identity)) return;
+    if (!changesUnits && has(identity, ["unit_head"]) && identity.unitId === task.leadUnit) return;
+    throw deny(
+      changesUnits ? "Chỉ Văn phòng Bộ và Lãnh đạo Bộ được thay đổi đơn vị" : `Chỉ lãnh đạo đơn vị ${task.leadUnit} được phân công`,
+      changesUnits ? "Only the Office and the leadership may change units" : `Only the head of ${task.leadUnit} may assign`,
+    );
+  }
+
+  assertManageProgrammes(identity: Identity): void {
+    if (!this.managesAll(identity))
+      throw deny("Chỉ Văn phòng Bộ và Lãnh đạo Bộ quản lý chương trình công tác", "Only the Office and the leadership manage programmes");
+  }
+
+  assertReadProgrammes(identity: Identity): void {
+    if (this.seesAll(identity) || (has(identity, ["unit_head", "staff", "clerk"]) && identity.unitId)) return;
+    throw deny("Không có quyền xem chương trình công tác", "Not allowed to read programmes");
+  }
+
+  assertDecideDeadline(identity: Identity): void {
+    if (!has(identity, this.policy.deadlineDeciderRoles))
+      throw deny(
+        `Chỉ ${this.policy.deadlineDeciderRoles.join(", ")} được quyết định lùi thời hạn`,
+        `Only ${this.policy.deadlineDeciderRoles.join(", ")} may decide a deadline change`,
+      );
+  }
+
+  get deadlineDeciderRoles(): readonly string[] {
+    return this.policy.deadlineDeciderRoles;
+  }
+
+  assertWithdraw(identity: Identity): void {
+    if (!has(identity, this.policy.withdrawRoles))
+      throw deny(
+        `Chỉ ${this.policy.withdrawRoles.join(", ")} được rút nhiệm vụ khỏi chương trình`,
+        `Only ${this.policy.withdrawRoles.join(", ")} may withdraw a task`,
+      );
+  }
+
+  /** Freezing a report for a meeting is the Office's and the leadership's. */
+  assertSnapshot(identity: Identity): void {
+    if (!this.managesAll(identity))
+      throw deny("Chỉ Văn phòng Bộ và Lãnh đạo Bộ chốt số liệu báo cáo", "Only the Office and the leadership freeze reports");
+  }
+}

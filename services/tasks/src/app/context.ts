@@ -1,0 +1,94 @@
+/**
+ * What every use case works with: the stores, the clock, the outbox and audit, the request log for
+ * idempotent retries, the access rules and the vocabulary.
+ */
+import {
+  RequestLog,
+  type AuditLog,
+  type Clock,
+  type Identity,
+  type Outbox,
+  type OutgoingEvent,
+  type ResultCodec,
+} from "@ministry/platform";
+import type { Actor } from "@ministry/proto/ministry/common/v1/common";
+import type { ClientSession, Db, MongoClient } from "mongodb";
+import type { TaskVocabulary } from "../domain/task.js";
+import { taskFromDocument, taskToDocument, type StoredTask } from "../store/documents.js";
+import { ProgrammeStore } from "../store/programme-store.js";
+import { TaskStore } from "../store/task-store.js";
+import type { Access } from "./access.js";
+
+export interface AppDeps {
+  client: MongoClient;
+  db: Db;
+  clock: Clock;
+  outbox: Outbox;
+  audit: AuditLog;
+  requests: RequestLog;
+  access: Access;
+  vocabulary: TaskVocabulary;
+  /** "BNV": programmes of tasks born from meetings and directives are "<body>-<year>". */
+  issuingBody: string;
+}
+
+export class AppContext {
+  readonly tasks: TaskStore;
+  readonly programmes: ProgrammeStore;
+
+  constructor(readonly deps: AppDeps) {
+    this.tasks = new TaskStore(deps.db);
+    this.programmes = new ProgrammeStore(deps.db);
+  }
+
+  get clock(): Clock {
+    return this.deps.clock;
+  }
+  get access(): Access {
+    return this.deps.access;
+  }
+  get vocabulary(): TaskVocabulary {
+    return this.deps.vocabulary;
+  }
+
+  /** Runs a mutation in a transaction, once per (method, caller, request id) when a request id is given. */
+  once<T>(
+    method: string,
+    identity: Identity,
+    requestId: string | undefined,
+    codec: ResultCodec<T>,
+    work: (s: ClientSession) => Promise<T>,
+  ) {
+    const key = requestId?.trim() ? RequestLog.key(method, identity.userId, requestId.trim()) : undefined;
+    return this.deps.requests.once(key, codec, work);
+  }
+
+  async record(
+    session: ClientSession,
+    actor: Actor,
+    action: string,
+    target: { type: string; id: string },
+    change: Record<string, unknown>,
+    events: OutgoingEvent<unknown>[] = [],
+  ): Promise<void> {
+    await this.deps.audit.record(session, { actor, action, target, change });
+    if (events.length > 0) await this.deps.outbox.add(session, events);
+  }
+}
+
+export const storedTaskCodec: ResultCodec<StoredTask> = {
+  toDocument: (t) => taskToDocument(t, t),
+  fromDocument: (d) => taskFromDocument(d),
+};
+
+export function actorOf(identity: Identity, vocabulary: TaskVocabulary): Actor {
+  const unit = identity.unitId
+    ? { id: identity.unitId, name: vocabulary.units.find((u) => u.id === identity.unitId)?.vi ?? identity.unitId }
+    : undefined;
+  return { userId: identity.userId, displayName: identity.name || identity.userId, roles: [...identity.roles], unit };
+}
+
+/** Work the service does by itself, or on behalf of another service's event. */
+export function systemActor(displayName = "system"): Actor {
+  return { userId: "system", displayName, roles: [], unit: undefined };
+}

@@ -1,0 +1,175 @@
+/**
+ * The deadline watch: as the clock passes a lead time before a task's deadline it publishes
+ * `tasks.task.due_soon`, and as it passes the deadline (and each later threshold) `tasks.task.overdue`.
+ *
+ * Each (task, deadline, event, threshold) is published at most once, ever: the alert record (its key
+ * includes the deadline, so an approved deadline change arms the alerts again) and the event commit in
+ * one transaction, and a second insert of the key fails. The records live in MongoDB, so a restart, or
+ * a second replica running the same watch, publishes nothing twice. When a run finds several
+ * thresholds passed at once (the service was down, or a task was created close to its deadline) it
+ * publishes only the most urgent one and records the others as passed.
+ */
+import type { Logger } from "@ministry/platform";
+import type { ClientSession } from "mongodb";
+import { taskSummary } from "../contract.js";
+import { TaskEvents } from "../events/definitions.js";
+import type { StoredTask } from "../store/documents.js";
+import { DEADLINE_ALERTS } from "../store/indexes.js";
+import { inTransaction } from "@ministry/platform";
+import { systemActor, type AppContext } from "./context.js";
+import { ACTIVE_STATUSES } from "./task-queries.js";
+
+const DAY_MS = 24 * 3600_000;
+
+export interface DeadlineWatchOptions {
+  /** Lead times in days before the deadline (e.g. [1, 7]). */
+  dueSoonDays: readonly number[];
+  /** Thresholds in days after the deadline (e.g. [0]). */
+  overdueAfterDays: readonly number[];
+  intervalMs: number;
+  log: Logger;
+}
+
+interface AlertRecord {
+  /** `<task>:<deadline ms>:<due_soon|overdue>:<days>`. */
+  _id: string;
+  taskId: string;
+  kind: "due_soon" | "overdue";
+  days: number;
+  deadline: Date;
+  /** False for a threshold passed together with a more urgent one (recorded, not published). */
+  published: boolean;
+  at: Date;
+}
+
+export interface WatchRun {
+  dueSoon: number;
+  overdue: number;
+}
+
+function alertKey(task: StoredTask, kind: AlertRecord["kind"], days: number): string {
+  return `${task.id}:${task.deadline.getTime()}:${kind}:${days}`;
+}
+
+export class DeadlineWatch {
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<WatchRun>;
+  private stopped = true;
+
+  constructor(
+    private readonly app: AppContext,
+    private readonly opts: DeadlineWatchOptions,
+  ) {}
+
+  start(): void {
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running?.catch(() => undefined);
+  }
+
+  private schedule(delay: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.runOnce()
+        .catch((err: unknown) => this.opts.log.error({ err }, "deadline watch run failed; retrying at the next interval"))
+        .finally(() => this.schedule(this.opts.intervalMs));
+    }, delay);
+    this.timer.unref();
+  }
+
+  /** One pass at the clock's current time; runs never overlap. */
+  runOnce(): Promise<WatchRun> {
+    if (!this.running) {
+      this.running = this.pass().finally(() => {
+        this.running = undefined;
+      });
+    }
+    return this.running;
+  }
+
+  private async pass(): Promise<WatchRun> {
+    const now = this.app.clock.now();
+    const maxLead = Math.max(0, ...this.opts.dueSoonDays);
+    // Active tasks whose deadline is within the longest lead time, or past.
+    const candidates = await this.app.tasks.find(
+      { status: { $in: [...ACTIVE_STATUSES] }, deadline: { $lte: new Date(now.getTime() + maxLead * DAY_MS) } },
+      { sort: { deadline: 1, _id: 1 } },
+    );
+    const run: WatchRun = { dueSoon: 0, overdue: 0 };
+    if (candidates.length === 0) return run;
+    const alerts = this.app.deps.db.collection<AlertRecord>(DEADLINE_ALERTS);
+    const seen = new Set(
+      (await alerts.find({ taskId: { $in: candidates.map((t) => t.id) } }, { projection: { _id: 1 } }).toArray()).map((a) => a._id),
+    );
+    for (const task of candidates) {
+      const due = this.thresholdsPassed(task, now).filter((t) => !seen.has(alertKey(task, t.kind, t.days)));
+      if (due.length === 0) continue;
+      const published = await this.alert(task, due, now);
+      if (published?.kind === "due_soon") run.dueSoon += 1;
+      if (published?.kind === "overdue") run.overdue += 1;
+    }
+    return run;
+  }
+
+  /** Thresholds the clock has passed for this task, the most urgent last. */
+  private thresholdsPassed(task: StoredTask, now: Date): { kind: AlertRecord["kind"]; days: number }[] {
+    const deadline = task.deadline.getTime();
+    const t = now.getTime();
+    if (t > deadline) {
+      // Once overdue, lead times no longer matter: only overdue thresholds.
+      return this.opts.overdueAfterDays.filter((d) => t > deadline + d * DAY_MS).map((days) => ({ kind: "overdue" as const, days }));
+    }
+    return [...this.opts.dueSoonDays]
+      .sort((a, b) => b - a)
+      .filter((d) => t >= deadline - d * DAY_MS)
+      .map((days) => ({ kind: "due_soon" as const, days }));
+  }
+
+  private async alert(task: StoredTask, due: { kind: AlertRecord["kind"]; days: number }[], now: Date) {
+    const publish = due.reduce((a, b) => (a.kind === "overdue" ? (b.days > a.days ? b : a) : b));
+    try {
+      const published = await inTransaction(this.app.deps.client, async (session: ClientSession) => {
+        // Re-read in the transaction: the task may have been submitted or re-scheduled meanwhile.
+        const current = await this.app.tasks.get(task.id, session);
+        if (!current || !ACTIVE_STATUSES.includes(current.status) || current.deadline.getTime() !== task.deadline.getTime()) return false;
+        const alerts = this.app.deps.db.collection<AlertRecord>(DEADLINE_ALERTS);
+        await alerts.insertMany(
+          due.map((d) => ({
+            _id: alertKey(task, d.kind, d.days),
+            taskId: task.id,
+            kind: d.kind,
+            days: d.days,
+            deadline: task.deadline,
+            published: d === publish,
+            at: now,
+          })),
+          { session },
+        );
+        const summary = taskSummary(current, this.app.vocabulary);
+        const event =
+          publish.kind === "due_soon"
+            ? TaskEvents.dueSoon.of(task.id, { task: summary, daysBefore: publish.days, dueAt: task.deadline })
+            : TaskEvents.overdue.of(task.id, { task: summary, daysAfter: publish.days, dueAt: task.deadline });
+        await this.app.record(
+          session,
+          systemActor("deadline watch"),
+          `task.${publish.kind}`,
+          { type: "task", id: task.id },
+          { days: publish.days },
+          [event],
+        );
+        return true;
+      });
+      return published ? publish : undefined;
+    } catch (err) {
+      // Another replica (or an overlapping run after a restart) recorded it first: nothing to do.
+      if ((err as { code?: number }).code === 11000) return undefined;
+      throw err;
+    }
+  }
+}

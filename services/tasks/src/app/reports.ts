@@ -1,0 +1,161 @@
+/**
+ * Reports for a period (month, quarter, year), optionally for one programme, unit or kind, and their
+ * frozen snapshots. A unit's people get their own unit's report; the Office and the leadership any.
+ */
+import { randomUUID } from "node:crypto";
+import { InvalidArgument, NotFound, type Identity, type ResultCodec } from "@ministry/platform";
+import type { Actor } from "@ministry/proto/ministry/common/v1/common";
+import type { Document, Filter } from "mongodb";
+import { MAX_DEADLINE_YEAR, MIN_DEADLINE_YEAR, periodBounds, type Period } from "../domain/deadline.js";
+import { buildReport, type TaskReport } from "../domain/report.js";
+import { reportLinesOf, type ReportLine } from "../report/export.js";
+import type { TaskDocument } from "../store/documents.js";
+import { REPORT_SNAPSHOTS } from "../store/indexes.js";
+import { actorOf, type AppContext } from "./context.js";
+import type { Page } from "./task-queries.js";
+
+export interface ReportQuery {
+  period: Period;
+  programmeId?: string;
+  unitId?: string;
+  kind?: string;
+  kindGroup?: "normative" | "other";
+  asOf?: Date;
+}
+
+export interface ReportResult {
+  query: ReportQuery;
+  report: TaskReport;
+  lines: ReportLine[];
+}
+
+export interface ReportSnapshot {
+  id: string;
+  title: string;
+  meetingId?: string;
+  result: ReportResult;
+  createdAt: Date;
+  createdBy: Actor;
+}
+
+export function checkPeriod(period: Period | undefined): Period {
+  const bad = (description: string) => new InvalidArgument([{ field: "period", description }]);
+  if (!period) throw bad("Thiếu kỳ báo cáo / Period is required");
+  if (!Number.isInteger(period.year) || period.year < MIN_DEADLINE_YEAR || period.year > MAX_DEADLINE_YEAR)
+    throw bad(`Năm phải từ ${MIN_DEADLINE_YEAR} đến ${MAX_DEADLINE_YEAR} / Year must be ${MIN_DEADLINE_YEAR}-${MAX_DEADLINE_YEAR}`);
+  if (period.kind === "month" && (!Number.isInteger(period.month) || period.month < 1 || period.month > 12))
+    throw bad("Tháng phải từ 1 đến 12 / Month must be 1-12");
+  if (period.kind === "quarter" && ![1, 2, 3, 4].includes(period.quarter)) throw bad("Quý phải từ 1 đến 4 / Quarter must be 1-4");
+  return period;
+}
+
+const snapshotIdCodec: ResultCodec<string> = {
+  toDocument: (id) => ({ snapshotId: id }),
+  fromDocument: (d) => String(d.snapshotId),
+};
+
+export class Reports {
+  constructor(private readonly app: AppContext) {}
+
+  async report(identity: Identity, query: ReportQuery): Promise<ReportResult> {
+    const period = checkPeriod(query.period);
+    const unitId = query.unitId?.trim() || undefined;
+    if (unitId) this.app.access.assertReadUnit(identity, unitId);
+    else if (!this.app.access.seesAll(identity))
+      throw new InvalidArgument([
+        { field: "unitId", description: "Chọn đơn vị của mình để xem báo cáo / Choose your own unit to see a report" },
+      ]);
+    if (query.kind && !this.app.vocabulary.kinds.some((k) => k.code === query.kind))
+      throw new InvalidArgument([{ field: "kind", description: `Loại nhiệm vụ không xác định: "${query.kind}" / Unknown kind` }]);
+    const asOf = query.asOf ?? this.app.clock.now();
+    const { start, end } = periodBounds(period);
+    const and: Filter<TaskDocument>[] = [{ deadline: { $gte: start, $lt: end } }];
+    if (query.programmeId) and.push({ programmeId: query.programmeId });
+    if (unitId) and.push({ leadUnit: unitId });
+    if (query.kind) and.push({ kind: query.kind });
+    if (query.kindGroup) {
+      const normative = this.app.vocabulary.kinds.filter((k) => k.normative).map((k) => k.code);
+      and.push(query.kindGroup === "normative" ? { kind: { $in: normative } } : { kind: { $nin: normative } });
+    }
+    const rows = await this.app.tasks.reportRows(and.length === 1 ? and[0] : { $and: and });
+    const report = buildReport(rows, period, asOf, this.app.vocabulary.kinds);
+    return { query: { ...query, period, unitId, asOf }, report, lines: reportLinesOf(rows, report) };
+  }
+
+  async createSnapshot(
+    identity: Identity,
+    input: { requestId?: string; query: ReportQuery; title?: string; meetingId?: string },
+  ): Promise<ReportSnapshot> {
+    this.app.access.assertSnapshot(identity);
+    const result = await this.report(identity, input.query);
+    const title = input.title?.trim() || `Báo cáo ${result.report.label.vi}`;
+    const snapshot: ReportSnapshot = {
+      id: randomUUID(),
+      title,
+      result,
+      createdAt: this.app.clock.now(),
+      createdBy: actorOf(identity, this.app.vocabulary),
+    };
+    if (input.meetingId?.trim()) snapshot.meetingId = input.meetingId.trim();
+    const id = await this.app.once("CreateReportSnapshot", identity, input.requestId, snapshotIdCodec, async (session) => {
+      await this.app.deps.db.collection(REPORT_SNAPSHOTS).insertOne(toSnapshotDocument(snapshot), { session });
+      await this.app.record(
+        session,
+        snapshot.createdBy,
+        "report.snapshot_created",
+        { type: "report_snapshot", id: snapshot.id },
+        {
+          title,
+          period: result.report.label.vi,
+          meetingId: snapshot.meetingId ?? null,
+          totals: { ...result.report.totals, ids: undefined },
+        },
+      );
+      return snapshot.id;
+    });
+    // A retried request answers with the snapshot its first call froze.
+    return id === snapshot.id ? snapshot : this.snapshot(identity, id);
+  }
+
+  async snapshot(identity: Identity, id: string): Promise<ReportSnapshot> {
+    const doc = await this.app.deps.db.collection(REPORT_SNAPSHOTS).findOne({ _id: id as never });
+    if (!doc) throw new NotFound(`Không có bản chốt báo cáo ${id} / No report snapshot ${id}`);
+    const snapshot = fromSnapshotDocument(doc);
+    const unit = snapshot.result.query.unitId;
+    if (unit) this.app.access.assertReadUnit(identity, unit);
+    else if (!this.app.access.seesAll(identity)) this.app.access.assertSnapshot(identity);
+    return snapshot;
+  }
+
+  async listSnapshots(identity: Identity, filter: { meetingId?: string; programmeId?: string }, page: Page) {
+    if (!this.app.access.seesAll(identity)) this.app.access.assertSnapshot(identity);
+    const query: Document = {};
+    if (filter.meetingId) query.meetingId = filter.meetingId;
+    if (filter.programmeId) query["result.query.programmeId"] = filter.programmeId;
+    const collection = this.app.deps.db.collection(REPORT_SNAPSHOTS);
+    const [docs, total] = await Promise.all([
+      collection
+        .find(query, { sort: { createdAt: -1, _id: 1 }, skip: page.offset, limit: page.size, projection: { "result.lines": 0 } })
+        .toArray(),
+      collection.countDocuments(query),
+    ]);
+    return { snapshots: docs.map((d) => fromSnapshotDocument({ ...d, result: { ...d.result, lines: [] } })), total };
+  }
+}
+
+function toSnapshotDocument(s: ReportSnapshot): Document {
+  const { id, ...rest } = s;
+  return JSON.parse(JSON.stringify({ _id: id, ...rest }), reviveDates);
+}
+
+function fromSnapshotDocument(doc: Document): ReportSnapshot {
+  const { _id, ...rest } = doc;
+  return { id: String(_id), ...(rest as Omit<ReportSnapshot, "id">) };
+}
+
+const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
+
+/** Snapshots are stored as plain documents (no undefined members), with their instants as dates. */
+function reviveDates(_key: string, value: unknown): unknown {
+  return typeof value === "string" && ISO.test(value) ? new Date(value) : value;
+}

@@ -1,0 +1,222 @@
+/**
+ * Domain objects → protobuf responses.
+ */
+import type { AuditRecord } from "@ministry/platform";
+import type {
+  Programme as ProtoProgramme,
+  Report as ProtoReport,
+  CategoryTally as ProtoTally,
+  Task as ProtoTask,
+  TaskHistoryEntry,
+  ReportSnapshot as ProtoSnapshot,
+  Period as ProtoPeriod,
+} from "@ministry/proto/ministry/tasks/v1/tasks";
+import { KindGroup, ReportCategory } from "@ministry/proto/ministry/tasks/v1/tasks";
+import type { Period } from "../domain/deadline.js";
+import type { Programme } from "../domain/programme.js";
+import type { CategoryTally, ReportCategory as DomainCategory } from "../domain/report.js";
+import { isNormativeKind, isFinal, type TaskVocabulary } from "../domain/task.js";
+import type { ReportResult, ReportSnapshot } from "../app/reports.js";
+import {
+  deadlineRequestStatus,
+  documentRelation,
+  priority,
+  programmeStatus,
+  taskSource,
+  taskStatus,
+  toProtoDeadline,
+  unitRef,
+} from "../contract.js";
+import type { StoredTask } from "../store/documents.js";
+
+export function toProtoTask(task: StoredTask, vocabulary: TaskVocabulary, now: Date): ProtoTask {
+  return {
+    id: task.id,
+    programmeId: task.programmeId,
+    code: task.code,
+    title: task.title,
+    kind: task.kind,
+    normative: isNormativeKind(task.kind, vocabulary.kinds),
+    authority: task.authority ?? "",
+    leadUnit: task.leadUnit,
+    coordinatingUnits: task.coordinatingUnits,
+    assignee: task.assignee ?? "",
+    deadline: toProtoDeadline(task.deadlineSpec, task.deadline),
+    priority: priority.toProto(task.priority),
+    source: { type: taskSource.toProto(task.source.type), ref: task.source.ref ?? "" },
+    documentLinks: task.documentLinks.map((l) => ({
+      documentId: l.documentId,
+      relation: documentRelation.toProto(l.relation),
+      number: l.number ?? "",
+    })),
+    status: taskStatus.toProto(task.status),
+    progress: task.progress,
+    submittedAt: task.submittedAt,
+    completedAt: task.completedAt,
+    onTime: task.onTime,
+    withdrawal: task.withdrawal
+      ? {
+          reason: task.withdrawal.reason,
+          approvedBy: task.withdrawal.approvedBy,
+          by: task.withdrawal.by,
+          at: task.withdrawal.at,
+          previousStatus: taskStatus.toProto(task.withdrawal.previousStatus),
+        }
+      : undefined,
+    deadlineRequests: task.deadlineRequests.map((r) => ({
+      id: r.id,
+      status: deadlineRequestStatus.toProto(r.status),
+      currentDeadline: toProtoDeadline(r.currentSpec, r.currentDeadline),
+      requestedDeadline: toProtoDeadline(r.requestedSpec, r.requestedDeadline),
+      reason: r.reason,
+      requestedBy: r.requestedBy,
+      requestedAt: r.requestedAt,
+      decidedBy: r.decidedBy ?? "",
+      decidedAt: r.decidedAt,
+      note: r.note ?? "",
+    })),
+    overdue: !isFinal(task.status) && task.status !== "submitted" && now.getTime() > task.deadline.getTime(),
+    version: task.version,
+    createdAt: task.createdAt,
+    updatedAt: task.updatedAt,
+  };
+}
+
+export function toProtoProgramme(p: Programme & { taskCount?: number }): ProtoProgramme {
+  return {
+    id: p.id,
+    year: p.year,
+    issuingBody: p.issuingBody,
+    title: p.title,
+    status: programmeStatus.toProto(p.status),
+    taskCount: p.taskCount ?? 0,
+    version: p.version,
+    createdAt: p.createdAt,
+    updatedAt: p.updatedAt,
+    approvedAt: p.approvedAt,
+    closedAt: p.closedAt,
+  };
+}
+
+const ACTION_LABELS: Record<string, { vi: string; en: string }> = {
+  "task.created": { vi: "Tạo nhiệm vụ", en: "Task created" },
+  "task.assigned": { vi: "Phân công", en: "Assigned" },
+  "task.progressed": { vi: "Cập nhật tiến độ", en: "Progress recorded" },
+  "task.submitted": { vi: "Đã trình", en: "Submitted" },
+  "task.completed": { vi: "Hoàn thành", en: "Completed" },
+  "task.withdrawn": { vi: "Rút khỏi chương trình", en: "Withdrawn" },
+  "task.document_linked": { vi: "Gắn văn bản", en: "Document linked" },
+  "task.deadline_change_requested": { vi: "Đề nghị lùi thời hạn", en: "Deadline change requested" },
+  "task.deadline_changed": { vi: "Lùi thời hạn (đã duyệt)", en: "Deadline change approved" },
+  "task.deadline_change_rejected": { vi: "Không đồng ý lùi thời hạn", en: "Deadline change refused" },
+  "task.due_soon": { vi: "Sắp đến hạn", en: "Due soon" },
+  "task.overdue": { vi: "Quá hạn", en: "Overdue" },
+};
+
+export function toHistoryEntry(r: AuditRecord): TaskHistoryEntry {
+  const label = ACTION_LABELS[r.action] ?? { vi: r.action, en: r.action };
+  return {
+    at: r.at,
+    actor: r.actor,
+    action: r.action,
+    summary: label,
+    changeJson: JSON.stringify(r.change ?? {}),
+    traceId: r.traceId ?? "",
+  };
+}
+
+export function fromProtoPeriod(p: ProtoPeriod | undefined): Period | undefined {
+  switch (p?.period?.$case) {
+    case "month":
+      return { kind: "month", year: p.period.value.year, month: p.period.value.month };
+    case "quarter":
+      return { kind: "quarter", year: p.period.value.year, quarter: p.period.value.quarter as 1 | 2 | 3 | 4 };
+    case "year":
+      return { kind: "year", year: p.period.value };
+    default:
+      return undefined;
+  }
+}
+
+function toProtoPeriod(p: Period): ProtoPeriod {
+  switch (p.kind) {
+    case "month":
+      return { period: { $case: "month", value: { year: p.year, month: p.month } } };
+    case "quarter":
+      return { period: { $case: "quarter", value: { year: p.year, quarter: p.quarter } } };
+    case "year":
+      return { period: { $case: "year", value: p.year } };
+  }
+}
+
+function tally(t: CategoryTally): ProtoTally {
+  return {
+    total: t.total,
+    completedOnTime: t.completedOnTime,
+    completedLate: t.completedLate,
+    withinDeadline: t.withinDeadline,
+    overdue: t.overdue,
+    done: t.done,
+    notDone: t.notDone,
+    onTimeRatio: t.onTimeRatio ?? undefined,
+  };
+}
+
+const CATEGORY: Record<DomainCategory, ReportCategory> = {
+  completedOnTime: ReportCategory.REPORT_CATEGORY_COMPLETED_ON_TIME,
+  completedLate: ReportCategory.REPORT_CATEGORY_COMPLETED_LATE,
+  withinDeadline: ReportCategory.REPORT_CATEGORY_WITHIN_DEADLINE,
+  overdue: ReportCategory.REPORT_CATEGORY_OVERDUE,
+};
+
+export function kindGroupToProto(g: "normative" | "other" | undefined): KindGroup {
+  return g === "normative" ? KindGroup.KIND_GROUP_NORMATIVE : g === "other" ? KindGroup.KIND_GROUP_OTHER : KindGroup.KIND_GROUP_UNSPECIFIED;
+}
+
+export function toProtoReport(result: ReportResult, vocabulary: TaskVocabulary, withLines: boolean): ProtoReport {
+  const { report, query } = result;
+  const specById = new Map(result.lines.map((l) => [l.id, l]));
+  return {
+    period: toProtoPeriod(report.period),
+    label: report.label,
+    start: report.start,
+    end: report.end,
+    asOf: report.asOf,
+    programmeId: query.programmeId ?? "",
+    unitId: query.unitId ?? "",
+    kind: query.kind ?? "",
+    kindGroup: kindGroupToProto(query.kindGroup),
+    totals: tally(report.totals),
+    byUnit: report.byUnit.map((u) => ({ unit: unitRef(vocabulary, u.unit), tally: tally(u) })),
+    normative: tally(report.byKindGroup.normative),
+    other: tally(report.byKindGroup.other),
+    byKind: report.byKind.map((k) => {
+      const def = vocabulary.kinds.find((d) => d.code === k.kind);
+      return { kind: k.kind, name: { vi: def?.vi ?? k.kind, en: def?.en ?? k.kind }, group: kindGroupToProto(k.group), tally: tally(k) };
+    }),
+    lines: withLines
+      ? [...specById.values()].map((l) => ({
+          taskId: l.id,
+          code: l.code,
+          title: l.title,
+          kind: l.kind,
+          leadUnit: l.leadUnit,
+          deadline: { spec: undefined, dueAt: l.deadline, label: { vi: l.deadlineLabel, en: l.deadlineLabel } },
+          status: taskStatus.toProto(l.status as never),
+          doneAt: l.doneAt,
+          category: CATEGORY[l.category],
+        }))
+      : [],
+  };
+}
+
+export function toProtoSnapshot(s: ReportSnapshot, vocabulary: TaskVocabulary, withLines: boolean): ProtoSnapshot {
+  return {
+    id: s.id,
+    title: s.title,
+    meetingId: s.meetingId ?? "",
+    report: toProtoReport(s.result, vocabulary, withLines),
+    createdAt: s.createdAt,
+    createdBy: s.createdBy,
+  };
+}

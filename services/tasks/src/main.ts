@@ -1,0 +1,4 @@
+import { runService } from "@ministry/platform";
+import { tasksService } from "./service.js";
+
+await runService(tasksService());

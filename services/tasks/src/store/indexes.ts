@@ -1,0 +1,38 @@
+import type { CollectionIndexes } from "@ministry/platform";
+
+export const TASKS = "tasks";
+export const PROGRAMMES = "programmes";
+export const PROGRESS_NOTES = "progress_notes";
+export const DEADLINE_ALERTS = "deadline_alerts";
+export const REPORT_SNAPSHOTS = "report_snapshots";
+
+export const TASKS_INDEXES: CollectionIndexes[] = [
+  {
+    collection: TASKS,
+    indexes: [
+      { key: { programmeId: 1, code: 1 }, name: "programme_code_unique", unique: true },
+      // reports and deadline ranges
+      { key: { deadline: 1, _id: 1 }, name: "deadline" },
+      { key: { programmeId: 1, deadline: 1 }, name: "programme_deadline" },
+      // unit lists, the dashboard and the deadline watch
+      { key: { leadUnit: 1, status: 1, deadline: 1 }, name: "lead_status_deadline" },
+      { key: { coordinatingUnits: 1, deadline: 1 }, name: "coordinating_deadline" },
+      { key: { status: 1, deadline: 1 }, name: "status_deadline" },
+      { key: { "documentLinks.documentId": 1 }, name: "document_links" },
+      { key: { "source.type": 1, "source.ref": 1 }, name: "source" },
+    ],
+  },
+  {
+    collection: PROGRAMMES,
+    indexes: [{ key: { issuingBody: 1, year: 1 }, name: "body_year_unique", unique: true }],
+  },
+  { collection: PROGRESS_NOTES, indexes: [{ key: { taskId: 1, at: -1 }, name: "task_at" }] },
+  { collection: DEADLINE_ALERTS, indexes: [{ key: { taskId: 1 }, name: "task" }] },
+  {
+    collection: REPORT_SNAPSHOTS,
+    indexes: [
+      { key: { meetingId: 1, createdAt: -1 }, name: "meeting_created" },
+      { key: { "report.programmeId": 1, createdAt: -1 }, name: "programme_created" },
+    ],
+  },
+];

@@ -1,0 +1,71 @@
+import { Aborted, AlreadyExists, NotFound } from "@ministry/platform";
+import type { ClientSession, Collection, Db, Filter } from "mongodb";
+import type { Programme } from "../domain/programme.js";
+import { withoutEmpty } from "./documents.js";
+import { PROGRAMMES } from "./indexes.js";
+
+type ProgrammeDocument = Omit<Programme, "id"> & { _id: string };
+
+function toDocument(p: Programme): ProgrammeDocument {
+  const { id, ...rest } = p;
+  return withoutEmpty({ _id: id, ...rest });
+}
+
+function fromDocument(doc: ProgrammeDocument): Programme {
+  const { _id, ...rest } = withoutEmpty(doc);
+  return { id: _id, ...rest };
+}
+
+export class ProgrammeStore {
+  readonly collection: Collection<ProgrammeDocument>;
+
+  constructor(db: Db) {
+    this.collection = db.collection<ProgrammeDocument>(PROGRAMMES);
+  }
+
+  async get(id: string, session?: ClientSession): Promise<Programme | undefined> {
+    const doc = await this.collection.findOne({ _id: id }, { session });
+    return doc ? fromDocument(doc) : undefined;
+  }
+
+  async require(id: string, session?: ClientSession): Promise<Programme> {
+    const p = await this.get(id, session);
+    if (!p) throw new NotFound(`Không có chương trình công tác ${id} / No programme ${id}`);
+    return p;
+  }
+
+  async insert(p: Programme, session?: ClientSession): Promise<Programme> {
+    const stored = { ...p, version: 1 };
+    try {
+      await this.collection.insertOne(toDocument(stored), { session });
+    } catch (err) {
+      if ((err as { code?: number }).code !== 11000) throw err;
+      throw new AlreadyExists(
+        `Đã có chương trình công tác năm ${p.year} của ${p.issuingBody} / ${p.issuingBody} already has a programme for ${p.year}`,
+        "PROGRAMME_EXISTS",
+        { programmeId: p.id },
+      );
+    }
+    return stored;
+  }
+
+  async save(read: Programme, next: Programme, session?: ClientSession): Promise<Programme> {
+    const stored = { ...next, version: read.version + 1 };
+    const result = await this.collection.replaceOne({ _id: read.id, version: read.version }, toDocument(stored), { session });
+    if (result.matchedCount === 0) {
+      const current = await this.require(read.id, session);
+      throw new Aborted(`Chương trình ${read.id} đã thay đổi / Programme ${read.id} changed`, "VERSION_CONFLICT", {
+        current_version: String(current.version),
+      });
+    }
+    return stored;
+  }
+
+  async list(filter: Filter<ProgrammeDocument>, skip: number, limit: number): Promise<{ items: Programme[]; total: number }> {
+    const [docs, total] = await Promise.all([
+      this.collection.find(filter, { sort: { year: -1, issuingBody: 1 }, skip, limit }).toArray(),
+      this.collection.countDocuments(filter),
+    ]);
+    return { items: docs.map(fromDocument), total };
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * The deadline watch as the test clock moves: due_soon at 7 and 1 days before, overdue once the
+ * deadline passes, each once per task and threshold, never twice, across a restart of the service.
+ */
+import { ManualClock } from "@ministry/platform";
+import { TaskDueSoon, TaskOverdue } from "@ministry/proto/ministry/tasks/v1/events";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTasksHarness, type TasksHarness } from "./harness.js";
+
+const DAY = 24 * 3600_000;
+let h: TasksHarness;
+let office: Awaited<ReturnType<TasksHarness["clients"]>>;
+
+beforeAll(async () => {
+  h = await startTasksHarness({ clock: new ManualClock("2020-06-01T02:00:00Z") });
+  office = await h.clients({ sub: "vp-chief", name: "Chánh Văn phòng", roles: ["office_chief"], unit: "VP" });
+  await office.programmes.createProgramme({ requestId: "", year: 2020, issuingBody: "", title: "" });
+});
+
+afterAll(async () => {
+  await h?.stop();
+});
+
+async function create(code: string, date: string) {
+  const { task } = await office.tasks.createTask({
+    requestId: "",
+    programmeId: "bnv-2020",
+    code,
+    title: `Đề án ${code}`,
+    kind: "DE_AN",
+    authority: "",
+    leadUnit: "CCVC",
+    coordinatingUnits: [],
+    assignee: "Phạm Văn Long",
+    deadline: { spec: { $case: "date", value: date }, dueAt: undefined, label: undefined },
+    priority: 0,
+    source: undefined,
+    documentLinks: [],
+  });
+  return task!;
+}
+
+const dueSoonOf = (id: string) => h.eventsOf("tasks.task.due_soon", TaskDueSoon).filter((e) => e.aggregateId === id);
+const overdueOf = (id: string) => h.eventsOf("tasks.task.overdue", TaskOverdue).filter((e) => e.aggregateId === id);
+/** Lets the relay publish what the run committed, and the subscription collect it. */
+const settle = () => new Promise((r) => setTimeout(r, 250));
+
+describe("deadline watch", () => {
+  it("publishes due_soon 7 days and 1 day before, then overdue, each exactly once as the clock moves", async () => {
+    // Deadline 30 June 2020, i.e. 2020-06-30T16:59:59.999Z.
+    const task = await create("DW-1", "2020-06-30");
+    const watch = h.runtime.watch;
+
+    expect(await watch.runOnce()).toEqual({ dueSoon: 0, overdue: 0 });
+
+    h.clock.set("2020-06-23T16:59:59.000Z"); // a second short of 7 days before
+    await watch.runOnce();
+    await settle();
+    expect(dueSoonOf(task.id)).toHaveLength(0);
+
+    h.clock.set("2020-06-23T17:00:00.000Z"); // 7 days before, 00:00 on 24 June in Vietnam
+    await watch.runOnce();
+    await h.until(() => (dueSoonOf(task.id).length === 1 ? true : undefined), "7-day due_soon");
+    const week = dueSoonOf(task.id)[0].data;
+    expect(week.daysBefore).toBe(7);
+    expect(week.dueAt!.toISOString()).toBe("2020-06-30T16:59:59.999Z");
+    expect(week.task).toMatchObject({
+      title: "Đề án DW-1",
+      assignee: "Phạm Văn Long",
+      leadUnit: { id: "CCVC", name: "Vụ Công chức - Viên chức" },
+    });
+
+    // Runs in between publish nothing more.
+    for (const at of ["2020-06-25T00:00:00Z", "2020-06-28T00:00:00Z"]) {
+      h.clock.set(at);
+      await watch.runOnce();
+    }
+    await settle();
+    expect(dueSoonOf(task.id)).toHaveLength(1);
+
+    h.clock.set("2020-06-29T18:00:00Z"); // within the last day
+    await watch.runOnce();
+    await watch.runOnce();
+    await h.until(() => (dueSoonOf(task.id).length === 2 ? true : undefined), "1-day due_soon");
+    expect(dueSoonOf(task.id)[1].data.daysBefore).toBe(1);
+
+    h.clock.set("2020-06-30T16:59:59.999Z"); // the deadline's last instant: not overdue yet
+    await watch.runOnce();
+    await settle();
+    expect(overdueOf(task.id)).toHaveLength(0);
+
+    h.clock.set("2020-06-30T17:00:00.000Z"); // 00:00 on 1 July in Vietnam
+    await watch.runOnce();
+    await h.until(() => (overdueOf(task.id).length === 1 ? true : undefined), "overdue");
+    expect(overdueOf(task.id)[0].data.daysAfter).toBe(0);
+
+    h.clock.advance(30 * DAY);
+    await watch.runOnce();
+    await settle();
+    expect(dueSoonOf(task.id)).toHaveLength(2);
+    expect(overdueOf(task.id)).toHaveLength(1);
+  });
+
+  it("a task created inside the last day gets one due_soon (the most urgent), not two", async () => {
+    h.clock.set("2020-08-10T02:00:00Z");
+    const task = await create("DW-2", "2020-08-10");
+    await h.runtime.watch.runOnce();
+    await h.until(() => (dueSoonOf(task.id).length === 1 ? true : undefined), "due_soon");
+    await settle();
+    expect(dueSoonOf(task.id).map((e) => e.data.daysBefore)).toEqual([1]);
+    h.clock.set("2020-08-10T12:00:00Z");
+    await h.runtime.watch.runOnce();
+    await settle();
+    expect(dueSoonOf(task.id)).toHaveLength(1);
+  });
+
+  it("a task submitted in time is never reported overdue; an approved deadline change arms the alerts again", async () => {
+    h.clock.set("2020-09-01T02:00:00Z");
+    const done = await create("DW-3", "2020-09-05");
+    const moved = await create("DW-4", "2020-09-05");
+    const pc = office;
+    await pc.tasks.completeTask({
+      requestId: "",
+      id: done.id,
+      expectedVersion: undefined,
+      completedAt: undefined,
+      document: undefined,
+      note: "",
+    });
+    const asked = await pc.tasks.requestDeadlineChange({
+      requestId: "",
+      id: moved.id,
+      expectedVersion: undefined,
+      newDeadline: { spec: { $case: "date", value: "2020-10-20" }, dueAt: undefined, label: undefined },
+      reason: "Chờ số liệu của các địa phương",
+    });
+    h.clock.set("2020-09-03T02:00:00Z");
+    await h.runtime.watch.runOnce();
+    await h.until(() => (dueSoonOf(moved.id).length === 1 ? true : undefined), "due_soon before the change");
+    await pc.tasks.decideDeadlineChange({
+      requestId: "",
+      id: moved.id,
+      expectedVersion: undefined,
+      deadlineRequestId: asked.task!.deadlineRequests[0].id,
+      approve: true,
+      note: "",
+    });
+
+    h.clock.set("2020-09-10T02:00:00Z"); // past the old deadline
+    await h.runtime.watch.runOnce();
+    await settle();
+    expect(overdueOf(done.id)).toHaveLength(0);
+    expect(overdueOf(moved.id)).toHaveLength(0);
+
+    h.clock.set("2020-10-19T02:00:00Z"); // inside the new deadline's last day
+    await h.runtime.watch.runOnce();
+    await h.until(() => (dueSoonOf(moved.id).length === 2 ? true : undefined), "due_soon for the new deadline");
+    expect(dueSoonOf(moved.id)[1].data.dueAt!.toISOString()).toBe("2020-10-20T16:59:59.999Z");
+  });
+});

@@ -1,0 +1,149 @@
+/**
+ * The tasks service started for a test file: its own nats-server, the embedded MongoDB (started by the
+ * platform when MONGODB_URI is unset), real gRPC over loopback, a test clock, tokens from the local
+ * authority for any role and unit, and every event the service publishes collected off NATS.
+ */
+import { createClient, ManualClock, startService, type IdentityClaims, type RunningService } from "@ministry/platform";
+import { startNatsServer, type NatsServerHandle } from "@ministry/platform/testing";
+import { ProgrammeServiceClient, ReportServiceClient, TaskServiceClient } from "@ministry/proto/ministry/tasks/v1/tasks";
+import type { ProtoCodec } from "@ministry/platform";
+import type { ServiceError } from "@grpc/grpc-js";
+import { tasksService, type TasksRuntime } from "../../src/service.js";
+
+export interface CollectedEvent {
+  subject: string;
+  id: string;
+  aggregateId: string;
+  body: Uint8Array;
+}
+
+export interface TasksHarness {
+  svc: RunningService;
+  runtime: TasksRuntime;
+  nats: NatsServerHandle;
+  clock: ManualClock;
+  events: CollectedEvent[];
+  token(claims: Partial<IdentityClaims> & { roles: string[] }): Promise<string>;
+  clients(claims: Partial<IdentityClaims> & { roles: string[] }): Promise<{
+    programmes: Promised<ProgrammeServiceClient>;
+    tasks: Promised<TaskServiceClient>;
+    reports: Promised<ReportServiceClient>;
+  }>;
+  /** Events of one subject, decoded. */
+  eventsOf<T>(subject: string, codec: ProtoCodec<T>): { id: string; aggregateId: string; data: T }[];
+  /** Resolves once `probe` returns a value (polling), or fails after the timeout. */
+  until<T>(probe: () => T | undefined | Promise<T | undefined>, what: string, timeoutMs?: number): Promise<T>;
+  stop(): Promise<void>;
+}
+
+export async function startTasksHarness(opts: { env?: Record<string, string>; clock?: ManualClock } = {}): Promise<TasksHarness> {
+  const nats = await startNatsServer();
+  const clock = opts.clock ?? new ManualClock("2020-03-30T03:00:00Z");
+  let runtime: TasksRuntime | undefined;
+  const svc = await startService(
+    tasksService((r) => {
+      runtime = r;
+    }),
+    {
+      clock,
+      env: {
+        ...process.env,
+        NATS_URL: nats.url,
+        LOG_LEVEL: "warn",
+        MONGODB_URI: undefined,
+        GRPC_PORT: "0",
+        ADMIN_PORT: "0",
+        // Tests drive the watch by hand (runOnce) unless they ask for the timer.
+        DEADLINE_WATCH_INTERVAL_MS: "3600000",
+        ...opts.env,
+      },
+    },
+  );
+  const events: CollectedEvent[] = [];
+  const sub = svc.ctx.bus.nc.subscribe("tasks.>", {
+    callback: (_err, msg) => {
+      const headers: Record<string, string> = {};
+      for (const [k, v] of msg.headers ?? []) headers[k.toLowerCase()] = v[0];
+      events.push({ subject: msg.subject, id: headers["ce-id"] ?? "", aggregateId: headers["ce-subject"] ?? "", body: msg.data });
+    },
+  });
+  await svc.ctx.bus.nc.flush();
+  const authority = svc.ctx.authority!;
+  const open: { close(): void }[] = [];
+
+  const harness: TasksHarness = {
+    svc,
+    runtime: runtime!,
+    nats,
+    clock,
+    events,
+    token: (claims) =>
+      authority.issueToken({
+        sub: claims.sub ?? `u-${claims.roles.join("-")}-${claims.unit ?? "none"}`,
+        name: claims.name ?? "Người dùng thử",
+        ...claims,
+      }),
+    async clients(claims) {
+      const token = await harness.token(claims);
+      const options = { log: svc.ctx.log, token: () => token };
+      const raw = [
+        createClient(ProgrammeServiceClient, svc.grpc.address, options),
+        createClient(TaskServiceClient, svc.grpc.address, options),
+        createClient(ReportServiceClient, svc.grpc.address, options),
+      ] as const;
+      open.push(...raw);
+      return { programmes: promised(raw[0]), tasks: promised(raw[1]), reports: promised(raw[2]) };
+    },
+    eventsOf(subject, codec) {
+      return events.filter((e) => e.subject === subject).map((e) => ({ id: e.id, aggregateId: e.aggregateId, data: codec.decode(e.body) }));
+    },
+    async until(probe, what, timeoutMs = 15_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const value = await probe();
+        if (value !== undefined) return value;
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    },
+    async stop() {
+      for (const c of open) c.close();
+      sub.unsubscribe();
+      await svc.stop();
+      await nats.dispose();
+    },
+  };
+  return harness;
+}
+
+/** A generated grpc-js client with each unary method as `(request) => Promise<response>`. */
+export type Promised<C> = {
+  // biome-ignore lint/suspicious/noExplicitAny: matching the generated overloads
+  [K in keyof C as C[K] extends (req: any, m: any, o: any, cb: (err: any, res: any) => void) => any ? K : never]: C[K] extends (
+    req: infer Req,
+    // biome-ignore lint/suspicious/noExplicitAny: matching the generated overloads
+    m: any,
+    // biome-ignore lint/suspicious/noExplicitAny: matching the generated overloads
+    o: any,
+    // biome-ignore lint/suspicious/noExplicitAny: matching the generated overloads
+    cb: (err: any, res: infer Res) => void,
+    // biome-ignore lint/suspicious/noExplicitAny: matching the generated overloads
+  ) => any
+    ? (req: Req) => Promise<Res>
+    : never;
+};
+
+export function promised<C extends object>(client: C): Promised<C> {
+  return new Proxy(client, {
+    get(target, name) {
+      const method = (target as Record<string | symbol, unknown>)[name];
+      if (typeof method !== "function") return method;
+      return (req: unknown) =>
+        new Promise((resolve, reject) => {
+          (method as (r: unknown, cb: (e: ServiceError | null, v: unknown) => void) => void).call(target, req, (e, v) =>
+            e ? reject(e) : resolve(v),
+          );
+        });
+    },
+  }) as unknown as Promised<C>;
+}

@@ -1,0 +1,183 @@
+/**
+ * The seeded 2020 programme through the API: the Q1 report of the 30 March 2020 briefing (no task
+ * overdue), its export and its frozen snapshot; lists, search without diacritics, pagination, and a
+ * unit's dashboard.
+ */
+import ExcelJS from "exceljs";
+import { ManualClock } from "@ministry/platform";
+import {
+  CreateReportSnapshotRequest,
+  ExportReportRequest,
+  FileFormat,
+  GetReportRequest,
+  KindGroup,
+  ListTasksRequest,
+  TaskStatus,
+  UnitRole,
+} from "@ministry/proto/ministry/tasks/v1/tasks";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { matchesSearch } from "../../src/domain/text.js";
+import { Q1_2020_AS_OF } from "../../src/seed/index.js";
+import { startTasksHarness, type TasksHarness } from "./harness.js";
+
+let h: TasksHarness;
+let office: Awaited<ReturnType<TasksHarness["clients"]>>;
+
+const Q1 = { period: { $case: "quarter" as const, value: { year: 2020, quarter: 1 } } };
+
+beforeAll(async () => {
+  h = await startTasksHarness({ clock: new ManualClock(Q1_2020_AS_OF), env: { SEED_DATA: "true" } });
+  office = await h.clients({ sub: "vp-chief", name: "Chánh Văn phòng", roles: ["office_chief"], unit: "VP" });
+});
+
+afterAll(async () => {
+  await h?.stop();
+});
+
+describe("the seeded 2020 programme", () => {
+  it("holds 143 tasks: 32 legal normative documents and 111 others, in an approved programme", async () => {
+    const { programme } = await office.programmes.getProgramme({ id: "bnv-2020" });
+    expect(programme).toMatchObject({ taskCount: 143, title: "Chương trình công tác năm 2020 của Bộ Nội vụ" });
+    const normative = await office.tasks.listTasks(
+      ListTasksRequest.fromPartial({ programmeId: "bnv-2020", kindGroup: KindGroup.KIND_GROUP_NORMATIVE }),
+    );
+    const other = await office.tasks.listTasks(
+      ListTasksRequest.fromPartial({ programmeId: "bnv-2020", kindGroup: KindGroup.KIND_GROUP_OTHER }),
+    );
+    expect([normative.page!.totalSize, other.page!.totalSize]).toEqual(["32", "111"]);
+  });
+
+  it("the Q1 2020 report as of the briefing: 34 due, all done on time, none overdue", async () => {
+    const { report } = await office.reports.getReport(GetReportRequest.fromPartial({ period: Q1, programmeId: "bnv-2020" }));
+    expect(report!.label).toEqual({ vi: "Quý I năm 2020", en: "Q1 2020" });
+    expect(report!.totals).toMatchObject({
+      total: 34,
+      completedOnTime: 34,
+      completedLate: 0,
+      withinDeadline: 0,
+      overdue: 0,
+      onTimeRatio: 1,
+    });
+    expect(report!.lines).toHaveLength(34);
+    expect(report!.normative!.total + report!.other!.total).toBe(34);
+    expect(report!.byUnit.reduce((n, u) => n + u.tally!.total, 0)).toBe(34);
+    expect(report!.byUnit[0].unit!.name).not.toBe(report!.byUnit[0].unit!.id);
+  });
+
+  it("exports the report as XLSX with Vietnamese headings, and as CSV", async () => {
+    const xlsx = await office.reports.exportReport(
+      ExportReportRequest.fromPartial({ report: { period: Q1, programmeId: "bnv-2020" }, format: FileFormat.FILE_FORMAT_XLSX }),
+    );
+    expect(xlsx.file!.fileName).toMatch(/\.xlsx$/);
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.load(Buffer.from(xlsx.file!.content) as never);
+    expect(book.worksheets.map((w) => w.name)).toEqual(["Tổng hợp", "Danh sách nhiệm vụ"]);
+    const lines = book.getWorksheet("Danh sách nhiệm vụ")!;
+    expect(lines.rowCount).toBe(1 + 34);
+    const csv = await office.reports.exportReport(
+      ExportReportRequest.fromPartial({ report: { period: Q1 }, format: FileFormat.FILE_FORMAT_CSV, locale: "en" }),
+    );
+    const text = Buffer.from(csv.file!.content).toString("utf8");
+    expect(text.split("\r\n").filter((l) => l !== "")).toHaveLength(1 + 34);
+  });
+
+  it("a snapshot frozen for the briefing does not move when tasks change afterwards", async () => {
+    const { snapshot } = await office.reports.createReportSnapshot(
+      CreateReportSnapshotRequest.fromPartial({
+        report: { period: Q1, programmeId: "bnv-2020" },
+        title: "Số liệu giao ban Quý I/2020",
+        meetingId: "gb-2020-q1",
+      }),
+    );
+    expect(snapshot!.report!.totals!.completedOnTime).toBe(34);
+    // A month later a Q1 task is withdrawn: the live report changes, the snapshot does not.
+    const { tasks } = await office.tasks.listTasks(
+      ListTasksRequest.fromPartial({ programmeId: "bnv-2020", deadlineTo: new Date("2020-03-31T17:00:00Z") }),
+    );
+    h.clock.set("2020-04-30T03:00:00Z");
+    const minister = await h.clients({ sub: "minister", roles: ["minister"] });
+    await minister.tasks.withdrawTask({ requestId: "", id: tasks[0].id, expectedVersion: undefined, reason: "Không còn phù hợp" });
+    const live = await office.reports.getReport(GetReportRequest.fromPartial({ period: Q1, programmeId: "bnv-2020" }));
+    expect(live.report!.totals!.total).toBe(33);
+    const frozen = await office.reports.getReportSnapshot({ id: snapshot!.id });
+    expect(frozen.snapshot!.report!.totals!.total).toBe(34);
+    expect(frozen.snapshot!.report!.lines).toHaveLength(34);
+    expect(frozen.snapshot!.report!.asOf!.toISOString()).toBe(Q1_2020_AS_OF.toISOString());
+    const listed = await office.reports.listReportSnapshots({ page: undefined, meetingId: "gb-2020-q1", programmeId: "" });
+    expect(listed.snapshots.map((s) => s.title)).toEqual(["Số liệu giao ban Quý I/2020"]);
+    expect(listed.snapshots[0].report!.lines).toHaveLength(0);
+    const exported = await office.reports.exportReport(
+      ExportReportRequest.fromPartial({ snapshotId: snapshot!.id, format: FileFormat.FILE_FORMAT_CSV }),
+    );
+    expect(
+      Buffer.from(exported.file!.content)
+        .toString("utf8")
+        .split("\r\n")
+        .filter((l) => l !== ""),
+    ).toHaveLength(1 + 34);
+    h.clock.set(Q1_2020_AS_OF);
+  });
+});
+
+describe("queries", () => {
+  it("searches titles without diacritics and in any case", async () => {
+    const accented = await office.tasks.listTasks(ListTasksRequest.fromPartial({ text: "Luật Thanh niên" }));
+    const plain = await office.tasks.listTasks(ListTasksRequest.fromPartial({ text: "luat THANH nien" }));
+    expect(plain.tasks.map((t) => t.id)).toEqual(accented.tasks.map((t) => t.id));
+    expect(plain.tasks.length).toBeGreaterThan(0);
+    // Every word, wherever it is in the code, title or assignee.
+    expect(plain.tasks.every((t) => matchesSearch(`${t.code} ${t.title} ${t.assignee}`, "luat thanh nien"))).toBe(true);
+    expect(plain.tasks.map((t) => t.title)).toContain("Luật Thanh niên (sửa đổi)");
+    const decrees = await office.tasks.listTasks(
+      ListTasksRequest.fromPartial({ text: "nghi dinh", page: { pageSize: 500, pageToken: "" } }),
+    );
+    const all = await office.tasks.listTasks(ListTasksRequest.fromPartial({ page: { pageSize: 500, pageToken: "" } }));
+    expect(decrees.tasks.map((t) => t.id).sort()).toEqual(
+      all.tasks
+        .filter((t) => matchesSearch(`${t.code} ${t.title} ${t.assignee}`, "Nghị định"))
+        .map((t) => t.id)
+        .sort(),
+    );
+    expect(decrees.tasks.length).toBeGreaterThan(5);
+  });
+
+  it("pages through a unit's tasks in deadline order without gaps or repeats", async () => {
+    const all = await office.tasks.listTasks(ListTasksRequest.fromPartial({ unitId: "VP", page: { pageSize: 500, pageToken: "" } }));
+    const seen: string[] = [];
+    let token = "";
+    do {
+      const page = await office.tasks.listTasks(ListTasksRequest.fromPartial({ unitId: "VP", page: { pageSize: 4, pageToken: token } }));
+      seen.push(...page.tasks.map((t) => t.id));
+      token = page.page!.nextPageToken;
+    } while (token !== "");
+    expect(seen).toEqual(all.tasks.map((t) => t.id));
+    const deadlines = all.tasks.map((t) => t.deadline!.dueAt!.getTime());
+    expect([...deadlines].sort((a, b) => a - b)).toEqual(deadlines);
+    const leading = await office.tasks.listTasks(
+      ListTasksRequest.fromPartial({ unitId: "VP", unitRole: UnitRole.UNIT_ROLE_LEAD, page: { pageSize: 500, pageToken: "" } }),
+    );
+    expect(leading.tasks.every((t) => t.leadUnit === "VP")).toBe(true);
+    expect(leading.tasks.length).toBeLessThan(all.tasks.length);
+  });
+
+  it("lists overdue tasks as the clock moves, and a unit's dashboard counts them", async () => {
+    expect((await office.tasks.listTasks(ListTasksRequest.fromPartial({ overdueOnly: true }))).page!.totalSize).toBe("0");
+    h.clock.set("2020-07-02T03:00:00Z");
+    const overdue = await office.tasks.listTasks(
+      ListTasksRequest.fromPartial({ overdueOnly: true, page: { pageSize: 500, pageToken: "" } }),
+    );
+    expect(overdue.tasks.length).toBeGreaterThan(0);
+    expect(overdue.tasks.every((t) => t.overdue && t.deadline!.dueAt!.getTime() < Date.parse("2020-07-02T03:00:00Z"))).toBe(true);
+    expect(overdue.tasks.every((t) => [TaskStatus.TASK_STATUS_NOT_STARTED, TaskStatus.TASK_STATUS_IN_PROGRESS].includes(t.status))).toBe(
+      true,
+    );
+
+    const unit = overdue.tasks[0].leadUnit;
+    const { dashboard } = await office.tasks.getUnitDashboard({ unitId: unit, programmeId: "bnv-2020", upcomingLimit: 5 });
+    expect(dashboard!.overdue).toBe(overdue.tasks.filter((t) => t.leadUnit === unit).length);
+    expect(dashboard!.byStatus.reduce((n, s) => n + s.count, 0)).toBe(dashboard!.leading);
+    expect(dashboard!.upcoming.length).toBeLessThanOrEqual(5);
+    expect(dashboard!.upcoming[0].overdue).toBe(true);
+    h.clock.set(Q1_2020_AS_OF);
+  });
+});
