@@ -73,6 +73,12 @@ export class Access {
       throw deny(`Không có quyền xem số liệu của đơn vị ${unitId}`, `Not allowed to read unit ${unitId}'s figures`);
   }
 
+  /** Figures of the whole ministry (a report of every unit): those who see every task. */
+  assertReadAllUnits(identity: Identity): void {
+    if (!this.seesAll(identity))
+      throw deny("Chỉ xem được báo cáo của đơn vị mình; hãy chọn đơn vị", "Only your own unit's report is open to you; choose your unit");
+  }
+
   /** Progress, submission, completion, document links, deadline-change requests. */
   assertChange(identity: Identity, task: Pick<Task, "id" | "leadUnit">): void {
     if (this.managesAll(identity)) return;

@@ -125,12 +125,16 @@ export class TaskCommands {
     identity: Identity,
     m: Mutation & { assignee?: string; leadUnit?: string; coordinatingUnits?: readonly string[] },
   ): Promise<StoredTask> {
-    const changesUnits = Boolean(m.leadUnit?.trim()) || m.coordinatingUnits !== undefined;
+    // Naming the units a task already has is not a change of units.
+    const changesUnits = (task: Task) =>
+      (Boolean(m.leadUnit?.trim()) && m.leadUnit?.trim() !== task.leadUnit) ||
+      (m.coordinatingUnits !== undefined &&
+        [...new Set(m.coordinatingUnits.map((u) => u.trim()))].sort().join(",") !== [...task.coordinatingUnits].sort().join(","));
     return this.change(
       "AssignTask",
       identity,
       m,
-      (task) => this.app.access.assertAssign(identity, task, changesUnits),
+      (task) => this.app.access.assertAssign(identity, task, changesUnits(task)),
       (task) => {
         const assignee = cleanText(m.assignee, 200, "assignee");
         const leadUnit = m.leadUnit?.trim() || task.leadUnit;
