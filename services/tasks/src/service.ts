@@ -5,6 +5,7 @@
  */
 import { AlreadyExists, type ServiceSpec } from "@ministry/platform";
 import { ProgrammeServiceService, ReportServiceService, TaskServiceService } from "@ministry/proto/ministry/tasks/v1/tasks";
+import { registerTaskGauges } from "./app/gauges.js";
 import { Access, createServices, DeadlineWatch, seedProgramme2020, type Services } from "./app/index.js";
 import { tasksConfigSchema } from "./config.js";
 import { DEFAULT_VOCABULARY } from "./domain/task.js";
@@ -57,6 +58,7 @@ export function tasksService(onReady?: (runtime: TasksRuntime) => void): Service
         log: ctx.log.child({ part: "deadline-watch" }),
       });
       watch.start();
+      const unregisterGauges = registerTaskGauges(services.app, ctx.log);
       onReady?.({ services, watch });
       return {
         grpc: [
@@ -64,7 +66,10 @@ export function tasksService(onReady?: (runtime: TasksRuntime) => void): Service
           { definition: TaskServiceService, implementation: taskHandlers(services) },
           { definition: ReportServiceService, implementation: reportHandlers(services) },
         ],
-        stop: () => watch.stop(),
+        stop: async () => {
+          unregisterGauges();
+          await watch.stop();
+        },
       };
     },
   };

@@ -178,6 +178,13 @@ describe("queries", () => {
     expect(dashboard!.byStatus.reduce((n, s) => n + s.count, 0)).toBe(dashboard!.leading);
     expect(dashboard!.upcoming.length).toBeLessThanOrEqual(5);
     expect(dashboard!.upcoming[0].overdue).toBe(true);
+
+    // The operators' gauge on /metrics agrees, unit by unit.
+    const text = await (await fetch(`http://127.0.0.1:${h.svc.admin.port}/metrics`)).text();
+    const gauge = new Map([...text.matchAll(/^tasks_overdue\{[^}]*unit="(\w+)"[^}]*\} (\d+)/gm)].map((m) => [m[1], Number(m[2])]));
+    expect(gauge.size).toBe(17);
+    expect([...gauge.values()].reduce((a, b) => a + b, 0)).toBe(overdue.tasks.length);
+    expect(gauge.get(unit)).toBe(dashboard!.overdue);
     h.clock.set(Q1_2020_AS_OF);
   });
 });
