@@ -10,6 +10,7 @@ import { cloneDocumentTree } from "../update/bson-util.js";
 import { MongoError } from "../errors.js";
 import type { CollectionData } from "../storage/collection-data.js";
 import { plan, type Plan } from "./planner.js";
+import { runSimpleGroup, simpleGroupOf } from "./simple-group.js";
 
 export type CollectionResolver = (name: string) => Document[];
 
@@ -118,7 +119,39 @@ export function applyProjection(doc: Document, projection: Document, filter: Doc
   return project(compileFilter(filter), doc, projection);
 }
 
+/**
+ * The top-level fields a plain inclusion projection ({a: 1, b: 1}, optionally _id: 0) keeps, or
+ * undefined for any other projection. Those are most projections, and picking fields needs no mingo.
+ */
+function plainInclusion(projection: Document): { fields: Set<string>; withId: boolean } | undefined {
+  const fields = new Set<string>();
+  let withId = true;
+  for (const [key, value] of Object.entries(projection)) {
+    if (key === "_id" && (value === 0 || value === false)) {
+      withId = false;
+      continue;
+    }
+    if (key.startsWith("$") || key.includes(".") || !(value === 1 || value === true)) return undefined;
+    fields.add(key);
+  }
+  return fields.size > 0 ? { fields, withId } : undefined;
+}
+
+const plainInclusions = new WeakMap<Document, ReturnType<typeof plainInclusion> | null>();
+
 function project(query: Query, doc: Document, projection: Document): Document {
+  let plain = plainInclusions.get(projection);
+  if (plain === undefined) {
+    plain = plainInclusion(projection) ?? null;
+    plainInclusions.set(projection, plain);
+  }
+  if (plain) {
+    const out: Document = {};
+    for (const key of Object.keys(doc)) {
+      if (key === "_id" ? plain.withId || plain.fields.has(key) : plain.fields.has(key)) out[key] = doc[key];
+    }
+    return out;
+  }
   try {
     // mingo removes excluded nested fields ({"a.b": 0}) from the document it is given, which here is
     // the stored document itself: such projections work on a copy.
@@ -231,6 +264,16 @@ export function runAggregate(data: CollectionData | undefined, spec: AggregateSp
     const query = compileFilter(pipeline[0].$match);
     source = filterIterable(p.candidates(data), query);
     pipeline = pipeline.slice(sort && p.providesSort ? 2 : 1);
+  }
+  const simple = pipeline.length > 0 && pipeline[0].$group ? simpleGroupOf(pipeline[0].$group) : undefined;
+  if (simple) {
+    const docs = [...source];
+    const grouped = runSimpleGroup(simple, docs);
+    if (grouped) {
+      if (pipeline.length === 1) return grouped[Symbol.iterator]();
+      source = grouped;
+      pipeline = pipeline.slice(1);
+    } else source = docs;
   }
   const resolve = mutates ? (name: string) => spec.resolve(name).map((d) => cloneDeep(d) as Document) : spec.resolve;
   try {

@@ -146,6 +146,79 @@ describe("basic stages", () => {
   });
 });
 
+describe("$group by fields with $sum (counts as reports make them)", () => {
+  let c: Collection<AnyDoc>;
+  const sortById = (docs: Document[]) => [...docs].sort((a, b) => (JSON.stringify(a._id) < JSON.stringify(b._id) ? -1 : 1));
+  beforeAll(async () => {
+    c = db.collection<AnyDoc>(collName("tallies"));
+    await c.insertMany([
+      { _id: 1, unit: "VP", status: "done", onTime: true, n: 2, at: new Date("2020-03-01T00:00:00Z") },
+      { _id: 2, unit: "VP", status: "done", onTime: false, n: 3, at: new Date("2020-03-01T00:00:00Z") },
+      { _id: 3, unit: "VP", status: "open", n: "x" },
+      { _id: 4, unit: "PC", status: "open", onTime: null, n: 4.5 },
+      { _id: 5, status: "open", n: 1 },
+      { _id: 6, unit: "PC", status: "done", onTime: true, at: new Date("2020-04-01T00:00:00Z") },
+    ]);
+  });
+
+  it("groups by one field: a missing field and null make one group with _id null", async () => {
+    const out = await c.aggregate([{ $group: { _id: "$onTime", count: { $sum: 1 } } }]).toArray();
+    expect(sortById(out)).toEqual(
+      sortById([
+        { _id: true, count: 2 },
+        { _id: false, count: 1 },
+        { _id: null, count: 3 },
+      ]),
+    );
+  });
+
+  it("groups by several fields: a missing field is left out of the _id document, null is kept", async () => {
+    const out = await c
+      .aggregate([
+        { $match: { status: "open" } },
+        { $group: { _id: { unit: "$unit", onTime: "$onTime" }, count: { $sum: 1 }, total: { $sum: "$n" } } },
+      ])
+      .toArray();
+    expect(sortById(out)).toEqual(
+      sortById([
+        { _id: { unit: "VP" }, count: 1, total: 0 },
+        { _id: { unit: "PC", onTime: null }, count: 1, total: 4.5 },
+        { _id: {}, count: 1, total: 1 },
+      ]),
+    );
+  });
+
+  it("groups dates by instant, takes constants in the key, and feeds later stages", async () => {
+    const out = await c
+      .aggregate([
+        { $match: { status: "done" } },
+        { $group: { _id: { at: "$at", kind: "report" }, weight: { $sum: 2 } } },
+        { $sort: { weight: -1, "_id.at": 1 } },
+      ])
+      .toArray();
+    expect(out).toEqual([
+      { _id: { at: new Date("2020-03-01T00:00:00Z"), kind: "report" }, weight: 4 },
+      { _id: { at: new Date("2020-04-01T00:00:00Z"), kind: "report" }, weight: 2 },
+    ]);
+  });
+
+  it("groups by a field holding arrays or documents as whole values", async () => {
+    const g = db.collection<AnyDoc>(collName("tallies2"));
+    await g.insertMany([
+      { _id: 1, tags: ["a", "b"] },
+      { _id: 2, tags: ["a", "b"] },
+      { _id: 3, tags: { x: 1 } },
+    ]);
+    const out = await g.aggregate([{ $group: { _id: "$tags", count: { $sum: 1 } } }]).toArray();
+    expect(sortById(out)).toEqual(
+      sortById([
+        { _id: ["a", "b"], count: 2 },
+        { _id: { x: 1 }, count: 1 },
+      ]),
+    );
+  });
+});
+
 describe("$lookup and $facet", () => {
   it("$lookup joins another collection of the same database", async () => {
     const out = await orders

@@ -7,8 +7,8 @@ import { InvalidArgument, NotFound, type Identity, type ResultCodec } from "@min
 import type { Actor } from "@ministry/proto/ministry/common/v1/common";
 import type { Document, Filter } from "mongodb";
 import { MAX_DEADLINE_YEAR, MIN_DEADLINE_YEAR, periodBounds, type Period } from "../domain/deadline.js";
-import { buildReport, type TaskReport } from "../domain/report.js";
-import { reportLinesOf, type ReportLine } from "../report/export.js";
+import { buildReport, categorize, reportFromGroups, type TaskReport } from "../domain/report.js";
+import { compareLines, reportLine, reportLinesOf, type ReportLine } from "../report/export.js";
 import type { TaskDocument } from "../store/documents.js";
 import { REPORT_SNAPSHOTS } from "../store/indexes.js";
 import { actorOf, type AppContext } from "./context.js";
@@ -27,7 +27,13 @@ export interface ReportResult {
   query: ReportQuery;
   report: TaskReport;
   lines: ReportLine[];
+  /** The report counts more tasks than its list holds (ExportReport gives them all). */
+  linesTruncated: boolean;
 }
+
+/** Lines a report carries unless asked otherwise; a gRPC answer stays well under 4 MB. */
+export const DEFAULT_REPORT_LINES = 1000;
+export const MAX_REPORT_LINES = 10_000;
 
 export interface ReportSnapshot {
   id: string;
@@ -57,7 +63,16 @@ const snapshotIdCodec: ResultCodec<string> = {
 export class Reports {
   constructor(private readonly app: AppContext) {}
 
-  async report(identity: Identity, query: ReportQuery): Promise<ReportResult> {
+  /**
+   * The report of `query`. Its figures come from counts the database groups (fast over any number of
+   * tasks); its task list holds the first `lines.limit` tasks in deadline order (`lines: "all"`: every
+   * task, with figures and list from one read, for exports and snapshots).
+   */
+  async report(
+    identity: Identity,
+    query: ReportQuery,
+    lines: { limit: number } | "all" = { limit: DEFAULT_REPORT_LINES },
+  ): Promise<ReportResult> {
     const period = checkPeriod(query.period);
     const unitId = query.unitId?.trim() || undefined;
     if (unitId) this.app.access.assertReadUnit(identity, unitId);
@@ -74,9 +89,30 @@ export class Reports {
       const normative = this.app.vocabulary.kinds.filter((k) => k.normative).map((k) => k.code);
       and.push(query.kindGroup === "normative" ? { kind: { $in: normative } } : { kind: { $nin: normative } });
     }
-    const rows = await this.app.tasks.reportRows(and.length === 1 ? and[0] : { $and: and });
-    const report = buildReport(rows, period, asOf, this.app.vocabulary.kinds);
-    return { query: { ...query, period, unitId, asOf }, report, lines: reportLinesOf(rows, report) };
+    const filter = and.length === 1 ? and[0] : { $and: and };
+    const resolved = { ...query, period, unitId, asOf };
+    const kinds = this.app.vocabulary.kinds;
+    if (lines === "all") {
+      const rows = await this.app.tasks.reportRows(filter);
+      const report = buildReport(rows, period, asOf, kinds);
+      return { query: resolved, report, lines: reportLinesOf(rows, report), linesTruncated: false };
+    }
+    const limit = Math.max(0, Math.min(lines.limit, MAX_REPORT_LINES));
+    const [groups, first] = await Promise.all([
+      this.app.tasks.reportGroups(filter, { start, end }, asOf),
+      limit === 0
+        ? Promise.resolve([])
+        : this.app.tasks.reportRows(
+            { $and: [filter, { status: { $ne: "withdrawn" } }] },
+            { sort: { deadline: 1, code: 1, _id: 1 }, limit },
+          ),
+    ]);
+    const report = reportFromGroups(groups, period, asOf, kinds);
+    const listed = first.flatMap((task) => {
+      const category = categorize(task, asOf);
+      return category ? [reportLine(task, category, asOf)] : [];
+    });
+    return { query: resolved, report, lines: listed.sort(compareLines), linesTruncated: report.totals.total > listed.length };
   }
 
   async createSnapshot(
@@ -84,7 +120,7 @@ export class Reports {
     input: { requestId?: string; query: ReportQuery; title?: string; meetingId?: string },
   ): Promise<ReportSnapshot> {
     this.app.access.assertSnapshot(identity);
-    const result = await this.report(identity, input.query);
+    const result = await this.report(identity, input.query, "all");
     const title = input.title?.trim() || `Báo cáo ${result.report.label.vi}`;
     const snapshot: ReportSnapshot = {
       id: randomUUID(),

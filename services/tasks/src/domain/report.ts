@@ -83,18 +83,54 @@ function emptyTally(): CategoryTally {
   };
 }
 
-function count(tally: CategoryTally, category: ReportCategory, id: string): void {
-  tally.total += 1;
-  tally[category] += 1;
-  tally.ids[category].push(id);
-}
-
 function finish(tally: CategoryTally): CategoryTally {
   tally.done = tally.completedOnTime + tally.completedLate;
   tally.notDone = tally.withinDeadline + tally.overdue;
   tally.onTimeRatio = tally.done === 0 ? null : tally.completedOnTime / tally.done;
   for (const c of REPORT_CATEGORIES) tally.ids[c].sort();
   return tally;
+}
+
+/** Tallies by unit, kind and kind group as tasks (or groups of tasks) are counted in. */
+class Tallies {
+  private readonly totals = emptyTally();
+  private readonly units = new Map<string, CategoryTally>();
+  private readonly kinds = new Map<string, CategoryTally>();
+  private readonly groups: Record<KindGroup, CategoryTally> = { normative: emptyTally(), other: emptyTally() };
+
+  constructor(private readonly kindDefs: readonly TaskKindDef[]) {}
+
+  /** Counts `n` tasks of one unit, kind and category; `id` lists the task when n is 1. */
+  add(unit: string, kind: string, category: ReportCategory, n: number, id?: string): void {
+    const group = isNormativeKind(kind, this.kindDefs) ? "normative" : "other";
+    if (!this.units.has(unit)) this.units.set(unit, emptyTally());
+    if (!this.kinds.has(kind)) this.kinds.set(kind, emptyTally());
+    for (const tally of [this.totals, this.units.get(unit)!, this.kinds.get(kind)!, this.groups[group]]) {
+      tally.total += n;
+      tally[category] += n;
+      if (id !== undefined) tally.ids[category].push(id);
+    }
+  }
+
+  report(period: Period, asOf: Date): TaskReport {
+    const { start, end } = periodBounds(period);
+    const byCode = <T>(a: [string, T], b: [string, T]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+    return {
+      period,
+      label: { vi: periodLabel(period, "vi"), en: periodLabel(period, "en") },
+      start,
+      end,
+      asOf: new Date(asOf.getTime()),
+      totals: finish(this.totals),
+      byUnit: [...this.units].sort(byCode).map(([unit, t]) => ({ unit, ...finish(t) })),
+      byKindGroup: { normative: finish(this.groups.normative), other: finish(this.groups.other) },
+      byKind: [...this.kinds].sort(byCode).map(([kind, t]) => ({
+        kind,
+        group: isNormativeKind(kind, this.kindDefs) ? ("normative" as const) : ("other" as const),
+        ...finish(t),
+      })),
+    };
+  }
 }
 
 /** The report for `period` as of `asOf`. Unknown kinds count as "other". */
@@ -105,36 +141,59 @@ export function buildReport(
   kinds: readonly TaskKindDef[] = DEFAULT_TASK_KINDS,
 ): TaskReport {
   const { start, end } = periodBounds(period);
-  const totals = emptyTally();
-  const units = new Map<string, CategoryTally>();
-  const byKind = new Map<string, CategoryTally>();
-  const byKindGroup: Record<KindGroup, CategoryTally> = { normative: emptyTally(), other: emptyTally() };
-
+  const tallies = new Tallies(kinds);
   for (const task of tasks) {
     const due = task.deadline.getTime();
     if (due < start.getTime() || due >= end.getTime()) continue;
     const category = categorize(task, asOf);
-    if (!category) continue;
-    count(totals, category, task.id);
-    if (!units.has(task.leadUnit)) units.set(task.leadUnit, emptyTally());
-    count(units.get(task.leadUnit)!, category, task.id);
-    if (!byKind.has(task.kind)) byKind.set(task.kind, emptyTally());
-    count(byKind.get(task.kind)!, category, task.id);
-    count(byKindGroup[isNormativeKind(task.kind, kinds) ? "normative" : "other"], category, task.id);
+    if (category) tallies.add(task.leadUnit, task.kind, category, 1, task.id);
   }
+  return tallies.report(period, asOf);
+}
 
-  const byCode = <T>(a: [string, T], b: [string, T]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
-  return {
-    period,
-    label: { vi: periodLabel(period, "vi"), en: periodLabel(period, "en") },
-    start,
-    end,
-    asOf: new Date(asOf.getTime()),
-    totals: finish(totals),
-    byUnit: [...units].sort(byCode).map(([unit, t]) => ({ unit, ...finish(t) })),
-    byKindGroup: { normative: finish(byKindGroup.normative), other: finish(byKindGroup.other) },
-    byKind: [...byKind]
-      .sort(byCode)
-      .map(([kind, t]) => ({ kind, group: isNormativeKind(kind, kinds) ? ("normative" as const) : ("other" as const), ...finish(t) })),
-  };
+/**
+ * Tasks reduced to what decides their category, counted together: what a database groups by, so a
+ * report over many tasks needs counts rather than every task.
+ */
+export interface CategoryGroup {
+  leadUnit: string;
+  kind: string;
+  status: Task["status"];
+  /** The task's stored on-time flag (set when it was submitted or completed). */
+  onTime?: boolean;
+  /** Whether it was done (submitted or completed) after `asOf`, i.e. not done yet as of then. */
+  doneAfterAsOf: boolean;
+  /** Whether its deadline is before `asOf`. */
+  pastDeadline: boolean;
+  /** May be negative: a correction of another group's count (the totals stay whole numbers of tasks). */
+  count: number;
+}
+
+/**
+ * The category of a group, as `categorize` would give each of its tasks: a done task's on-time flag is
+ * fixed when it is done (its deadline can no longer change then), so it equals doneAt <= deadline.
+ */
+export function categorizeGroup(g: Omit<CategoryGroup, "count" | "leadUnit" | "kind">): ReportCategory | undefined {
+  if (g.status === "withdrawn") return undefined;
+  const done = (g.status === "submitted" || g.status === "completed") && !g.doneAfterAsOf;
+  if (done) return g.onTime ? "completedOnTime" : "completedLate";
+  return g.pastDeadline ? "overdue" : "withinDeadline";
+}
+
+/**
+ * The report from grouped counts of the tasks due in the period: the same figures as buildReport,
+ * without the task ids (`ids` lists are empty).
+ */
+export function reportFromGroups(
+  groups: Iterable<CategoryGroup>,
+  period: Period,
+  asOf: Date,
+  kinds: readonly TaskKindDef[] = DEFAULT_TASK_KINDS,
+): TaskReport {
+  const tallies = new Tallies(kinds);
+  for (const g of groups) {
+    const category = categorizeGroup(g);
+    if (category && g.count !== 0) tallies.add(g.leadUnit, g.kind, category, g.count);
+  }
+  return tallies.report(period, asOf);
 }

@@ -21,7 +21,7 @@ import { documentRelation } from "../contract.js";
 import type { Services } from "../app/index.js";
 import { nextPageToken, parsePage, type TaskListQuery } from "../app/task-queries.js";
 import { exportReportCsv, exportReportXlsx, reportFileName } from "../report/export.js";
-import type { ReportQuery } from "../app/reports.js";
+import { DEFAULT_REPORT_LINES, MAX_REPORT_LINES, type ReportQuery } from "../app/reports.js";
 import { fromProtoPeriod, toHistoryEntry, toProtoProgramme, toProtoReport, toProtoSnapshot, toProtoTask } from "./mapping.js";
 
 const CONTENT_TYPES = {
@@ -59,6 +59,12 @@ function documentLink(link: ProtoDocumentLink | undefined): { documentId: string
 
 function expected(v: number | undefined): number | undefined {
   return v === undefined ? undefined : v;
+}
+
+function maxLines(requested: number): number {
+  if (requested < 0 || requested > MAX_REPORT_LINES)
+    throw new InvalidArgument([{ field: "maxLines", description: `Từ 0 đến ${MAX_REPORT_LINES} / 0 to ${MAX_REPORT_LINES}` }]);
+  return requested || DEFAULT_REPORT_LINES;
 }
 
 function kindGroup(g: KindGroup): "normative" | "other" | undefined {
@@ -370,8 +376,9 @@ export function taskHandlers(s: Services): TaskServiceServer {
 export function reportHandlers(s: Services): ReportServiceServer {
   return {
     getReport: async (call) => {
-      const result = await s.reports.report(requireIdentity(), reportQuery(call.request));
-      return { report: toProtoReport(result, s.vocabulary, !call.request.omitLines) };
+      const limit = call.request.omitLines ? 0 : maxLines(call.request.maxLines);
+      const result = await s.reports.report(requireIdentity(), reportQuery(call.request), { limit });
+      return { report: toProtoReport(result, s.vocabulary, limit) };
     },
     exportReport: async (call) => {
       const r = call.request;
@@ -381,7 +388,7 @@ export function reportHandlers(s: Services): ReportServiceServer {
       const identity = requireIdentity();
       const result = r.snapshotId
         ? (await s.reports.snapshot(identity, r.snapshotId)).result
-        : await s.reports.report(identity, reportQuery(r.report, "report.period"));
+        : await s.reports.report(identity, reportQuery(r.report, "report.period"), "all");
       const input = { report: result.report, lines: result.lines, locale, units: s.vocabulary.units, kinds: s.vocabulary.kinds } as const;
       const bytes = format === "xlsx" ? await exportReportXlsx(input) : exportReportCsv(input);
       return { file: { fileName: reportFileName(result.report, format), contentType: CONTENT_TYPES[format], content: Buffer.from(bytes) } };
@@ -394,10 +401,14 @@ export function reportHandlers(s: Services): ReportServiceServer {
         title: r.title,
         meetingId: r.meetingId,
       });
-      return { snapshot: toProtoSnapshot(snapshot, s.vocabulary, true) };
+      return { snapshot: toProtoSnapshot(snapshot, s.vocabulary, DEFAULT_REPORT_LINES) };
     },
     getReportSnapshot: async (call) => ({
-      snapshot: toProtoSnapshot(await s.reports.snapshot(requireIdentity(), requireId(call.request.id)), s.vocabulary, true),
+      snapshot: toProtoSnapshot(
+        await s.reports.snapshot(requireIdentity(), requireId(call.request.id)),
+        s.vocabulary,
+        maxLines(call.request.maxLines),
+      ),
     }),
     listReportSnapshots: async (call) => {
       const r = call.request;
@@ -408,7 +419,7 @@ export function reportHandlers(s: Services): ReportServiceServer {
         page,
       );
       return {
-        snapshots: snapshots.map((sn) => toProtoSnapshot(sn, s.vocabulary, false)),
+        snapshots: snapshots.map((sn) => toProtoSnapshot(sn, s.vocabulary, 0)),
         page: { nextPageToken: nextPageToken(page, snapshots.length, total), totalSize: String(total) },
       };
     },

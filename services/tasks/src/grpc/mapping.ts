@@ -173,9 +173,10 @@ export function kindGroupToProto(g: "normative" | "other" | undefined): KindGrou
   return g === "normative" ? KindGroup.KIND_GROUP_NORMATIVE : g === "other" ? KindGroup.KIND_GROUP_OTHER : KindGroup.KIND_GROUP_UNSPECIFIED;
 }
 
-export function toProtoReport(result: ReportResult, vocabulary: TaskVocabulary, withLines: boolean): ProtoReport {
+/** The report with at most `maxLines` of its lines. */
+export function toProtoReport(result: ReportResult, vocabulary: TaskVocabulary, maxLines: number): ProtoReport {
   const { report, query } = result;
-  const specById = new Map(result.lines.map((l) => [l.id, l]));
+  const lines = result.lines.slice(0, Math.max(0, maxLines));
   return {
     period: toProtoPeriod(report.period),
     label: report.label,
@@ -194,28 +195,27 @@ export function toProtoReport(result: ReportResult, vocabulary: TaskVocabulary, 
       const def = vocabulary.kinds.find((d) => d.code === k.kind);
       return { kind: k.kind, name: { vi: def?.vi ?? k.kind, en: def?.en ?? k.kind }, group: kindGroupToProto(k.group), tally: tally(k) };
     }),
-    lines: withLines
-      ? [...specById.values()].map((l) => ({
-          taskId: l.id,
-          code: l.code,
-          title: l.title,
-          kind: l.kind,
-          leadUnit: l.leadUnit,
-          deadline: { spec: undefined, dueAt: l.deadline, label: { vi: l.deadlineLabel, en: l.deadlineLabel } },
-          status: taskStatus.toProto(l.status as never),
-          doneAt: l.doneAt,
-          category: CATEGORY[l.category],
-        }))
-      : [],
+    linesTruncated: result.linesTruncated || lines.length < result.lines.length,
+    lines: lines.map((l) => ({
+      taskId: l.id,
+      code: l.code,
+      title: l.title,
+      kind: l.kind,
+      leadUnit: l.leadUnit,
+      deadline: { spec: undefined, dueAt: l.deadline, label: { vi: l.deadlineLabel, en: l.deadlineLabel } },
+      status: taskStatus.toProto(l.status as never),
+      doneAt: l.doneAt,
+      category: CATEGORY[l.category],
+    })),
   };
 }
 
-export function toProtoSnapshot(s: ReportSnapshot, vocabulary: TaskVocabulary, withLines: boolean): ProtoSnapshot {
+export function toProtoSnapshot(s: ReportSnapshot, vocabulary: TaskVocabulary, maxLines: number): ProtoSnapshot {
   return {
     id: s.id,
     title: s.title,
     meetingId: s.meetingId ?? "",
-    report: toProtoReport(s.result, vocabulary, withLines),
+    report: toProtoReport(s.result, vocabulary, maxLines),
     createdAt: s.createdAt,
     createdBy: s.createdBy,
   };

@@ -163,31 +163,38 @@ const CODE_ORDER = new Intl.Collator("vi", { numeric: true });
 export function reportLinesOf(tasks: Iterable<ReportLineTask>, report: TaskReport): ReportLine[] {
   const categories = new Map<string, ReportCategory>();
   for (const category of REPORT_CATEGORIES) for (const id of report.totals.ids[category]) categories.set(id, category);
-  const asOf = report.asOf.getTime();
   const lines: ReportLine[] = [];
   const seen = new Set<string>();
   for (const task of tasks) {
     const category = categories.get(task.id);
     if (!category || seen.has(task.id)) continue;
     seen.add(task.id);
-    const line: ReportLine = {
-      id: task.id,
-      code: task.code,
-      title: task.title,
-      kind: task.kind,
-      leadUnit: task.leadUnit,
-      deadline: new Date(task.deadline.getTime()),
-      deadlineLabel: deadlineLabel(task.deadlineSpec, "vi"),
-      status: task.status,
-      category,
-    };
-    const done = doneAt(task);
-    if (done && done.getTime() <= asOf) line.doneAt = new Date(done.getTime());
-    lines.push(line);
+    lines.push(reportLine(task, category, report.asOf));
   }
-  return lines.sort(
-    (a, b) => a.deadline.getTime() - b.deadline.getTime() || CODE_ORDER.compare(a.code, b.code) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
-  );
+  return lines.sort(compareLines);
+}
+
+/** One task as the list shows it, in `category` as of `asOf`. */
+export function reportLine(task: ReportLineTask, category: ReportCategory, asOf: Date): ReportLine {
+  const line: ReportLine = {
+    id: task.id,
+    code: task.code,
+    title: task.title,
+    kind: task.kind,
+    leadUnit: task.leadUnit,
+    deadline: new Date(task.deadline.getTime()),
+    deadlineLabel: deadlineLabel(task.deadlineSpec, "vi"),
+    status: task.status,
+    category,
+  };
+  const done = doneAt(task);
+  if (done && done.getTime() <= asOf.getTime()) line.doneAt = new Date(done.getTime());
+  return line;
+}
+
+/** Deadline, then code as people number them, then id. */
+export function compareLines(a: ReportLine, b: ReportLine): number {
+  return a.deadline.getTime() - b.deadline.getTime() || CODE_ORDER.compare(a.code, b.code) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
 /** "bao-cao-nhiem-vu-2020-Q1.xlsx", "bao-cao-nhiem-vu-2020-06.csv", "bao-cao-nhiem-vu-2020.csv". */

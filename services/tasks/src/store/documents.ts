@@ -25,6 +25,8 @@ export interface TaskDocument extends Omit<Task, "id"> {
   _id: string;
   /** Code, title and assignee, normalised for diacritics-insensitive search. */
   search: string;
+  /** When the task was done (submitted, or completed without submission): reports count by it. */
+  doneAt?: Date;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -40,11 +42,18 @@ export function searchTextOf(task: Pick<Task, "code" | "title" | "assignee">): s
 
 export function taskToDocument(task: Task, times: { createdAt: Date; updatedAt: Date }): TaskDocument {
   const { id, ...rest } = task;
-  return withoutEmpty({ _id: id, ...rest, search: searchTextOf(task), createdAt: times.createdAt, updatedAt: times.updatedAt });
+  return withoutEmpty({
+    _id: id,
+    ...rest,
+    search: searchTextOf(task),
+    doneAt: task.submittedAt ?? task.completedAt,
+    createdAt: times.createdAt,
+    updatedAt: times.updatedAt,
+  });
 }
 
 export function taskFromDocument(doc: Document): StoredTask {
-  const { _id, search: _search, ...rest } = withoutEmpty(doc) as TaskDocument;
+  const { _id, search: _search, doneAt: _doneAt, ...rest } = withoutEmpty(doc) as TaskDocument;
   // An authority is null when the task goes to no authority: null is a value here, not an absence.
   return { id: _id, ...rest, authority: (doc.authority as Task["authority"]) ?? null } as StoredTask;
 }

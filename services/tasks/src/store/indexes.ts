@@ -11,8 +11,11 @@ export const TASKS_INDEXES: CollectionIndexes[] = [
     collection: TASKS,
     indexes: [
       { key: { programmeId: 1, code: 1 }, name: "programme_code_unique", unique: true },
-      // reports and deadline ranges
-      { key: { deadline: 1, _id: 1 }, name: "deadline" },
+      // reports, deadline ranges, and lists in deadline order (the index gives the order: a page or a
+      // report's first lines stop early instead of sorting every match)
+      { key: { deadline: 1, code: 1, _id: 1 }, name: "deadline_code" },
+      // a report as of a past moment: the tasks done after it
+      { key: { doneAt: 1 }, name: "doneAt", sparse: true },
       { key: { programmeId: 1, deadline: 1 }, name: "programme_deadline" },
       // unit lists, the dashboard and the deadline watch
       { key: { leadUnit: 1, status: 1, deadline: 1 }, name: "lead_status_deadline" },

@@ -4,6 +4,7 @@
  */
 import { Aborted, AlreadyExists, NotFound } from "@ministry/platform";
 import type { ClientSession, Collection, Db, Document, Filter, Sort } from "mongodb";
+import type { CategoryGroup } from "../domain/report.js";
 import type { Task } from "../domain/task.js";
 import { taskFromDocument, taskToDocument, type StoredTask, type TaskDocument } from "./documents.js";
 import { TASKS } from "./indexes.js";
@@ -74,8 +75,53 @@ export class TaskStore {
     return this.collection.countDocuments(filter);
   }
 
+  /**
+   * The tasks the filter matches, counted by what decides their report category as of `asOf` (see
+   * CategoryGroup): the database does the counting, so a report over 100,000 tasks moves a few dozen
+   * groups instead of every task. Groups are on stored fields only (cheap for any server): the deadline
+   * range is split at `asOf` (before it: past the deadline), and the tasks done after `asOf` (found
+   * through the doneAt index, usually none) are moved from done to not done as of then.
+   */
+  async reportGroups(filter: Filter<TaskDocument>, range: { start: Date; end: Date }, asOf: Date): Promise<CategoryGroup[]> {
+    const groupBy = { leadUnit: "$leadUnit", kind: "$kind", status: "$status", onTime: "$onTime" };
+    type Key = { leadUnit: string; kind: string; status: Task["status"]; onTime?: boolean | null };
+    const count = async (match: Filter<TaskDocument>, extra: Record<string, unknown> = {}, hint?: string) =>
+      this.collection
+        .aggregate<{ _id: Key & { pastDeadline?: boolean }; count: number }>(
+          [{ $match: match }, { $group: { _id: { ...groupBy, ...extra }, count: { $sum: 1 } } }],
+          hint ? { hint } : {},
+        )
+        .toArray();
+    const split = asOf.getTime();
+    const before = { $gte: range.start, $lt: new Date(Math.min(range.end.getTime(), split)) };
+    const after = { $gte: new Date(Math.max(range.start.getTime(), split)), $lt: range.end };
+    const [past, ahead, doneLater] = await Promise.all([
+      before.$gte < before.$lt ? count({ $and: [filter, { deadline: before }] }) : [],
+      after.$gte < after.$lt ? count({ $and: [filter, { deadline: after }] }) : [],
+      count({ $and: [filter, { doneAt: { $gt: asOf } }] }, { pastDeadline: { $lt: ["$deadline", asOf] } }, "doneAt"),
+    ]);
+    const group = (k: Key, pastDeadline: boolean, doneAfterAsOf: boolean, n: number): CategoryGroup => ({
+      leadUnit: k.leadUnit,
+      kind: k.kind,
+      status: k.status,
+      onTime: k.onTime === true,
+      pastDeadline,
+      doneAfterAsOf,
+      count: n,
+    });
+    return [
+      ...past.map((r) => group(r._id, true, false, r.count)),
+      ...ahead.map((r) => group(r._id, false, false, r.count)),
+      // Counted above as done; as of `asOf` they were not done yet.
+      ...doneLater.flatMap((r) => [
+        group(r._id, r._id.pastDeadline === true, false, -r.count),
+        group(r._id, r._id.pastDeadline === true, true, r.count),
+      ]),
+    ];
+  }
+
   /** Only the fields a report reads, for as many tasks as the filter matches. */
-  async reportRows(filter: Filter<TaskDocument>): Promise<StoredTask[]> {
+  async reportRows(filter: Filter<TaskDocument>, opts: { sort?: Sort; limit?: number } = {}): Promise<StoredTask[]> {
     const projection: Document = {
       code: 1,
       title: 1,
@@ -87,7 +133,7 @@ export class TaskStore {
       submittedAt: 1,
       completedAt: 1,
     };
-    const docs = await this.collection.find(filter, { projection, batchSize: 10_000 }).toArray();
+    const docs = await this.collection.find(filter, { projection, batchSize: 10_000, sort: opts.sort, limit: opts.limit }).toArray();
     return docs.map((d) => ({ ...(d as unknown as StoredTask), id: d._id }));
   }
 }

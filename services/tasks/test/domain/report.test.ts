@@ -1,5 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { buildReport, categorize, doneAt, resolveDeadline, type DeadlineSpec, type ReportTask } from "../../src/domain/index.js";
+import {
+  buildReport,
+  categorize,
+  doneAt,
+  reportFromGroups,
+  resolveDeadline,
+  type CategoryGroup,
+  type DeadlineSpec,
+  type ReportTask,
+  type TaskReport,
+} from "../../src/domain/index.js";
 
 const Q1: { kind: "quarter"; year: number; quarter: 1 } = { kind: "quarter", year: 2020, quarter: 1 };
 
@@ -216,5 +226,58 @@ describe("buildReport", () => {
     expect(year.totals.total).toBe(143);
     expect(year.byKindGroup.normative.total).toBe(32);
     expect(year.byKindGroup.other.total).toBe(111);
+  });
+});
+
+describe("reportFromGroups: the same figures from grouped counts", () => {
+  it("equals buildReport (without ids) over many random tasks, as of many moments", () => {
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
+    const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)];
+    const kinds = ["NGHI_DINH", "THONG_TU", "DE_AN", "BAO_CAO"];
+    const units = ["PC", "VP", "TCBC"];
+    const tasks: ReportTask[] = [];
+    for (let i = 0; i < 400; i++) {
+      const day = `2020-${String(1 + Math.floor(random() * 4)).padStart(2, "0")}-${String(1 + Math.floor(random() * 28)).padStart(2, "0")}`;
+      const deadline = resolveDeadline({ kind: "date", date: day });
+      const status = pick(["not_started", "in_progress", "submitted", "completed", "withdrawn"] as const);
+      const t: ReportTask & { onTime?: boolean } = { id: `t${i}`, kind: pick(kinds), leadUnit: pick(units), deadline, status };
+      if (status === "submitted" || status === "completed" || (status === "withdrawn" && random() < 0.3)) {
+        const at = new Date(deadline.getTime() + (random() - 0.6) * 40 * 24 * 3600_000);
+        if (status === "completed" && random() < 0.5) t.completedAt = at;
+        else t.submittedAt = at;
+        t.onTime = at.getTime() <= deadline.getTime();
+      }
+      tasks.push(t);
+    }
+    for (const asOf of ["2020-02-15T00:00:00Z", "2020-03-31T16:59:59.999Z", "2020-03-31T17:00:00Z", "2020-05-20T00:00:00Z"].map(
+      (d) => new Date(d),
+    )) {
+      const groups = new Map<string, CategoryGroup>();
+      // What the store's $match does: only the tasks due in the period.
+      const inQ1 = (t: ReportTask) => t.deadline.getTime() < Date.parse("2020-03-31T17:00:00Z");
+      for (const t of (tasks as (ReportTask & { onTime?: boolean })[]).filter(inQ1)) {
+        const done = doneAt(t);
+        const g = {
+          leadUnit: t.leadUnit,
+          kind: t.kind,
+          status: t.status,
+          onTime: t.onTime,
+          doneAfterAsOf: done !== undefined && done.getTime() > asOf.getTime(),
+          pastDeadline: t.deadline.getTime() < asOf.getTime(),
+        };
+        const key = JSON.stringify(g);
+        const existing = groups.get(key);
+        if (existing) existing.count += 1;
+        else groups.set(key, { ...g, count: 1 });
+      }
+      const withoutIds = (r: TaskReport) => JSON.parse(JSON.stringify(r, (k, v) => (k === "ids" ? undefined : v)));
+      const expected = buildReport(tasks, Q1, asOf);
+      expect(expected.totals.total).toBeGreaterThan(50);
+      expect(withoutIds(reportFromGroups(groups.values(), Q1, asOf))).toEqual(withoutIds(expected));
+    }
   });
 });

@@ -64,6 +64,50 @@ describe("the seeded 2020 programme", () => {
     expect(report!.byUnit[0].unit!.name).not.toBe(report!.byUnit[0].unit!.id);
   });
 
+  it("the figures from grouped counts equal those of reading every task, for every period and moment", async () => {
+    const identity = { userId: "vp-chief", name: "Chánh Văn phòng", roles: ["office_chief" as const], unitId: "VP" };
+    const periods = [
+      { kind: "year" as const, year: 2020 },
+      ...([1, 2, 3, 4] as const).map((quarter) => ({ kind: "quarter" as const, year: 2020, quarter })),
+      ...[1, 3, 6, 12].map((month) => ({ kind: "month" as const, year: 2020, month })),
+    ];
+    const moments = [
+      "2020-01-15T00:00:00Z",
+      "2020-03-30T01:00:00Z",
+      "2020-03-31T17:00:00Z",
+      "2020-09-30T00:00:00Z",
+      "2021-01-01T00:00:00Z",
+    ];
+    const withoutIds = (r: object) => JSON.parse(JSON.stringify(r, (k, v) => (k === "ids" ? undefined : v)));
+    for (const period of periods) {
+      for (const at of moments) {
+        const query = { period, programmeId: "bnv-2020", asOf: new Date(at) };
+        const counted = await h.runtime.services.reports.report(identity, query, { limit: 0 });
+        const read = await h.runtime.services.reports.report(identity, query, "all");
+        expect(withoutIds(counted.report)).toEqual(withoutIds(read.report));
+      }
+    }
+  });
+
+  it("a report's list holds the first max_lines tasks in deadline order, and says when it holds fewer than it counts", async () => {
+    const year = { period: { $case: "year" as const, value: 2020 } };
+    const full = await office.reports.getReport(GetReportRequest.fromPartial({ period: year, programmeId: "bnv-2020" }));
+    expect(full.report!.totals!.total).toBe(143);
+    expect(full.report!.lines).toHaveLength(143);
+    expect(full.report!.linesTruncated).toBe(false);
+    const first = await office.reports.getReport(GetReportRequest.fromPartial({ period: year, programmeId: "bnv-2020", maxLines: 10 }));
+    expect(first.report!.linesTruncated).toBe(true);
+    expect(first.report!.lines.map((l) => l.taskId)).toEqual(full.report!.lines.slice(0, 10).map((l) => l.taskId));
+    expect(first.report!.totals).toEqual(full.report!.totals);
+    const none = await office.reports.getReport(GetReportRequest.fromPartial({ period: year, programmeId: "bnv-2020", omitLines: true }));
+    expect(none.report!.lines).toHaveLength(0);
+    expect(none.report!.totals).toEqual(full.report!.totals);
+    const bad = await office.reports
+      .getReport(GetReportRequest.fromPartial({ period: year, maxLines: -1 }))
+      .catch((e: { code: number }) => e);
+    expect((bad as { code: number }).code).toBe(3);
+  });
+
   it("exports the report as XLSX with Vietnamese headings, and as CSV", async () => {
     const xlsx = await office.reports.exportReport(
       ExportReportRequest.fromPartial({ report: { period: Q1, programmeId: "bnv-2020" }, format: FileFormat.FILE_FORMAT_XLSX }),
@@ -99,7 +143,7 @@ describe("the seeded 2020 programme", () => {
     await minister.tasks.withdrawTask({ requestId: "", id: tasks[0].id, expectedVersion: undefined, reason: "Không còn phù hợp" });
     const live = await office.reports.getReport(GetReportRequest.fromPartial({ period: Q1, programmeId: "bnv-2020" }));
     expect(live.report!.totals!.total).toBe(33);
-    const frozen = await office.reports.getReportSnapshot({ id: snapshot!.id });
+    const frozen = await office.reports.getReportSnapshot({ id: snapshot!.id, maxLines: 0 });
     expect(frozen.snapshot!.report!.totals!.total).toBe(34);
     expect(frozen.snapshot!.report!.lines).toHaveLength(34);
     expect(frozen.snapshot!.report!.asOf!.toISOString()).toBe(Q1_2020_AS_OF.toISOString());
