@@ -89,6 +89,12 @@ export class Access {
     );
   }
 
+  /** Whether the caller may create tasks at all (checked before the request is, so others learn nothing). */
+  assertMayCreateTasks(identity: Identity): void {
+    if (this.managesAll(identity) || (has(identity, ["unit_head"]) && identity.unitId !== undefined)) return;
+    throw deny("Không có quyền giao nhiệm vụ", "Not allowed to create tasks");
+  }
+
   /** Creating a task led by `leadUnit`: that unit's head, or those who manage all. */
   assertCreate(identity: Identity, leadUnit: string): void {
     if (this.managesAll(identity)) return;

@@ -47,7 +47,9 @@ export interface WatchRun {
   overdue: number;
 }
 
-function alertKey(task: StoredTask, kind: AlertRecord["kind"], days: number): string {
+type Watched = Pick<StoredTask, "id" | "deadline">;
+
+function alertKey(task: Watched, kind: AlertRecord["kind"], days: number): string {
   return `${task.id}:${task.deadline.getTime()}:${kind}:${days}`;
 }
 
@@ -96,17 +98,22 @@ export class DeadlineWatch {
     const now = this.app.clock.now();
     const maxLead = Math.max(0, ...this.opts.dueSoonDays);
     // Active tasks whose deadline is within the longest lead time, or past.
-    const candidates = await this.app.tasks.find(
-      { status: { $in: [...ACTIVE_STATUSES] }, deadline: { $lte: new Date(now.getTime() + maxLead * DAY_MS) } },
-      { sort: { deadline: 1, _id: 1 } },
-    );
+    // Ids and deadlines only: most candidates were alerted on an earlier pass, and the few that need an
+    // alert are read whole inside their own transaction.
+    const candidates = (await this.app.tasks.collection
+      .find(
+        { status: { $in: [...ACTIVE_STATUSES] }, deadline: { $lte: new Date(now.getTime() + maxLead * DAY_MS) } },
+        { projection: { _id: 1, deadline: 1 }, sort: { deadline: 1, _id: 1 } },
+      )
+      .toArray()) as unknown as { _id: string; deadline: Date }[];
     const run: WatchRun = { dueSoon: 0, overdue: 0 };
     if (candidates.length === 0) return run;
     const alerts = this.app.deps.db.collection<AlertRecord>(DEADLINE_ALERTS);
     const seen = new Set(
-      (await alerts.find({ taskId: { $in: candidates.map((t) => t.id) } }, { projection: { _id: 1 } }).toArray()).map((a) => a._id),
+      (await alerts.find({ taskId: { $in: candidates.map((t) => t._id) } }, { projection: { _id: 1 } }).toArray()).map((a) => a._id),
     );
-    for (const task of candidates) {
+    for (const candidate of candidates) {
+      const task = { id: candidate._id, deadline: candidate.deadline };
       const due = this.thresholdsPassed(task, now).filter((t) => !seen.has(alertKey(task, t.kind, t.days)));
       if (due.length === 0) continue;
       const published = await this.alert(task, due, now);
@@ -117,7 +124,7 @@ export class DeadlineWatch {
   }
 
   /** Thresholds the clock has passed for this task, the most urgent last. */
-  private thresholdsPassed(task: StoredTask, now: Date): { kind: AlertRecord["kind"]; days: number }[] {
+  private thresholdsPassed(task: Watched, now: Date): { kind: AlertRecord["kind"]; days: number }[] {
     const deadline = task.deadline.getTime();
     const t = now.getTime();
     if (t > deadline) {
@@ -130,7 +137,7 @@ export class DeadlineWatch {
       .map((days) => ({ kind: "due_soon" as const, days }));
   }
 
-  private async alert(task: StoredTask, due: { kind: AlertRecord["kind"]; days: number }[], now: Date) {
+  private async alert(task: Watched, due: { kind: AlertRecord["kind"]; days: number }[], now: Date) {
     const publish = due.reduce((a, b) => (a.kind === "overdue" ? (b.days > a.days ? b : a) : b));
     try {
       const published = await inTransaction(this.app.deps.client, async (session: ClientSession) => {

@@ -104,6 +104,7 @@ export class TaskCommands {
   }
 
   async create(identity: Identity, input: Omit<NewTaskInput, "id"> & { requestId?: string }): Promise<StoredTask> {
+    this.app.access.assertMayCreateTasks(identity);
     const id = randomUUID();
     const code = input.code?.trim() || `NV-${id.slice(0, 8).toUpperCase()}`;
     const task = validateNewTask({ ...input, id, code, source: input.source ?? { type: "ad_hoc" } }, this.app.vocabulary);

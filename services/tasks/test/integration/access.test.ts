@@ -594,3 +594,12 @@ describe("who may read what", () => {
     expect(report!.lines.map((l) => l.taskId)).toEqual([visible.T2]);
   });
 });
+
+describe("refusals say nothing about the request", () => {
+  it("a caller who may create no task gets PERMISSION_DENIED even for an invalid one", async () => {
+    for (const caller of ["ops", "leadStaff", "clerk", "noRole"] as const) {
+      const o = await outcome(clients[caller].tasks.createTask(CreateTaskRequest.fromPartial({ programmeId: "", title: "", kind: "???" })));
+      expectDenied(o);
+    }
+  });
+});
