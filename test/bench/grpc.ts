@@ -8,7 +8,7 @@
 import * as grpc from "@grpc/grpc-js";
 import { Actor } from "@ministry/proto/ministry/common/v1/common";
 import { createClient, createGrpcServer, createLocalAuthority, createLogger, createVerifier, startTelemetry } from "@ministry/platform";
-import { echoService } from "@ministry/platform/testing";
+import { echoService, measureInFlight } from "@ministry/platform/testing";
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 3);
 const inFlight = Number(process.env.BENCH_IN_FLIGHT ?? 32);
@@ -18,25 +18,9 @@ type EchoStub = { echo(req: Actor, cb: (err: grpc.ServiceError | null, res?: Act
 
 const request: Actor = { userId: "u-0001", displayName: "Nguyễn Văn A", roles: ["staff"], unit: { id: "VP", name: "Văn phòng Bộ" } };
 
-async function measure(stub: EchoStub): Promise<{ callsPerSec: number; p50: number; p99: number }> {
+function measure(stub: EchoStub) {
   const call = () => new Promise<void>((resolve, reject) => stub.echo(request, (err) => (err ? reject(err) : resolve())));
-  for (let i = 0; i < 200; i++) await call(); // warm-up
-  const latencies: number[] = [];
-  const deadline = performance.now() + seconds * 1000;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: inFlight }, async () => {
-      while (performance.now() < deadline) {
-        const t = performance.now();
-        await call();
-        latencies.push(performance.now() - t);
-      }
-    }),
-  );
-  const elapsed = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  const pct = (p: number) => Number(latencies[Math.floor((latencies.length - 1) * p)].toFixed(3));
-  return { callsPerSec: Math.round(latencies.length / elapsed), p50: pct(0.5), p99: pct(0.99) };
+  return measureInFlight(call, { seconds, inFlight });
 }
 
 function emit(figure: Record<string, unknown>): void {

@@ -16,7 +16,7 @@ import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import * as grpc from "@grpc/grpc-js";
 import { createClient, ManualClock, startService, type Identity } from "@ministry/platform";
-import { freePort, startNatsServer } from "@ministry/platform/testing";
+import { freePort, measureInFlight, startNatsServer } from "@ministry/platform/testing";
 import {
   type CreateProgrammeRequest,
   type CreateProgrammeResponse,
@@ -60,34 +60,8 @@ const round = (n: number, digits = 1) => Number(n.toFixed(digits));
 // ---------------------------------------------------------------------------------------------------
 // Measuring
 
-interface Throughput {
-  callsPerSec: number;
-  p50: number;
-  p99: number;
-  n: number;
-}
-
-/** `inFlight` loops calling `call` for the bench duration, after `warmup` calls one at a time. */
-async function measure(call: (i: number) => Promise<unknown>, warmup = 200): Promise<Throughput> {
-  let counter = 0;
-  for (let i = 0; i < warmup; i++) await call(counter++);
-  const latencies: number[] = [];
-  const deadline = performance.now() + seconds * 1000;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: inFlight }, async () => {
-      while (performance.now() < deadline) {
-        const t = performance.now();
-        await call(counter++);
-        latencies.push(performance.now() - t);
-      }
-    }),
-  );
-  const elapsed = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  const pct = (p: number) => round(latencies[Math.floor((latencies.length - 1) * p)], 3);
-  return { callsPerSec: Math.round(latencies.length / elapsed), p50: pct(0.5), p99: pct(0.99), n: latencies.length };
-}
+/** `inFlight` loops calling `call` for the bench duration, after 200 calls one at a time. */
+const measure = (call: (i: number) => Promise<unknown>) => measureInFlight(call, { seconds, inFlight });
 
 interface Runs {
   p50: number;
@@ -275,15 +249,8 @@ const TITLE_PREFIX: Record<string, string> = {
   VAN_BAN_KHAC: "Văn bản hướng dẫn",
 };
 
-const AUTHORITY_OF: Record<string, AuthorityCode | null> = {
-  LUAT: "QUOC_HOI",
-  NQ_QH: "QUOC_HOI",
-  PHAP_LENH: "UBTVQH",
-  NQ_UBTVQH: "UBTVQH",
-  NGHI_DINH: "CHINH_PHU",
-  NQ_CP: "CHINH_PHU",
-  QD_TTG: "THU_TUONG",
-  THONG_TU: "BO_TRUONG",
+/** Where other documents go in this bench; a VBQPPL tier's authority is in the vocabulary. */
+const OTHER_AUTHORITY: Record<string, AuthorityCode | null> = {
   DE_AN: "THU_TUONG",
   BAO_CAO: "CHINH_PHU",
   TO_TRINH: "CHINH_PHU",
@@ -365,7 +332,7 @@ function bulkTasks(n: number): TaskDocument[] {
       code: `CT2020-${String(i + 1).padStart(6, "0")}`,
       title: `${TITLE_PREFIX[kind]} ${pick(SUBJECTS)}`,
       kind,
-      authority: AUTHORITY_OF[kind],
+      authority: DEFAULT_TASK_KINDS.find((k) => k.code === kind)?.authority ?? OTHER_AUTHORITY[kind] ?? null,
       leadUnit,
       coordinatingUnits: coordinating,
       assignee: rnd() < 0.7 ? pick(NAMES) : null,

@@ -107,18 +107,15 @@ export function unitRef(vocabulary: TaskVocabulary, id: string): { id: string; n
   return { id, name: vocabulary.units.find((u) => u.id === id)?.vi ?? id };
 }
 
-/** The task as events carry it: what a consumer needs to act without calling back. */
-export function taskSummary(task: Task, vocabulary: TaskVocabulary): TaskSummary {
+/** The fields a task has in both its forms: the API's Task and the events' TaskSummary. */
+export function sharedTaskFields(task: Task, vocabulary: TaskVocabulary) {
   return {
-    taskId: task.id,
     programmeId: task.programmeId,
     code: task.code,
     title: task.title,
     kind: task.kind,
     normative: isNormativeKind(task.kind, vocabulary.kinds),
     authority: task.authority ?? "",
-    leadUnit: unitRef(vocabulary, task.leadUnit),
-    coordinatingUnits: task.coordinatingUnits.map((u) => unitRef(vocabulary, u)),
     assignee: task.assignee ?? "",
     deadline: toProtoDeadline(task.deadlineSpec, task.deadline),
     status: taskStatus.toProto(task.status),
@@ -126,5 +123,15 @@ export function taskSummary(task: Task, vocabulary: TaskVocabulary): TaskSummary
     source: { type: taskSource.toProto(task.source.type), ref: task.source.ref ?? "" },
     progress: task.progress,
     version: task.version,
+  };
+}
+
+/** The task as events carry it: what a consumer needs to act without calling back. */
+export function taskSummary(task: Task, vocabulary: TaskVocabulary): TaskSummary {
+  return {
+    taskId: task.id,
+    ...sharedTaskFields(task, vocabulary),
+    leadUnit: unitRef(vocabulary, task.leadUnit),
+    coordinatingUnits: task.coordinatingUnits.map((u) => unitRef(vocabulary, u)),
   };
 }

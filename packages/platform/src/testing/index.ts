@@ -1,2 +1,3 @@
 export * from "./nats-server.js";
 export * from "./echo-service.js";
+export * from "./bench.js";

@@ -12,17 +12,31 @@ export interface TaskKindDef {
   en: string;
   /** true: a legal normative document (VBQPPL); false: another document or scheme. */
   normative: boolean;
+  /** For a VBQPPL tier: the authority that passes or issues it, so the one the draft is submitted to. */
+  authority?: AuthorityCode;
 }
 
 export const DEFAULT_TASK_KINDS: readonly TaskKindDef[] = [
-  { code: "LUAT", vi: "Luật", en: "Law", normative: true },
-  { code: "NQ_QH", vi: "Nghị quyết của Quốc hội", en: "Resolution of the National Assembly", normative: true },
-  { code: "PHAP_LENH", vi: "Pháp lệnh", en: "Ordinance", normative: true },
-  { code: "NQ_UBTVQH", vi: "Nghị quyết của Ủy ban Thường vụ Quốc hội", en: "Resolution of the NA Standing Committee", normative: true },
-  { code: "NGHI_DINH", vi: "Nghị định", en: "Decree", normative: true },
-  { code: "NQ_CP", vi: "Nghị quyết của Chính phủ", en: "Resolution of the Government", normative: true },
-  { code: "QD_TTG", vi: "Quyết định của Thủ tướng Chính phủ", en: "Decision of the Prime Minister", normative: true },
-  { code: "THONG_TU", vi: "Thông tư", en: "Circular", normative: true },
+  { code: "LUAT", vi: "Luật", en: "Law", normative: true, authority: "QUOC_HOI" },
+  { code: "NQ_QH", vi: "Nghị quyết của Quốc hội", en: "Resolution of the National Assembly", normative: true, authority: "QUOC_HOI" },
+  { code: "PHAP_LENH", vi: "Pháp lệnh", en: "Ordinance", normative: true, authority: "UBTVQH" },
+  {
+    code: "NQ_UBTVQH",
+    vi: "Nghị quyết của Ủy ban Thường vụ Quốc hội",
+    en: "Resolution of the NA Standing Committee",
+    normative: true,
+    authority: "UBTVQH",
+  },
+  { code: "NGHI_DINH", vi: "Nghị định", en: "Decree", normative: true, authority: "CHINH_PHU" },
+  { code: "NQ_CP", vi: "Nghị quyết của Chính phủ", en: "Resolution of the Government", normative: true, authority: "CHINH_PHU" },
+  {
+    code: "QD_TTG",
+    vi: "Quyết định của Thủ tướng Chính phủ",
+    en: "Decision of the Prime Minister",
+    normative: true,
+    authority: "THU_TUONG",
+  },
+  { code: "THONG_TU", vi: "Thông tư", en: "Circular", normative: true, authority: "BO_TRUONG" },
   { code: "DE_AN", vi: "Đề án", en: "Scheme", normative: false },
   { code: "BAO_CAO", vi: "Báo cáo", en: "Report", normative: false },
   { code: "TO_TRINH", vi: "Tờ trình", en: "Submission", normative: false },

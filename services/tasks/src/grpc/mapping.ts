@@ -15,15 +15,14 @@ import { KindGroup, ReportCategory } from "@ministry/proto/ministry/tasks/v1/tas
 import type { Period } from "../domain/deadline.js";
 import type { Programme } from "../domain/programme.js";
 import type { CategoryTally, ReportCategory as DomainCategory } from "../domain/report.js";
-import { isNormativeKind, isFinal, type TaskVocabulary } from "../domain/task.js";
+import { isFinal, type TaskVocabulary } from "../domain/task.js";
 import type { ReportResult, ReportSnapshot } from "../app/reports.js";
 import {
   deadlineRequestStatus,
   documentRelation,
-  priority,
   programmeStatus,
-  taskSource,
   taskStatus,
+  sharedTaskFields,
   toProtoDeadline,
   unitRef,
 } from "../contract.js";
@@ -32,25 +31,14 @@ import type { StoredTask } from "../store/documents.js";
 export function toProtoTask(task: StoredTask, vocabulary: TaskVocabulary, now: Date): ProtoTask {
   return {
     id: task.id,
-    programmeId: task.programmeId,
-    code: task.code,
-    title: task.title,
-    kind: task.kind,
-    normative: isNormativeKind(task.kind, vocabulary.kinds),
-    authority: task.authority ?? "",
+    ...sharedTaskFields(task, vocabulary),
     leadUnit: task.leadUnit,
     coordinatingUnits: task.coordinatingUnits,
-    assignee: task.assignee ?? "",
-    deadline: toProtoDeadline(task.deadlineSpec, task.deadline),
-    priority: priority.toProto(task.priority),
-    source: { type: taskSource.toProto(task.source.type), ref: task.source.ref ?? "" },
     documentLinks: task.documentLinks.map((l) => ({
       documentId: l.documentId,
       relation: documentRelation.toProto(l.relation),
       number: l.number ?? "",
     })),
-    status: taskStatus.toProto(task.status),
-    progress: task.progress,
     submittedAt: task.submittedAt,
     completedAt: task.completedAt,
     onTime: task.onTime,
@@ -76,7 +64,6 @@ export function toProtoTask(task: StoredTask, vocabulary: TaskVocabulary, now: D
       note: r.note ?? "",
     })),
     overdue: !isFinal(task.status) && task.status !== "submitted" && now.getTime() > task.deadline.getTime(),
-    version: task.version,
     createdAt: task.createdAt,
     updatedAt: task.updatedAt,
   };

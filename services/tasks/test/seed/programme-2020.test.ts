@@ -17,16 +17,7 @@ const CSV_PATH = fileURLToPath(new URL("../../src/seed/programme-2020.csv", impo
 const unitIds = new Set(DEFAULT_UNITS.map((u) => u.id));
 
 /** The authority a legal normative document of each tier goes to. */
-const NORMATIVE_AUTHORITY: Record<string, string> = {
-  LUAT: "QUOC_HOI",
-  NQ_QH: "QUOC_HOI",
-  PHAP_LENH: "UBTVQH",
-  NQ_UBTVQH: "UBTVQH",
-  NGHI_DINH: "CHINH_PHU",
-  NQ_CP: "CHINH_PHU",
-  QD_TTG: "THU_TUONG",
-  THONG_TU: "BO_TRUONG",
-};
+const NORMATIVE_AUTHORITY: Record<string, string | undefined> = Object.fromEntries(DEFAULT_TASK_KINDS.map((k) => [k.code, k.authority]));
 
 function quarterOf(deadline: Date): number {
   for (const quarter of [1, 2, 3, 4] as const) {
