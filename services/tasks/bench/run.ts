@@ -579,10 +579,15 @@ try {
     last = await app.reports.report(identity, { period }, { limit: 0 });
   });
   const counted = last!;
-  reportFigure(`quarter report Q1/2020 over ${taskCount.toLocaleString("en")} tasks: figures (Reports.report, no list)`, figuresOnly, counted, {
-    quarter_by_status: byStatus,
-    totals: Object.fromEntries(REPORT_CATEGORIES.map((c) => [c, counted.report.totals[c]])),
-  });
+  reportFigure(
+    `quarter report Q1/2020 over ${taskCount.toLocaleString("en")} tasks: figures (Reports.report, no list)`,
+    figuresOnly,
+    counted,
+    {
+      quarter_by_status: byStatus,
+      totals: Object.fromEntries(REPORT_CATEGORIES.map((c) => [c, counted.report.totals[c]])),
+    },
+  );
   const withList = await timed(async () => {
     last = await app.reports.report(identity, { period });
   });
