@@ -51,4 +51,5 @@ export {
   type OperationsDeps,
   type OperationsServerOptions,
 } from "./operations-service.js";
+export { isDuplicateKeyError } from "./util.js";
 export { Outbox, toEncodedEvent, type OutboxOptions, type OutboxRecord } from "./outbox.js";

@@ -9,7 +9,8 @@ export function backoffDelay(attempt: number, opts: BackoffOptions): number {
   return Math.min(opts.maxMs, Math.round(base * (1 + Math.random() * 0.2)));
 }
 
-export function isDuplicateKeyError(err: unknown): boolean {
+/** MongoDB's E11000; `keyPattern` names the unique index that refused the write. */
+export function isDuplicateKeyError(err: unknown): err is { code: 11000; keyPattern?: Record<string, unknown> } {
   return typeof err === "object" && err !== null && (err as { code?: unknown }).code === 11000;
 }
 

@@ -9,13 +9,12 @@
  * thresholds passed at once (the service was down, or a task was created close to its deadline) it
  * publishes only the most urgent one and records the others as passed.
  */
-import type { Logger } from "@ministry/platform";
+import { inTransaction, isDuplicateKeyError, type Logger } from "@ministry/platform";
 import type { ClientSession } from "mongodb";
 import { taskSummary } from "../contract.js";
 import { TaskEvents } from "../events/definitions.js";
 import type { StoredTask } from "../store/documents.js";
 import { DEADLINE_ALERTS } from "../store/indexes.js";
-import { inTransaction } from "@ministry/platform";
 import { systemActor, type AppContext } from "./context.js";
 import { ACTIVE_STATUSES } from "./task-queries.js";
 
@@ -175,7 +174,7 @@ export class DeadlineWatch {
       return published ? publish : undefined;
     } catch (err) {
       // Another replica (or an overlapping run after a restart) recorded it first: nothing to do.
-      if ((err as { code?: number }).code === 11000) return undefined;
+      if (isDuplicateKeyError(err)) return undefined;
       throw err;
     }
   }

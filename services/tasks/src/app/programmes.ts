@@ -1,7 +1,7 @@
 /**
  * Programmes: created per year and issuing body, approved, closed; filled by importing a spreadsheet.
  */
-import { Aborted, type Identity, type ResultCodec } from "@ministry/platform";
+import type { Identity, ResultCodec } from "@ministry/platform";
 import type { ClientSession, Document } from "mongodb";
 import { changeProgrammeStatus, newProgramme, programmeId, assertImportable, type Programme } from "../domain/programme.js";
 import { validateNewTask } from "../domain/task.js";
@@ -17,6 +17,7 @@ import {
   type ProgrammeFileFormat,
 } from "../import/programme.js";
 import { withoutEmpty } from "../store/documents.js";
+import { programmeVersionConflict } from "../store/programme-store.js";
 import { actorOf, systemActor, type AppContext } from "./context.js";
 
 const programmeCodec: ResultCodec<Programme> = {
@@ -89,11 +90,8 @@ export class ProgrammeCommands {
     this.app.access.assertManageProgrammes(identity);
     return this.app.once("ChangeProgrammeStatus", identity, input.requestId, programmeCodec, async (session) => {
       const programme = await this.app.programmes.require(input.id, session);
-      if (input.expectedVersion !== undefined && input.expectedVersion !== programme.version) {
-        throw new Aborted(`Chương trình ${programme.id} đã thay đổi / Programme ${programme.id} changed`, "VERSION_CONFLICT", {
-          current_version: String(programme.version),
-        });
-      }
+      if (input.expectedVersion !== undefined && input.expectedVersion !== programme.version)
+        throw programmeVersionConflict(programme.id, programme.version);
       const at = this.app.clock.now();
       const saved = await this.app.programmes.save(programme, changeProgrammeStatus(programme, input.status, at), session);
       await this.app.record(

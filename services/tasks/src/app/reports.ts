@@ -9,7 +9,7 @@ import type { Document, Filter } from "mongodb";
 import { MAX_DEADLINE_YEAR, MIN_DEADLINE_YEAR, periodBounds, type Period } from "../domain/deadline.js";
 import { buildReport, categorize, reportFromGroups, type TaskReport } from "../domain/report.js";
 import { compareLines, reportLine, reportLinesOf, type ReportLine } from "../report/export.js";
-import type { TaskDocument } from "../store/documents.js";
+import { withoutEmpty, type TaskDocument } from "../store/documents.js";
 import { REPORT_SNAPSHOTS } from "../store/indexes.js";
 import { actorOf, type AppContext } from "./context.js";
 import type { Page } from "./task-queries.js";
@@ -176,19 +176,13 @@ export class Reports {
   }
 }
 
+/** Stored as is: dates stay dates; absent members are left out (withoutEmpty), not stored as null. */
 function toSnapshotDocument(s: ReportSnapshot): Document {
   const { id, ...rest } = s;
-  return JSON.parse(JSON.stringify({ _id: id, ...rest }), reviveDates);
+  return withoutEmpty({ _id: id, ...rest });
 }
 
 function fromSnapshotDocument(doc: Document): ReportSnapshot {
   const { _id, ...rest } = doc;
   return { id: String(_id), ...(rest as Omit<ReportSnapshot, "id">) };
-}
-
-const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
-
-/** Snapshots are stored as plain documents (no undefined members), with their instants as dates. */
-function reviveDates(_key: string, value: unknown): unknown {
-  return typeof value === "string" && ISO.test(value) ? new Date(value) : value;
 }

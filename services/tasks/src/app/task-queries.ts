@@ -2,11 +2,10 @@
  * Reading tasks: one task, lists and search, a task's history, a unit's dashboard. Everything is
  * filtered to what the caller may see.
  */
-import { InvalidArgument, type Identity } from "@ministry/platform";
+import { AUDIT_COLLECTION, InvalidArgument, type AuditRecord, type Identity } from "@ministry/platform";
 import type { Filter, Sort } from "mongodb";
 import { normalizeForSearch } from "../domain/text.js";
 import type { TaskStatus } from "../domain/vocabulary.js";
-import { AUDIT_COLLECTION, type AuditRecord } from "@ministry/platform";
 import type { StoredTask, TaskDocument } from "../store/documents.js";
 import type { AppContext } from "./context.js";
 

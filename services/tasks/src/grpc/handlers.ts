@@ -13,11 +13,10 @@ import {
   type ReportServiceServer,
   type TaskServiceServer,
   type GetReportRequest,
+  type DocumentLink as ProtoDocumentLink,
 } from "@ministry/proto/ministry/tasks/v1/tasks";
-import { fromProtoDeadline, priority, programmeStatus, taskSource, taskStatus } from "../contract.js";
+import { documentRelation, fromProtoDeadline, priority, programmeStatus, taskSource, taskStatus } from "../contract.js";
 import { AUTHORITIES } from "../domain/vocabulary.js";
-import type { DocumentLink as ProtoDocumentLink } from "@ministry/proto/ministry/tasks/v1/tasks";
-import { documentRelation } from "../contract.js";
 import type { Services } from "../app/index.js";
 import { nextPageToken, parsePage, type TaskListQuery } from "../app/task-queries.js";
 import { exportReportCsv, exportReportXlsx, reportFileName } from "../report/export.js";
@@ -55,10 +54,6 @@ function fileFormat(format: FileFormat, field = "format"): "csv" | "xlsx" {
 function documentLink(link: ProtoDocumentLink | undefined): { documentId: string; relation: string; number?: string } | undefined {
   if (!link) return undefined;
   return { documentId: link.documentId, relation: documentRelation.fromProto(link.relation) ?? "", number: link.number || undefined };
-}
-
-function expected(v: number | undefined): number | undefined {
-  return v === undefined ? undefined : v;
 }
 
 function maxLines(requested: number): number {
@@ -116,7 +111,7 @@ export function programmeHandlers(s: Services): ProgrammeServiceServer {
         requestId: r.requestId,
         id: requireId(r.id),
         status,
-        expectedVersion: expected(r.expectedVersion),
+        expectedVersion: r.expectedVersion,
       });
       return { programme: toProtoProgramme(p) };
     },
@@ -244,7 +239,7 @@ export function taskHandlers(s: Services): TaskServiceServer {
         await s.commands.assign(requireIdentity(), {
           requestId: r.requestId,
           id: requireId(r.id),
-          expectedVersion: expected(r.expectedVersion),
+          expectedVersion: r.expectedVersion,
           assignee: r.assignee,
           leadUnit: r.leadUnit || undefined,
           coordinatingUnits: r.setCoordinatingUnits ? r.coordinatingUnits : undefined,
@@ -257,7 +252,7 @@ export function taskHandlers(s: Services): TaskServiceServer {
         await s.commands.recordProgress(requireIdentity(), {
           requestId: r.requestId,
           id: requireId(r.id),
-          expectedVersion: expected(r.expectedVersion),
+          expectedVersion: r.expectedVersion,
           percent: r.percent,
           note: r.note,
           attachments: r.attachments,
@@ -270,7 +265,7 @@ export function taskHandlers(s: Services): TaskServiceServer {
         await s.commands.submit(requireIdentity(), {
           requestId: r.requestId,
           id: requireId(r.id),
-          expectedVersion: expected(r.expectedVersion),
+          expectedVersion: r.expectedVersion,
           at: r.submittedAt,
           document: documentLink(r.document),
           note: r.note,
@@ -283,7 +278,7 @@ export function taskHandlers(s: Services): TaskServiceServer {
         await s.commands.complete(requireIdentity(), {
           requestId: r.requestId,
           id: requireId(r.id),
-          expectedVersion: expected(r.expectedVersion),
+          expectedVersion: r.expectedVersion,
           at: r.completedAt,
           document: documentLink(r.document),
           note: r.note,
@@ -296,7 +291,7 @@ export function taskHandlers(s: Services): TaskServiceServer {
         await s.commands.withdraw(requireIdentity(), {
           requestId: r.requestId,
           id: requireId(r.id),
-          expectedVersion: expected(r.expectedVersion),
+          expectedVersion: r.expectedVersion,
           reason: r.reason,
         }),
       );
@@ -307,7 +302,7 @@ export function taskHandlers(s: Services): TaskServiceServer {
         await s.commands.linkDocument(requireIdentity(), {
           requestId: r.requestId,
           id: requireId(r.id),
-          expectedVersion: expected(r.expectedVersion),
+          expectedVersion: r.expectedVersion,
           document: documentLink(r.document),
         }),
       );
@@ -319,7 +314,7 @@ export function taskHandlers(s: Services): TaskServiceServer {
         await s.commands.requestDeadlineChange(requireIdentity(), {
           requestId: r.requestId,
           id,
-          expectedVersion: expected(r.expectedVersion),
+          expectedVersion: r.expectedVersion,
           newDeadline: fromProtoDeadline(r.newDeadline, "newDeadline"),
           reason: r.reason,
         }),
@@ -335,7 +330,7 @@ export function taskHandlers(s: Services): TaskServiceServer {
         await s.commands.decideDeadlineChange(requireIdentity(), {
           requestId: r.requestId,
           id,
-          expectedVersion: expected(r.expectedVersion),
+          expectedVersion: r.expectedVersion,
           deadlineRequestId,
           approve: r.approve,
           note: r.note,

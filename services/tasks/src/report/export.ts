@@ -12,7 +12,7 @@
  * they are. Times are Vietnam time (UTC+07:00, as everywhere in the service).
  */
 import ExcelJS from "exceljs";
-import { VIETNAM_UTC_OFFSET_MS, deadlineLabel, formatVietnamDate, type Period } from "../domain/deadline.js";
+import { VIETNAM_UTC_OFFSET_MS, deadlineLabel, formatVietnamDate, type DeadlineSpec, type Period } from "../domain/deadline.js";
 import { REPORT_CATEGORIES, doneAt, type CategoryTally, type KindGroup, type ReportCategory, type TaskReport } from "../domain/report.js";
 import type { Task } from "../domain/task.js";
 import { writeCsvTable } from "../import/table.js";
@@ -30,6 +30,8 @@ export interface ReportLine {
   deadline: Date;
   /** The deadline as users read it, e.g. "Quý II/2020". */
   deadlineLabel: string;
+  /** The deadline as it was set (a day, a month, a quarter). */
+  deadlineSpec: DeadlineSpec;
   status: string;
   /** When the task was done (submitted, or completed without submission); absent when not done at the report time. */
   doneAt?: Date;
@@ -184,6 +186,7 @@ export function reportLine(task: ReportLineTask, category: ReportCategory, asOf:
     leadUnit: task.leadUnit,
     deadline: new Date(task.deadline.getTime()),
     deadlineLabel: deadlineLabel(task.deadlineSpec, "vi"),
+    deadlineSpec: task.deadlineSpec,
     status: task.status,
     category,
   };

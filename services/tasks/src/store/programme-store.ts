@@ -1,4 +1,4 @@
-import { Aborted, AlreadyExists, NotFound } from "@ministry/platform";
+import { Aborted, AlreadyExists, isDuplicateKeyError, NotFound } from "@ministry/platform";
 import type { ClientSession, Collection, Db, Filter } from "mongodb";
 import type { Programme } from "../domain/programme.js";
 import { withoutEmpty } from "./documents.js";
@@ -39,7 +39,7 @@ export class ProgrammeStore {
     try {
       await this.collection.insertOne(toDocument(stored), { session });
     } catch (err) {
-      if ((err as { code?: number }).code !== 11000) throw err;
+      if (!isDuplicateKeyError(err)) throw err;
       throw new AlreadyExists(
         `Đã có chương trình công tác năm ${p.year} của ${p.issuingBody} / ${p.issuingBody} already has a programme for ${p.year}`,
         "PROGRAMME_EXISTS",
@@ -53,10 +53,7 @@ export class ProgrammeStore {
     const stored = { ...next, version: read.version + 1 };
     const result = await this.collection.replaceOne({ _id: read.id, version: read.version }, toDocument(stored), { session });
     if (result.matchedCount === 0) {
-      const current = await this.require(read.id, session);
-      throw new Aborted(`Chương trình ${read.id} đã thay đổi / Programme ${read.id} changed`, "VERSION_CONFLICT", {
-        current_version: String(current.version),
-      });
+      throw programmeVersionConflict(read.id, (await this.require(read.id, session)).version);
     }
     return stored;
   }
@@ -68,4 +65,12 @@ export class ProgrammeStore {
     ]);
     return { items: docs.map(fromDocument), total };
   }
+}
+
+export function programmeVersionConflict(id: string, currentVersion: number): Aborted {
+  return new Aborted(
+    `Chương trình ${id} đã được người khác cập nhật (phiên bản ${currentVersion}); hãy tải lại / Programme ${id} was changed by someone else (version ${currentVersion}); reload it`,
+    "VERSION_CONFLICT",
+    { current_version: String(currentVersion), programme_id: id },
+  );
 }

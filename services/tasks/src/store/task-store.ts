@@ -2,16 +2,12 @@
  * Tasks in MongoDB. Saves are optimistic: a save names the version it read and fails with ABORTED
  * (metadata current_version) when someone saved in between.
  */
-import { Aborted, AlreadyExists, NotFound } from "@ministry/platform";
+import { Aborted, AlreadyExists, isDuplicateKeyError, NotFound } from "@ministry/platform";
 import type { ClientSession, Collection, Db, Document, Filter, Sort } from "mongodb";
 import type { CategoryGroup } from "../domain/report.js";
 import type { Task } from "../domain/task.js";
 import { taskFromDocument, taskToDocument, type StoredTask, type TaskDocument } from "./documents.js";
 import { TASKS } from "./indexes.js";
-
-function isDuplicateKey(err: unknown): err is { code: number; keyPattern?: Record<string, unknown> } {
-  return typeof err === "object" && err !== null && (err as { code?: unknown }).code === 11000;
-}
 
 export class TaskStore {
   readonly collection: Collection<TaskDocument>;
@@ -37,7 +33,7 @@ export class TaskStore {
     try {
       await this.collection.insertOne(taskToDocument(stored, stored), { session });
     } catch (err) {
-      if (!isDuplicateKey(err)) throw err;
+      if (!isDuplicateKeyError(err)) throw err;
       if (err.keyPattern && "code" in err.keyPattern)
         throw new AlreadyExists(
           `Chương trình ${task.programmeId} đã có nhiệm vụ mã ${task.code} / Programme ${task.programmeId} already has a task ${task.code}`,

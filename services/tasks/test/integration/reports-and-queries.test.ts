@@ -59,6 +59,12 @@ describe("the seeded 2020 programme", () => {
       onTimeRatio: 1,
     });
     expect(report!.lines).toHaveLength(34);
+    // Each line's deadline as set, with its last instant and both labels.
+    for (const l of report!.lines) {
+      expect(l.deadline!.spec).toBeDefined();
+      expect(l.deadline!.label!.en).not.toBe(l.deadline!.label!.vi);
+      expect(l.deadline!.dueAt!.getTime()).toBeLessThan(Date.parse("2020-03-31T17:00:00Z"));
+    }
     expect(report!.normative!.total + report!.other!.total).toBe(34);
     expect(report!.byUnit.reduce((n, u) => n + u.tally!.total, 0)).toBe(34);
     expect(report!.byUnit[0].unit!.name).not.toBe(report!.byUnit[0].unit!.id);

@@ -177,6 +177,7 @@ describe("report export: sample Q1 2020", () => {
       leadUnit: "PC",
       deadline: new Date("2020-01-31T16:59:59.999Z"),
       deadlineLabel: "Tháng 1/2020",
+      deadlineSpec: { kind: "month", year: 2020, month: 1 },
       status: "completed",
       // Submission, not the later completion, is when it was done.
       doneAt: new Date("2020-02-03T10:00:00+07:00"),
