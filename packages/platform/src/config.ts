@@ -10,8 +10,8 @@ export class ConfigError extends Error {
   }
 }
 
-/** Parses `env` against a zod object schema whose keys are the variable names. */
-export function loadConfig<S extends z.ZodObject>(schema: S, env: Record<string, string | undefined> = process.env): z.infer<S> {
+/** Parses `env` against a zod schema whose keys are the variable names. */
+export function loadConfig<S extends z.ZodType>(schema: S, env: Record<string, string | undefined> = process.env): z.infer<S> {
   const result = schema.safeParse(env);
   if (result.success) return result.data;
   throw new ConfigError(
@@ -38,24 +38,71 @@ export const env = {
 /** What every service reads; a service extends it with its own variables. */
 export const baseConfigSchema = z.object({
   SERVICE_NAME: z.string().min(1),
+  /** "production" refuses DEV_MODE. */
+  NODE_ENV: z.string().optional(),
+  /**
+   * The default run's development defaults: with it, an unset MONGODB_URI starts the embedded
+   * MongoDB-compatible store and an unset AUTH_JWKS_URL a local signing authority. Without it, both are
+   * required. Refused when NODE_ENV=production.
+   */
+  DEV_MODE: env.bool(false),
   LOG_LEVEL: env.logLevel(),
   GRPC_HOST: z.string().default("127.0.0.1"),
   GRPC_PORT: env.port(0),
   ADMIN_PORT: env.port(0),
-  /** Unset: the embedded MongoDB-compatible server (default run and tests). */
+  /** A MongoDB replica set. Unset (DEV_MODE only): the embedded MongoDB-compatible server. */
   MONGODB_URI: z.string().startsWith("mongodb").optional(),
   MONGODB_DB: z.string().min(1).optional(),
   NATS_URL: z.string().default("nats://127.0.0.1:4222"),
   /** JetStream stream replicas: 1 in the default run, 3 in production. */
   NATS_STREAM_REPLICAS: env.int(1, 1),
   OTEL_EXPORTER_OTLP_ENDPOINT: env.url().optional(),
-  /** JWKS of the ministry's OIDC provider; unset in the default run, which uses a local key. */
+  /** JWKS of the ministry's OIDC provider. Unset (DEV_MODE only): a local signing key. */
   AUTH_JWKS_URL: env.url().optional(),
   AUTH_ISSUER: z.string().default("ministry-ops-dev"),
   AUTH_AUDIENCE: z.string().default("ministry-ops"),
   /** Default run: the local signing key shared by the gateway and the services (generated on first use). */
   AUTH_LOCAL_KEY_PATH: z.string().optional(),
+  /** The longest lifetime (exp - iat) of a token accepted, in seconds. Default 12 hours. */
+  AUTH_MAX_TOKEN_LIFETIME_S: env.int(12 * 3600, 60),
   SHUTDOWN_TIMEOUT_MS: env.int(10_000, 100),
 });
 
 export type BaseConfig = z.infer<typeof baseConfigSchema>;
+
+/**
+ * The rules between variables: production never starts the embedded store or the development signing
+ * authority, and outside DEV_MODE their production counterparts are required. Applied with
+ * `withBaseRules` to the base schema and anything extending it.
+ */
+function baseRules(c: BaseConfig, ctx: z.RefinementCtx): void {
+  if (c.DEV_MODE && c.NODE_ENV === "production") {
+    ctx.addIssue({
+      code: "custom",
+      path: ["DEV_MODE"],
+      message: "must not be true when NODE_ENV=production (it starts the embedded store and the development signing authority)",
+    });
+  }
+  if (!c.DEV_MODE && !c.MONGODB_URI) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["MONGODB_URI"],
+      message: "is required (a MongoDB replica set); only DEV_MODE=true may leave it unset for the embedded store",
+    });
+  }
+  if (!c.DEV_MODE && !c.AUTH_JWKS_URL) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["AUTH_JWKS_URL"],
+      message: "is required (the OIDC provider's JWKS); only DEV_MODE=true may leave it unset for the development signing authority",
+    });
+  }
+  if (!c.DEV_MODE && c.AUTH_LOCAL_KEY_PATH) {
+    ctx.addIssue({ code: "custom", path: ["AUTH_LOCAL_KEY_PATH"], message: "is a development setting: set DEV_MODE=true or remove it" });
+  }
+}
+
+/** A service's schema (the base one, or one extending it) with the base rules between variables. */
+export function withBaseRules<S extends z.ZodObject>(schema: S) {
+  return schema.superRefine((c, ctx) => baseRules(c as unknown as BaseConfig, ctx));
+}

@@ -2,15 +2,20 @@
  * MongoDB for a service: `MONGODB_URI` (a replica set in production: transactions need one) or, when
  * unset, the embedded MongoDB-compatible server, through the same official driver either way.
  */
-import { startEmbeddedMongo, type EmbeddedMongo } from "@ministry/embedded-mongo";
 import { MongoClient, type ClientSession, type Db, type IndexDescription, type TransactionOptions } from "mongodb";
 import type { Logger } from "./logger.js";
+
+/** What this package uses of an embedded server (its type stays here, so production needs nothing of it). */
+export interface EmbeddedServer {
+  readonly uri: string;
+  stop(): Promise<void>;
+}
 
 export interface MongoConnection {
   client: MongoClient;
   db: Db;
   /** Set when this process started its own embedded server (tests, single-process runs). */
-  embedded?: EmbeddedMongo;
+  embedded?: EmbeddedServer;
   close(): Promise<void>;
 }
 
@@ -20,11 +25,19 @@ export interface MongoOptions {
   log?: Logger;
   /** Data directory for an embedded server this process starts; memory only when unset. */
   embeddedDataDir?: string;
+  /**
+   * Whether a missing `uri` may start the embedded server (DEV_MODE). Default true for direct callers
+   * (tests, tools); services pass their DEV_MODE.
+   */
+  allowEmbedded?: boolean;
 }
 
 export async function connectMongo(opts: MongoOptions): Promise<MongoConnection> {
-  let embedded: EmbeddedMongo | undefined;
+  let embedded: EmbeddedServer | undefined;
   if (!opts.uri) {
+    if (opts.allowEmbedded === false) throw new Error("MONGODB_URI is not set and the embedded store is for DEV_MODE only");
+    // Loaded only here, so production (MONGODB_URI) neither needs the development store nor loads it.
+    const { startEmbeddedMongo } = await import("@ministry/embedded-mongo");
     embedded = await startEmbeddedMongo({ port: 0, dataDir: opts.embeddedDataDir, logLevel: "warn" });
     opts.log?.info({ uri: embedded.uri }, "MONGODB_URI not set: using an embedded MongoDB-compatible server");
   }

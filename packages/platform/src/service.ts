@@ -10,7 +10,7 @@ import { createLocalAuthority, createVerifier, type LocalAuthority, type Verifie
 import { currentIdentity } from "./auth/scope.js";
 import { requireRole } from "./auth/identity.js";
 import { systemClock, type Clock } from "./clock.js";
-import { baseConfigSchema, ConfigError, loadConfig, type BaseConfig } from "./config.js";
+import { baseConfigSchema, ConfigError, loadConfig, withBaseRules, type BaseConfig } from "./config.js";
 import { PermissionDenied } from "./errors.js";
 import {
   AuditLog,
@@ -45,7 +45,7 @@ export interface ServiceContext<C extends BaseConfig = BaseConfig> {
   /** Runs a mutation once per request id (idempotent retries) in a transaction. */
   readonly requests: RequestLog;
   readonly verifier: Verifier;
-  /** Set in the default run (no AUTH_JWKS_URL): issues tokens for the seeded people. */
+  /** Set in DEV_MODE without AUTH_JWKS_URL (the default run): issues tokens for the seeded people. */
   readonly authority?: LocalAuthority;
   /** A durable consumer of another service's stream, started with the service and drained on stop. */
   consumer(opts: Omit<EventConsumerOptions, "bus" | "client" | "db" | "name" | "clock" | "log" | "audit">): EventConsumer;
@@ -81,9 +81,16 @@ export async function startService<S extends z.ZodObject>(
   opts: StartOptions = {},
 ): Promise<RunningService<BaseConfig & z.infer<S>>> {
   const env = { SERVICE_NAME: spec.name, ...(opts.env ?? process.env) };
-  const schema = spec.config ? baseConfigSchema.extend(spec.config.shape) : baseConfigSchema;
+  const schema = withBaseRules(spec.config ? baseConfigSchema.extend(spec.config.shape) : baseConfigSchema);
   const config = loadConfig(schema, env) as BaseConfig & z.infer<S>;
   const log = createLogger(config.SERVICE_NAME, config.LOG_LEVEL);
+  if (config.DEV_MODE) {
+    const parts = [!config.MONGODB_URI && "the embedded MongoDB-compatible store", !config.AUTH_JWKS_URL && "a local signing authority"];
+    log.warn(
+      { devMode: true },
+      `DEV_MODE: development defaults${parts.some(Boolean) ? ` (${parts.filter(Boolean).join(", ")})` : ""}; never in production`,
+    );
+  }
   const clock = opts.clock ?? systemClock;
   const shutdown = createShutdown({ log, timeoutMs: config.SHUTDOWN_TIMEOUT_MS });
   // Everything started so far is undone if a later step fails, so a failed start leaves nothing behind.
@@ -97,7 +104,12 @@ export async function startService<S extends z.ZodObject>(
     });
     undo.push({ name: "telemetry", step: () => telemetry.shutdown() });
 
-    const mongo = await connectMongo({ uri: config.MONGODB_URI, dbName: config.MONGODB_DB ?? config.SERVICE_NAME, log });
+    const mongo = await connectMongo({
+      uri: config.MONGODB_URI,
+      dbName: config.MONGODB_DB ?? config.SERVICE_NAME,
+      log,
+      allowEmbedded: config.DEV_MODE,
+    });
     undo.push({ name: "mongodb", step: () => mongo.close() });
     instrumentMongoClient(mongo.client);
     await ensureIndexes(mongo.db, [...eventsIndexes(), ...requestsIndexes(), ...(spec.indexes ?? [])]);
@@ -108,12 +120,18 @@ export async function startService<S extends z.ZodObject>(
 
     const outbox = new Outbox({ db: mongo.db, bus, clock, log });
     const audit = new AuditLog(mongo.db, { clock });
+    // the configuration rules allow no JWKS only in DEV_MODE
     const authority = config.AUTH_JWKS_URL
       ? undefined
       : await createLocalAuthority({ issuer: config.AUTH_ISSUER, audience: config.AUTH_AUDIENCE, keyPath: config.AUTH_LOCAL_KEY_PATH });
+    const verifierOptions = {
+      issuer: config.AUTH_ISSUER,
+      audience: config.AUTH_AUDIENCE,
+      maxTokenLifetimeSec: config.AUTH_MAX_TOKEN_LIFETIME_S,
+    };
     const verifier = config.AUTH_JWKS_URL
-      ? createVerifier({ jwksUrl: config.AUTH_JWKS_URL, issuer: config.AUTH_ISSUER, audience: config.AUTH_AUDIENCE })
-      : createVerifier({ localAuthority: authority, issuer: config.AUTH_ISSUER, audience: config.AUTH_AUDIENCE });
+      ? createVerifier({ ...verifierOptions, jwksUrl: config.AUTH_JWKS_URL })
+      : createVerifier({ ...verifierOptions, localAuthority: authority });
 
     const consumers: EventConsumer[] = [];
     const ctx: ServiceContext<BaseConfig & z.infer<S>> = {
@@ -168,9 +186,7 @@ export async function startService<S extends z.ZodObject>(
           outbox_relay: outbox.relayStatus().running || "outbox relay stopped",
           grpc: grpc.serving || "gRPC server not serving",
         };
-        consumers.forEach((c, i) => {
-          checks[`consumer_${i}`] = c.running || "consumer stopped";
-        });
+        for (const c of consumers) checks[`consumer_${c.name}`] = c.running || "consumer stopped";
         return { ready: Object.values(checks).every((v) => v === true), checks };
       },
     });
@@ -246,6 +262,9 @@ function operatorsOnly(api: OperationsApi): OperationsApi {
     replayDeadLetter: guard(api.replayDeadLetter),
     discardDeadLetter: guard(api.discardDeadLetter),
     republishOutbox: guard(api.republishOutbox),
+    listParkedEvents: guard(api.listParkedEvents),
+    retryParkedEvent: guard(api.retryParkedEvent),
+    discardParkedEvent: guard(api.discardParkedEvent),
   };
 }
 

@@ -1,7 +1,10 @@
 /**
  * Verifies bearer tokens (JWT, RS256/ES256) against the ministry's OIDC provider's JWKS in production,
- * or against a local authority's keys in the default run and tests. Issuer and audience are always
- * checked. Used by the gRPC server and the HTTP gateway alike.
+ * or against a local authority's keys in the default run and tests. Issuer, audience, signature and
+ * lifetime are always checked: a token must say who it is for (`sub`), when it was issued (`iat`) and
+ * when it expires (`exp`), may not live longer than the configured maximum, and, where the issuer sets
+ * a `typ`, must be a JWT access token (not an ID, logout or other token signed with the same keys).
+ * Used by the gRPC server and the HTTP gateway alike.
  */
 import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from "jose";
 import { Unauthenticated } from "../errors.js";
@@ -49,7 +52,14 @@ export interface VerifierOptions {
   cacheSize?: number;
   /** How long a verified token is trusted without checking again (never past its `exp`); bounds the effect of a key withdrawn from the JWKS. */
   cacheTtlMs?: number;
+  /** The longest `exp - iat` accepted, in seconds. Default 12 hours. */
+  maxTokenLifetimeSec?: number;
 }
+
+export const DEFAULT_MAX_TOKEN_LIFETIME_SEC = 12 * 3600;
+
+/** `typ` values of an access token: plain JWT (most providers) and RFC 9068's `at+jwt`. */
+const ACCESS_TOKEN_TYPES = new Set(["jwt", "at+jwt", "application/jwt", "application/at+jwt"]);
 
 export function createVerifier(opts: VerifierOptions): Verifier {
   if (Boolean(opts.jwksUrl) === Boolean(opts.localAuthority))
@@ -62,7 +72,9 @@ export function createVerifier(opts: VerifierOptions): Verifier {
     audience: opts.audience,
     algorithms: opts.algorithms ?? ["RS256", "ES256"],
     clockTolerance: opts.clockToleranceSec ?? 30,
+    requiredClaims: ["exp", "iat", "sub"],
   };
+  const maxLifetimeSec = opts.maxTokenLifetimeSec ?? DEFAULT_MAX_TOKEN_LIFETIME_SEC;
   const cacheSize = opts.cacheSize ?? 10_000;
   const cacheTtlMs = opts.cacheTtlMs ?? 60_000;
   const toleranceMs = verifyOptions.clockTolerance * 1000;
@@ -79,10 +91,18 @@ export function createVerifier(opts: VerifierOptions): Verifier {
       }
       let payload: Record<string, unknown>;
       try {
-        ({ payload } = await jwtVerify(token, keys, verifyOptions));
+        const verified = await jwtVerify(token, keys, verifyOptions);
+        payload = verified.payload;
+        const typ = verified.protectedHeader.typ;
+        if (typ !== undefined && !ACCESS_TOKEN_TYPES.has(typ.toLowerCase()))
+          throw new InvalidToken(`token type "${typ}" is not an access token`, "TOKEN_INVALID");
       } catch (err) {
         throw toTokenError(err);
       }
+      const iat = payload.iat as number;
+      const exp = payload.exp as number;
+      if (iat * 1000 > Date.now() + toleranceMs) throw new InvalidToken("token issued in the future", "TOKEN_INVALID");
+      if (exp - iat > maxLifetimeSec) throw new InvalidToken(`token lifetime exceeds the maximum of ${maxLifetimeSec} s`, "TOKEN_INVALID");
       let identity: Identity;
       try {
         identity = identityFromClaims(payload);
@@ -90,7 +110,7 @@ export function createVerifier(opts: VerifierOptions): Verifier {
         throw new InvalidToken("token claims are not usable (sub, name, roles, unit, clearance)", "TOKEN_INVALID");
       }
       if (cacheSize > 0) {
-        const expiresAt = typeof payload.exp === "number" ? payload.exp * 1000 + toleranceMs : Infinity;
+        const expiresAt = exp * 1000 + toleranceMs;
         if (cache.size >= cacheSize) cache.delete(cache.keys().next().value!);
         cache.set(token, { identity: structuredClone(identity), trustedUntil: Math.min(Date.now() + cacheTtlMs, expiresAt), expiresAt });
       }
@@ -100,6 +120,7 @@ export function createVerifier(opts: VerifierOptions): Verifier {
 }
 
 function toTokenError(err: unknown): Error {
+  if (err instanceof InvalidToken) return err;
   if (err instanceof errors.JWTExpired) return new InvalidToken("token expired", "TOKEN_EXPIRED");
   if (err instanceof errors.JWTClaimValidationFailed)
     return new InvalidToken(`token rejected: ${err.claim} claim check failed`, "TOKEN_INVALID");

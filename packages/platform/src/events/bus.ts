@@ -21,7 +21,7 @@ import {
   type StreamConfig,
   type StreamInfo,
 } from "@nats-io/jetstream";
-import { nanos, type NatsConnection } from "@nats-io/nats-core";
+import { InvalidArgumentError, InvalidSubjectError, nanos, type NatsConnection } from "@nats-io/nats-core";
 import { connect } from "@nats-io/transport-node";
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context as otelContext, propagation, type Counter } from "@opentelemetry/api";
 import type { Clock } from "../clock.js";
@@ -57,8 +57,14 @@ export interface StreamOptions {
 export interface DurableConsumerOptions {
   /** The producing service whose stream is read (`meetings` → stream `MEETINGS`). */
   producer: string;
-  /** The consuming service: the durable name. */
+  /** The durable name (`<service>-<STREAM>`). */
   consumer: string;
+  /**
+   * Earlier names of this durable on the same stream. When the durable does not exist yet and one of
+   * these does, the new one starts where the old one's acknowledgements ended and the old one is removed,
+   * so a rename neither replays the stream nor leaves a durable that piles up pending messages.
+   */
+  legacyNames?: string[];
   /** One subject filter (nats-server 2.9 takes one), e.g. `meetings.meeting.*`. */
   filterSubject?: string;
   /** Deliveries after which the server stops redelivering. */
@@ -77,6 +83,30 @@ const DEFAULT_MAX_AGE_MS = 7 * 24 * 3600_000;
 function isApiError(err: unknown, code: number): boolean {
   return err instanceof JetStreamApiError && err.code === code;
 }
+
+/** Room for the trace context the publishing span puts in place of the stored one (a tracestate may grow). */
+const TRACE_HEADER_ALLOWANCE = 256;
+
+/**
+ * The bytes an event takes against the server's max_payload when the relay publishes it: the encoded
+ * headers (with `Nats-Msg-Id`) plus the body, and room for the publishing span's trace context.
+ */
+export function publishedSize(event: EncodedEvent): number {
+  const headers = toMsgHdrs({ ...event.headers, "Nats-Msg-Id": event.id });
+  return Buffer.byteLength(headers.toString(), "utf8") + event.data.length + TRACE_HEADER_ALLOWANCE;
+}
+
+/**
+ * A refusal no retry can change: the client's own checks (max_payload exceeded, an invalid subject or
+ * header) or the stream's message size limit. Timeouts, a broker that is down and "no stream" are not.
+ */
+export function isPermanentPublishError(err: unknown): boolean {
+  if (err instanceof InvalidArgumentError || err instanceof InvalidSubjectError) return true;
+  return err instanceof JetStreamApiError && STREAM_SIZE_REFUSALS.has(err.code);
+}
+
+/** nats-server's JSStreamMessageExceedsMaximumErr and JSStreamHeaderExceedsMaximumErr. */
+const STREAM_SIZE_REFUSALS = new Set([10054, 10097]);
 
 export class EventBus {
   readonly js: JetStreamClient;
@@ -194,8 +224,17 @@ export class EventBus {
         return this.ensureConsumer(opts);
       }
       if (!isApiError(err, JetStreamApiCodes.ConsumerNotFound)) throw err;
+      const legacy = await this.legacyConsumer(jsm, stream, opts.legacyNames ?? []);
       try {
-        return await jsm.consumers.add(stream, desired);
+        const added = await jsm.consumers.add(
+          stream,
+          legacy ? { ...desired, deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: legacy.ack_floor.stream_seq + 1 } : desired,
+        );
+        if (legacy) {
+          this.log.info({ stream, consumer: opts.consumer, replaces: legacy.name }, "durable consumer renamed; removing the old one");
+          await jsm.consumers.delete(stream, legacy.name);
+        }
+        return added;
       } catch (addErr) {
         info = await jsm.consumers.info(stream, opts.consumer).catch(() => Promise.reject(addErr));
       }
@@ -214,6 +253,17 @@ export class EventBus {
       max_ack_pending: desired.max_ack_pending,
       filter_subject: desired.filter_subject ?? "",
     });
+  }
+
+  private async legacyConsumer(jsm: JetStreamManager, stream: string, names: string[]): Promise<ConsumerInfo | undefined> {
+    for (const name of names) {
+      try {
+        return await jsm.consumers.info(stream, name);
+      } catch (err) {
+        if (!isApiError(err, JetStreamApiCodes.ConsumerNotFound)) throw err;
+      }
+    }
+    return undefined;
   }
 
   /**

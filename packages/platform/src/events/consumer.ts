@@ -1,9 +1,10 @@
 /**
  * The idempotent consumer: reads a producing service's stream through this service's durable pull
- * consumer, and runs each event's handler in a MongoDB transaction together with an inbox record keyed by
- * (consumer, ce-id). A redelivered or re-published event finds its inbox record and is acked with no
- * effect. Retryable failures are nak'ed with exponential back-off; permanent ones, and events still
- * failing after the maximum deliveries, go to the dead letters while the next events keep flowing.
+ * consumer (one per (service, stream), named `<service>-<STREAM>`), and runs each event's handler in a
+ * MongoDB transaction together with an inbox record keyed by (consuming service, ce-id). A redelivered or
+ * re-published event finds its inbox record and is acked with no effect. Retryable failures are nak'ed
+ * with exponential back-off; permanent ones, and events still failing after the maximum deliveries, go to
+ * the dead letters (keyed by stream and durable consumer) while the next events keep flowing.
  */
 import type { Consumer, ConsumerMessages, JsMsg } from "@nats-io/jetstream";
 import type { Actor } from "@ministry/proto/ministry/common/v1/common";
@@ -71,11 +72,16 @@ export type EventHandler<T> = (event: ReceivedEvent<T>, session: ClientSession) 
 
 export interface InboxRecord {
   _id?: ObjectId;
+  /**
+   * The consuming service (not the durable consumer): whichever of its consumers handled an event, the
+   * service has handled it, and renaming a durable consumer must not make old events new again.
+   */
   consumer: string;
   eventId: string;
   type: string;
   subject: string;
   aggregateId: string;
+  /** When it was handled, in real time (the TTL index's field). */
   processedAt: Date;
 }
 
@@ -83,7 +89,7 @@ export interface EventConsumerOptions {
   bus: EventBus;
   client: MongoClient;
   db: Db;
-  /** The consuming service: durable consumer name, and the key of its inbox and dead letters. */
+  /** The consuming service: the key of its inbox, and the first half of the durable consumer's name. */
   name: string;
   /** The producing service whose stream is read (`meetings` → stream `MEETINGS`). */
   producer: string;
@@ -111,6 +117,11 @@ export interface EventConsumerOptions {
 
 export type ConsumeOutcome = "processed" | "duplicate" | "ignored" | "retried" | "dead_lettered";
 
+/** The durable consumer of `service` on `producer`'s stream: `tasks` reading `meetings` is `tasks-MEETINGS`. */
+export function durableConsumerName(service: string, producer: string): string {
+  return `${service}-${streamName(producer)}`;
+}
+
 export function isPermanentError(err: unknown): boolean {
   return (
     err instanceof PermanentError ||
@@ -120,8 +131,25 @@ export function isPermanentError(err: unknown): boolean {
 }
 
 /**
- * The database is unreachable (or still failing after the driver's own transaction retries): not the
- * event's fault, so the consumer waits with the message in hand instead of spending its deliveries.
+ * Server states of a replica set without a writable primary (an election, a shutdown): MongoDB's
+ * "state change" errors, which the driver reacts to by selecting a server again.
+ */
+const NO_PRIMARY_CODES = new Set([
+  91, // ShutdownInProgress
+  189, // PrimarySteppedDown
+  10107, // NotWritablePrimary
+  11600, // InterruptedAtShutdown
+  11602, // InterruptedDueToReplStateChange
+  13435, // NotPrimaryNoSecondaryOk
+  13436, // NotPrimaryOrSecondary
+]);
+
+/**
+ * The database is unreachable: no server can be selected, the network failed, or no primary is there.
+ * Not the event's fault, so the consumer waits with the message in hand instead of spending its
+ * deliveries. Anything else, including an error labelled TransientTransactionError that is still there
+ * after the driver's own transaction retries (e.g. NoSuchTransaction after a transaction timed out),
+ * belongs to the event and spends a delivery: a consumer must never wait for ever on one event.
  */
 export function isInfrastructureError(err: unknown): boolean {
   if (
@@ -132,7 +160,7 @@ export function isInfrastructureError(err: unknown): boolean {
   ) {
     return true;
   }
-  return err instanceof MongoError && (err.hasErrorLabel("TransientTransactionError") || err.hasErrorLabel("RetryableWriteError"));
+  return err instanceof MongoError && typeof err.code === "number" && NO_PRIMARY_CODES.has(err.code);
 }
 
 /**
@@ -150,7 +178,10 @@ interface Registration {
 const ALREADY_PROCESSED = Symbol("already processed");
 
 export class EventConsumer {
+  /** The durable consumer, `<service>-<STREAM>`: what dead letters, metrics and operators name it by. */
   readonly name: string;
+  /** The consuming service: the key of the inbox. */
+  readonly service: string;
   readonly stream: string;
   readonly deadLetters: DeadLetterStore;
   readonly inbox: Collection<InboxRecord>;
@@ -179,7 +210,8 @@ export class EventConsumer {
   constructor(opts: EventConsumerOptions) {
     this.bus = opts.bus;
     this.client = opts.client;
-    this.name = opts.name;
+    this.service = opts.name;
+    this.name = durableConsumerName(opts.name, opts.producer);
     this.producer = opts.producer;
     this.stream = streamName(opts.producer);
     this.filterSubject = opts.filterSubject;
@@ -226,6 +258,8 @@ export class EventConsumer {
       await this.bus.ensureConsumer({
         producer: this.producer,
         consumer: this.name,
+        // before consumers were named per stream, a service's durable on every stream was its bare name
+        legacyNames: [this.service],
         filterSubject: this.filterSubject,
         maxDeliver: this.maxDeliveries + SERVER_EXTRA_DELIVERIES,
         ackWaitMs: this.ackWaitMs,
@@ -256,16 +290,16 @@ export class EventConsumer {
   /**
    * Runs the handler again on a dead letter's stored event, with the same inbox rule: on success (or when
    * the event turns out to be handled already) the dead letter is removed in the same transaction, with an
-   * audit record. A failure stays a dead letter with the new error.
+   * audit record. A failure stays a dead letter: its original error is kept, the attempt is added.
    */
   async replayDeadLetter(id: string, actor: Actor = SYSTEM_ACTOR): Promise<{ replayed: boolean; error?: string }> {
     const record = await this.deadLetters.get(id);
     if (!record) throw new NotFound(`dead letter ${id} not found`);
-    if (record.consumer !== this.name) {
+    if (record.consumer !== this.name || record.stream !== this.stream) {
       throw new FailedPrecondition(
-        `dead letter ${id} belongs to consumer ${record.consumer}, not ${this.name}`,
+        `dead letter ${id} belongs to consumer ${record.consumer} on ${record.stream}, not ${this.name} on ${this.stream}`,
         "DEAD_LETTER_OF_OTHER_CONSUMER",
-        { consumer: record.consumer },
+        { consumer: record.consumer, stream: record.stream },
       );
     }
     const deliveries = record.deliveries + 1;
@@ -284,7 +318,7 @@ export class EventConsumer {
             actor,
             action: "deadletter.replayed",
             target: { type: "deadletter", id },
-            change: { consumer: this.name, eventId: record.eventId, eventType: record.eventType, outcome },
+            change: { consumer: this.name, stream: this.stream, eventId: record.eventId, eventType: record.eventType, outcome },
           });
           const outcome = await this.process(event.registration, event.event, async (session) => {
             await this.deadLetters.remove(record._id, session);
@@ -298,6 +332,7 @@ export class EventConsumer {
           }
           this.consumed.add(1, {
             consumer: this.name,
+            stream: this.stream,
             type: record.eventType,
             outcome: outcome === "duplicate" ? "duplicate" : "processed",
           });
@@ -306,7 +341,7 @@ export class EventConsumer {
           const error = errorMessage(err);
           span.recordException(err as Error);
           span.setStatus({ code: SpanStatusCode.ERROR, message: error });
-          await this.deadLetters.markFailed(record._id, error, this.clock.now());
+          await this.deadLetters.markFailed(record._id, { error, at: this.clock.now(), replay: true, by: actor.userId });
           this.log.warn({ err, deadLetter: id }, "dead letter replay failed");
           return { replayed: false, error };
         } finally {
@@ -385,7 +420,7 @@ export class EventConsumer {
         try {
           const outcome = await this.handleInSpan(msg, headers, deliveries, span);
           span.setAttribute("messaging.outcome", outcome);
-          this.consumed.add(1, { consumer: this.name, type: headerValue(headers, CE.type) ?? "unknown", outcome });
+          this.consumed.add(1, { consumer: this.name, stream: this.stream, type: headerValue(headers, CE.type) ?? "unknown", outcome });
         } catch (err) {
           // only the broker calls themselves can get here; the server redelivers after ack_wait
           this.log.error({ err, subject: msg.subject, seq: msg.seq }, "could not settle a message");
@@ -476,12 +511,13 @@ export class EventConsumer {
         try {
           await this.inbox.insertOne(
             {
-              consumer: this.name,
+              consumer: this.service,
               eventId: event.id,
               type: event.type,
               subject: event.subject,
               aggregateId: event.aggregateId,
-              processedAt: this.clock.now(),
+              // real time, not the service's clock: it drives the TTL, and a test clock must never expire it
+              processedAt: new Date(),
             },
             { session },
           );
@@ -532,7 +568,7 @@ export class EventConsumer {
       }
     }
     msg.term();
-    this.deadLettered.add(1, { consumer: this.name, type: eventType || "unknown" });
+    this.deadLettered.add(1, { consumer: this.name, stream: this.stream, type: eventType || "unknown" });
     this.log.error({ err, subject: msg.subject, eventId: headerValue(headers, CE.id), deliveries }, "event moved to dead letters");
     return "dead_lettered";
   }
@@ -554,7 +590,7 @@ export class EventConsumer {
     const attributes = { consumer: this.name, stream: this.stream };
     const callback: BatchObservableCallback = async (result) => {
       try {
-        result.observe(deadLetters, await this.deadLetters.count(this.name), attributes);
+        result.observe(deadLetters, await this.deadLetters.count({ stream: this.stream, consumer: this.name }), attributes);
         const info = await (await this.bus.jsm()).consumers.info(this.stream, this.name);
         result.observe(pending, info.num_pending, attributes);
         result.observe(ackPending, info.num_ack_pending, attributes);

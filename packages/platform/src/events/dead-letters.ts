@@ -1,6 +1,9 @@
 /**
  * Dead letters: events a consumer gave up on (undecodable, permanently invalid, or still failing after
- * its maximum deliveries), kept with the error so an operator can see, replay or discard them.
+ * its maximum deliveries), kept with the error so an operator can see, replay or discard them. A dead
+ * letter belongs to one durable consumer on one stream; its first error is the reason it is here and is
+ * never overwritten: every later failure (a redelivery of the same event, a failed replay) is added to
+ * its attempts.
  */
 import type { Actor } from "@ministry/proto/ministry/common/v1/common";
 import { ObjectId, type Binary, type ClientSession, type Collection, type Db, type Filter, type MongoClient } from "mongodb";
@@ -9,8 +12,22 @@ import { inTransaction } from "../mongo.js";
 import type { AuditLog } from "./audit.js";
 import { DEADLETTERS_COLLECTION } from "./indexes.js";
 
+/** One failure of a dead-lettered event. */
+export interface DeadLetterAttempt {
+  at: Date;
+  error: string;
+  /** An operator's replay (true) or a delivery from the stream (false). */
+  replay: boolean;
+  /** The operator who replayed it. */
+  by?: string;
+}
+
+/** Attempts kept per dead letter: the newest ones, so a letter replayed in a loop stays bounded. */
+export const MAX_DEAD_LETTER_ATTEMPTS = 50;
+
 export interface DeadLetterRecord {
   _id?: ObjectId;
+  /** The durable consumer, `<service>-<STREAM>`. */
   consumer: string;
   stream: string;
   streamSequence?: number;
@@ -20,13 +37,22 @@ export interface DeadLetterRecord {
   eventType: string;
   headers: Record<string, string>;
   data: Uint8Array | Binary;
+  /** The first failure's error: why the event became a dead letter. */
   error: string;
   deliveries: number;
+  /** The latest failure. */
   failedAt: Date;
   firstFailedAt: Date;
+  /** Every failure, oldest first (the newest MAX_DEAD_LETTER_ATTEMPTS). Missing on letters stored before attempts were kept. */
+  attempts?: DeadLetterAttempt[];
 }
 
-export type NewDeadLetter = Omit<DeadLetterRecord, "_id" | "firstFailedAt">;
+export type NewDeadLetter = Omit<DeadLetterRecord, "_id" | "firstFailedAt" | "attempts">;
+
+export interface DeadLetterFilter {
+  stream?: string;
+  consumer?: string;
+}
 
 export interface DeadLetterPage {
   items: (DeadLetterRecord & { _id: ObjectId })[];
@@ -51,12 +77,19 @@ export class DeadLetterStore {
     this.collection = db.collection<DeadLetterRecord>(DEADLETTERS_COLLECTION);
   }
 
-  /** One record per (consumer, event): an event that fails again updates its record. */
+  /**
+   * One record per (consumer, event) (a durable consumer reads one stream): an event that fails again
+   * keeps its first error and adds the attempt.
+   */
   async record(entry: NewDeadLetter): Promise<void> {
-    const { consumer, eventId, ...rest } = entry;
+    const { consumer, eventId, error, failedAt, ...rest } = entry;
     await this.collection.updateOne(
       { consumer, eventId },
-      { $set: rest, $setOnInsert: { consumer, eventId, firstFailedAt: entry.failedAt } },
+      {
+        $set: { ...rest, failedAt },
+        $setOnInsert: { consumer, eventId, error, firstFailedAt: failedAt },
+        $push: { attempts: { $each: [{ at: failedAt, error, replay: false }], $slice: -MAX_DEAD_LETTER_ATTEMPTS } },
+      },
       { upsert: true },
     );
   }
@@ -66,12 +99,12 @@ export class DeadLetterStore {
   }
 
   /** Newest first; the page token is the id of the last record of the previous page. */
-  async list(opts: { consumer?: string; pageSize?: number; pageToken?: string } = {}): Promise<DeadLetterPage> {
+  async list(opts: DeadLetterFilter & { pageSize?: number; pageToken?: string } = {}): Promise<DeadLetterPage> {
     const pageSize = opts.pageSize ?? 0;
     if (!Number.isInteger(pageSize) || pageSize < 0)
       throw new InvalidArgument([{ field: "page.page_size", description: "must not be negative" }]);
     const limit = Math.min(pageSize || DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
-    const filter: Filter<DeadLetterRecord> = opts.consumer ? { consumer: opts.consumer } : {};
+    const filter = toFilter(opts);
     const pageFilter: Filter<DeadLetterRecord> = { ...filter };
     if (opts.pageToken) {
       let after: ObjectId;
@@ -94,8 +127,8 @@ export class DeadLetterStore {
     return { items, nextPageToken, totalSize };
   }
 
-  async count(consumer?: string): Promise<number> {
-    return this.collection.countDocuments(consumer ? { consumer } : {});
+  async count(filter: DeadLetterFilter = {}): Promise<number> {
+    return this.collection.countDocuments(toFilter(filter));
   }
 
   async remove(id: ObjectId, session?: ClientSession): Promise<boolean> {
@@ -103,14 +136,22 @@ export class DeadLetterStore {
     return result.deletedCount === 1;
   }
 
-  async markFailed(id: ObjectId, error: string, failedAt: Date): Promise<void> {
-    await this.collection.updateOne({ _id: id }, { $set: { error, failedAt }, $inc: { deliveries: 1 } });
+  /** A failed replay: the attempt is added beside the original error, which stays. */
+  async markFailed(id: ObjectId, attempt: DeadLetterAttempt): Promise<void> {
+    await this.collection.updateOne(
+      { _id: id },
+      {
+        $set: { failedAt: attempt.at },
+        $inc: { deliveries: 1 },
+        $push: { attempts: { $each: [attempt], $slice: -MAX_DEAD_LETTER_ATTEMPTS } },
+      },
+    );
   }
 
   /** Removes the dead letter with an audit record of who discarded it and why, in one transaction. */
   async discard(client: MongoClient, audit: AuditLog, id: string, reason: string, actor: Actor): Promise<void> {
     const objectId = parseDeadLetterId(id);
-    if (!reason.trim()) throw new InvalidArgument([{ field: "reason", description: "is required: say why the event is discarded" }]);
+    checkReason(reason);
     await inTransaction(client, async (session) => {
       const record = await this.collection.findOne({ _id: objectId }, { session });
       if (!record) throw new NotFound(`dead letter ${id} not found`);
@@ -122,6 +163,7 @@ export class DeadLetterStore {
         change: {
           reason,
           consumer: record.consumer,
+          stream: record.stream,
           subject: record.subject,
           eventId: record.eventId,
           eventType: record.eventType,
@@ -130,4 +172,20 @@ export class DeadLetterStore {
       });
     });
   }
+}
+
+function toFilter(f: DeadLetterFilter): Filter<DeadLetterRecord> {
+  const filter: Filter<DeadLetterRecord> = {};
+  if (f.stream) filter.stream = f.stream;
+  if (f.consumer) filter.consumer = f.consumer;
+  return filter;
+}
+
+/** An operator's reason for removing something for good: required, and bounded like any input. */
+export const MAX_REASON_LENGTH = 2_000;
+
+export function checkReason(reason: string): void {
+  if (!reason.trim()) throw new InvalidArgument([{ field: "reason", description: "is required: say why it is discarded" }]);
+  if (reason.length > MAX_REASON_LENGTH)
+    throw new InvalidArgument([{ field: "reason", description: `must be at most ${MAX_REASON_LENGTH} characters` }]);
 }

@@ -1,6 +1,6 @@
 /**
- * OperationsService over the event stores: list, replay and discard dead letters; re-publish a time range
- * of the outbox. `createOperations` gives promise-returning functions that throw typed domain errors
+ * OperationsService over the event stores: list, replay and discard dead letters; list, retry and discard
+ * parked outbox records; re-publish a time range of the outbox. `createOperations` gives promise-returning functions that throw typed domain errors
  * (`InvalidArgument` for bad input); `operationsServiceServer` adapts them to the grpc-js handlers the
  * generated `OperationsServiceServer` expects, passing errors on for the shared interceptor to map.
  */
@@ -10,6 +10,13 @@ import type {
   DeadLetter,
   DiscardDeadLetterRequest,
   DiscardDeadLetterResponse,
+  DiscardParkedEventRequest,
+  DiscardParkedEventResponse,
+  ListParkedEventsRequest,
+  ListParkedEventsResponse,
+  ParkedEvent,
+  RetryParkedEventRequest,
+  RetryParkedEventResponse,
   ListDeadLettersRequest,
   ListDeadLettersResponse,
   OperationsServiceServer,
@@ -23,13 +30,14 @@ import { FailedPrecondition, InvalidArgument, NotFound, type FieldViolation } fr
 import { inTransaction } from "../mongo.js";
 import { SYSTEM_ACTOR, type AuditLog } from "./audit.js";
 import type { EventConsumer } from "./consumer.js";
-import { parseDeadLetterId, type DeadLetterRecord, type DeadLetterStore } from "./dead-letters.js";
-import type { Outbox } from "./outbox.js";
+import { checkReason, parseDeadLetterId, type DeadLetterRecord, type DeadLetterStore } from "./dead-letters.js";
+import { publishedSize } from "./bus.js";
+import { toEncodedEvent, type Outbox, type ParkedRecord } from "./outbox.js";
 
 export interface OperationsDeps {
   client: MongoClient;
   deadLetters: DeadLetterStore;
-  /** The consumers running in this service; a dead letter is replayed by the one that failed it. */
+  /** The consumers running in this service; a dead letter is replayed by the one (stream, consumer) that failed it. */
   consumers: EventConsumer[];
   outbox: Outbox;
   audit: AuditLog;
@@ -40,6 +48,13 @@ export interface OperationsApi {
   replayDeadLetter(request: ReplayDeadLetterRequest, actor?: Actor): Promise<ReplayDeadLetterResponse>;
   discardDeadLetter(request: DiscardDeadLetterRequest, actor?: Actor): Promise<DiscardDeadLetterResponse>;
   republishOutbox(request: RepublishOutboxRequest, actor?: Actor): Promise<RepublishOutboxResponse>;
+  listParkedEvents(request: ListParkedEventsRequest, actor?: Actor): Promise<ListParkedEventsResponse>;
+  retryParkedEvent(request: RetryParkedEventRequest, actor?: Actor): Promise<RetryParkedEventResponse>;
+  discardParkedEvent(request: DiscardParkedEventRequest, actor?: Actor): Promise<DiscardParkedEventResponse>;
+}
+
+function consumerKey(stream: string, consumer: string): string {
+  return `${stream}/${consumer}`;
 }
 
 function toProto(record: DeadLetterRecord & { _id: { toHexString(): string } }): DeadLetter {
@@ -47,14 +62,31 @@ function toProto(record: DeadLetterRecord & { _id: { toHexString(): string } }):
   return {
     id: record._id.toHexString(),
     consumer: record.consumer,
+    stream: record.stream,
     subject: record.subject,
     eventId: record.eventId,
     eventType: record.eventType,
     error: record.error,
     deliveries: record.deliveries,
     failedAt: record.failedAt,
+    firstFailedAt: record.firstFailedAt,
+    attempts: (record.attempts ?? []).map((a) => ({ at: a.at, error: a.error, replay: a.replay, by: a.by ?? "" })),
     headers: { ...record.headers },
     data: Buffer.from(data),
+  };
+}
+
+function toProtoParked(record: ParkedRecord): ParkedEvent {
+  return {
+    id: record._id.toHexString(),
+    eventId: record.eventId,
+    eventType: record.type,
+    subject: record.subject,
+    aggregateId: record.aggregateId,
+    createdAt: record.createdAt,
+    parkedAt: record.parkedAt,
+    reason: record.parkReason,
+    sizeBytes: String(publishedSize(toEncodedEvent(record))),
   };
 }
 
@@ -63,11 +95,12 @@ function validDate(value: Date | undefined): boolean {
 }
 
 export function createOperations(deps: OperationsDeps): OperationsApi {
-  const consumers = new Map(deps.consumers.map((c) => [c.name, c]));
+  const consumers = new Map(deps.consumers.map((c) => [consumerKey(c.stream, c.name), c]));
   return {
     async listDeadLetters(request) {
       const page = await deps.deadLetters.list({
         consumer: request.consumer || undefined,
+        stream: request.stream || undefined,
         pageSize: request.page?.pageSize ?? 0,
         pageToken: request.page?.pageToken || undefined,
       });
@@ -77,11 +110,13 @@ export function createOperations(deps: OperationsDeps): OperationsApi {
     async replayDeadLetter(request, actor = SYSTEM_ACTOR) {
       const record = await deps.deadLetters.get(request.id);
       if (!record) throw new NotFound(`dead letter ${request.id} not found`);
-      const consumer = consumers.get(record.consumer);
+      const consumer = consumers.get(consumerKey(record.stream, record.consumer));
       if (!consumer) {
-        throw new FailedPrecondition(`consumer ${record.consumer} does not run in this service`, "CONSUMER_NOT_RUNNING", {
-          consumer: record.consumer,
-        });
+        throw new FailedPrecondition(
+          `consumer ${record.consumer} of stream ${record.stream} does not run in this service`,
+          "CONSUMER_NOT_RUNNING",
+          { consumer: record.consumer, stream: record.stream },
+        );
       }
       const result = await consumer.replayDeadLetter(request.id, actor);
       return { replayed: result.replayed, error: result.error ?? "" };
@@ -114,6 +149,47 @@ export function createOperations(deps: OperationsDeps): OperationsApi {
       });
       return { records: String(records) };
     },
+
+    async listParkedEvents(request) {
+      const page = await deps.outbox.parked({ pageSize: request.page?.pageSize ?? 0, pageToken: request.page?.pageToken || undefined });
+      return {
+        parkedEvents: page.items.map(toProtoParked),
+        page: { nextPageToken: page.nextPageToken, totalSize: String(page.totalSize) },
+      };
+    },
+
+    async retryParkedEvent(request, actor = SYSTEM_ACTOR) {
+      await inTransaction(deps.client, async (session) => {
+        const record = await deps.outbox.retryParked(request.id, session);
+        await deps.audit.record(session, {
+          actor,
+          action: "outbox.parked_retried",
+          target: { type: "outbox", id: request.id },
+          change: { eventId: record.eventId, eventType: record.type, parkReason: record.parkReason },
+        });
+      });
+      return {};
+    },
+
+    async discardParkedEvent(request, actor = SYSTEM_ACTOR) {
+      checkReason(request.reason);
+      await inTransaction(deps.client, async (session) => {
+        const record = await deps.outbox.discardParked(request.id, session);
+        await deps.audit.record(session, {
+          actor,
+          action: "outbox.parked_discarded",
+          target: { type: "outbox", id: request.id },
+          change: {
+            reason: request.reason,
+            eventId: record.eventId,
+            eventType: record.type,
+            aggregateId: record.aggregateId,
+            parkReason: record.parkReason,
+          },
+        });
+      });
+      return {};
+    },
   };
 }
 
@@ -144,5 +220,8 @@ export function operationsServiceServer(api: OperationsApi, opts: OperationsServ
     replayDeadLetter: unary((r: ReplayDeadLetterRequest, a) => api.replayDeadLetter(r, a)),
     discardDeadLetter: unary((r: DiscardDeadLetterRequest, a) => api.discardDeadLetter(r, a)),
     republishOutbox: unary((r: RepublishOutboxRequest, a) => api.republishOutbox(r, a)),
+    listParkedEvents: unary((r: ListParkedEventsRequest, a) => api.listParkedEvents(r, a)),
+    retryParkedEvent: unary((r: RetryParkedEventRequest, a) => api.retryParkedEvent(r, a)),
+    discardParkedEvent: unary((r: DiscardParkedEventRequest, a) => api.discardParkedEvent(r, a)),
   };
 }

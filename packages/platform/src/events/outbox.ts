@@ -3,13 +3,19 @@
  * transaction as its state change, so an event exists if and only if the change committed. A relay
  * publishes unsent records in sequence order with `Nats-Msg-Id` = `ce-id`, marks them sent, and is nudged
  * as soon as a session that added records ends; it polls as well, to pick up what a crashed process left.
+ *
+ * An event the broker could never take is refused when it is added (larger than the connection's
+ * max_payload), so the command fails instead of storing something unpublishable. A record the broker
+ * still refuses for good (an invalid subject or header, a max_payload lowered since) is parked with the
+ * reason: the relay goes on with the next records, and an operator sees it (metrics, OperationsService)
+ * and retries or discards it.
  */
-import { ROOT_CONTEXT, context as otelContext, type BatchObservableCallback } from "@opentelemetry/api";
-import type { Binary, ClientSession, Collection, Db, ObjectId } from "mongodb";
+import { ROOT_CONTEXT, context as otelContext, type BatchObservableCallback, type Counter } from "@opentelemetry/api";
+import { ObjectId, type Binary, type ClientSession, type Collection, type Db, type Filter } from "mongodb";
 import { systemClock, type Clock } from "../clock.js";
-import { InvalidArgument } from "../errors.js";
+import { InvalidArgument, NotFound } from "../errors.js";
 import { createLogger, type Logger } from "../logger.js";
-import type { EventBus } from "./bus.js";
+import { isPermanentPublishError, publishedSize, type EventBus } from "./bus.js";
 import { encodeEvent, type EncodedEvent, type OutgoingEvent } from "./event-type.js";
 import { OUTBOX_COLLECTION, OUTBOX_SEQUENCE_COLLECTION } from "./indexes.js";
 import { eventsMeter } from "./telemetry.js";
@@ -26,10 +32,23 @@ export interface OutboxRecord {
   headers: Record<string, string>;
   data: Uint8Array | Binary;
   createdAt: Date;
-  /** null until the relay has published it; the TTL index removes sent records after the retention. */
+  /**
+   * null until the relay has published it; the TTL index removes sent records after the retention. Real
+   * time, never the service's clock: a test clock must not drive real-time expiry.
+   */
   sentAt: Date | null;
   publishCount: number;
+  /** Set when the broker refused the record for good; the relay skips it until an operator retries it. */
+  parkedAt?: Date | null;
+  parkReason?: string;
 }
+
+/** The relay's work: neither sent nor parked (`null` also matches records written before parking existed). */
+const UNSENT: Filter<OutboxRecord> = { sentAt: null, parkedAt: null };
+const PARKED: Filter<OutboxRecord> = { parkedAt: { $type: "date" } };
+
+/** NATS's default max_payload, for an outbox that adds records without a connection to ask. */
+export const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
 
 export interface OutboxOptions {
   db: Db;
@@ -43,6 +62,11 @@ export interface OutboxOptions {
   batchSize?: number;
   /** Back-off after a failed pass (broker or database down). Default 200 ms doubling to 10 s. */
   retry?: Partial<BackoffOptions>;
+  /**
+   * The largest message the broker takes (headers and body). Default: the connected server's
+   * `max_payload`, or NATS's default of 1 MiB when the outbox has no bus.
+   */
+  maxPayloadBytes?: number;
 }
 
 // Two relays of one outbox in one process would only race each other: one loop per database.
@@ -60,6 +84,8 @@ export class Outbox {
   private readonly sleeper = new Sleeper();
   private readonly watchedSessions = new WeakSet<ClientSession>();
   private readonly relayKey: string;
+  private readonly maxPayloadOverride?: number;
+  private readonly parkedCounter: Counter;
   private running = false;
   private nudged = false;
   private failures = 0;
@@ -77,6 +103,16 @@ export class Outbox {
     this.batchSize = opts.batchSize ?? 100;
     this.retry = { initialMs: opts.retry?.initialMs ?? 200, maxMs: opts.retry?.maxMs ?? 10_000 };
     this.relayKey = `${opts.db.databaseName}.${OUTBOX_COLLECTION}`;
+    this.maxPayloadOverride = opts.maxPayloadBytes;
+    this.parkedCounter = eventsMeter().createCounter("outbox.parked_total", {
+      description: "Outbox records the relay parked because the broker refused them for good, by type",
+      unit: "{event}",
+    });
+  }
+
+  /** What the broker takes: the server's max_payload as the connection last heard it. */
+  get maxPayloadBytes(): number {
+    return this.maxPayloadOverride ?? this.bus?.nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD_BYTES;
   }
 
   /**
@@ -90,6 +126,7 @@ export class Outbox {
     if (!session.inTransaction()) throw new Error("outbox.add must run inside a transaction (use inTransaction)");
     const now = this.clock.now();
     const encoded = list.map((e) => encodeEvent(e, { now }));
+    this.assertPublishable(encoded);
     const last = await this.allocate(list.length);
     await this.records.insertMany(
       encoded.map((e, i) => ({
@@ -107,6 +144,24 @@ export class Outbox {
       { session },
     );
     this.nudgeWhenEnded(session);
+  }
+
+  /** An event larger than the broker takes could never be published: the command fails and stores nothing. */
+  private assertPublishable(encoded: readonly EncodedEvent[]): void {
+    const max = this.maxPayloadBytes;
+    for (const e of encoded) {
+      const size = publishedSize(e);
+      if (size > max) {
+        throw new InvalidArgument([
+          {
+            field: "event",
+            description:
+              `Thay đổi này tạo sự kiện ${e.type} dài ${size} byte, vượt giới hạn ${max} byte của hệ thống sự kiện / ` +
+              `This change makes a ${e.type} event of ${size} bytes, more than the ${max} bytes the event broker takes`,
+          },
+        ]);
+      }
+    }
   }
 
   /** Wakes the relay now (it also wakes by itself when a session that added records ends). */
@@ -132,16 +187,53 @@ export class Outbox {
     return result.modifiedCount;
   }
 
-  /** Unsent records and when the oldest of them was committed. */
+  /** Records waiting for the relay (parked ones excluded) and when the oldest of them was committed. */
   async backlog(): Promise<{ count: number; oldestCreatedAt?: Date }> {
-    const count = await this.records.countDocuments({ sentAt: null });
+    const count = await this.records.countDocuments(UNSENT);
     if (count === 0) return { count };
     const [oldest] = await this.records
-      .find({ sentAt: null }, { projection: { createdAt: 1 } })
+      .find(UNSENT, { projection: { createdAt: 1 } })
       .sort({ seq: 1 })
       .limit(1)
       .toArray();
     return { count, oldestCreatedAt: oldest?.createdAt };
+  }
+
+  /** Parked records, oldest first; the page token is the sequence of the last record of the previous page. */
+  async parked(
+    opts: { pageSize?: number; pageToken?: string } = {},
+  ): Promise<{ items: ParkedRecord[]; nextPageToken: string; totalSize: number }> {
+    const { limit, after } = parsePage(opts.pageSize, opts.pageToken);
+    const filter: Filter<OutboxRecord> = after === undefined ? PARKED : { ...PARKED, seq: { $gt: after } };
+    const items = (await this.records
+      .find(filter)
+      .sort({ seq: 1 })
+      .limit(limit + 1)
+      .toArray()) as ParkedRecord[];
+    const more = items.length > limit;
+    if (more) items.length = limit;
+    const nextPageToken = more ? Buffer.from(String(items[items.length - 1]!.seq), "utf8").toString("base64url") : "";
+    return { items, nextPageToken, totalSize: await this.records.countDocuments(PARKED) };
+  }
+
+  /** Hands a parked record back to the relay. */
+  async retryParked(id: string, session?: ClientSession): Promise<ParkedRecord> {
+    const record = await this.records.findOneAndUpdate(
+      { ...PARKED, _id: parseRecordId(id) },
+      { $set: { parkedAt: null } },
+      { session, returnDocument: "before" },
+    );
+    if (!record) throw new NotFound(`parked event ${id} not found`);
+    if (session) this.nudgeWhenEnded(session);
+    else this.nudge();
+    return record as ParkedRecord;
+  }
+
+  /** Removes a parked record for good (the caller audits it in the same transaction). */
+  async discardParked(id: string, session?: ClientSession): Promise<ParkedRecord> {
+    const record = await this.records.findOneAndDelete({ ...PARKED, _id: parseRecordId(id) }, { session });
+    if (!record) throw new NotFound(`parked event ${id} not found`);
+    return record as ParkedRecord;
   }
 
   /** For health checks and tests: whether the relay runs, and how its last passes went. */
@@ -221,23 +313,41 @@ export class Outbox {
 
   /** One pass: publish up to a batch in sequence order, mark what went out. True when the batch was full. */
   private async relayBatch(): Promise<boolean> {
-    const batch = await this.records.find({ sentAt: null }).sort({ seq: 1 }).limit(this.batchSize).toArray();
+    const batch = await this.records.find(UNSENT).sort({ seq: 1 }).limit(this.batchSize).toArray();
     if (batch.length === 0) return false;
     const sent: ObjectId[] = [];
+    let done = 0;
     try {
       for (const record of batch) {
         if (!this.running) break;
         // one at a time: a failure must not let a later record overtake an earlier one
-        await this.bus!.publishEncoded(toEncodedEvent(record));
-        sent.push(record._id!);
+        try {
+          await this.bus!.publishEncoded(toEncodedEvent(record));
+          sent.push(record._id!);
+        } catch (err) {
+          // Retrying a refusal that can never change would stop every later event: set it aside.
+          if (!isPermanentPublishError(err)) throw err;
+          await this.park(record, err);
+        }
+        done++;
       }
     } finally {
       // a crash before this update means a re-publish, which the broker drops by Nats-Msg-Id
       if (sent.length > 0) {
-        await this.records.updateMany({ _id: { $in: sent } }, { $set: { sentAt: this.clock.now() }, $inc: { publishCount: 1 } });
+        await this.records.updateMany({ _id: { $in: sent } }, { $set: { sentAt: new Date() }, $inc: { publishCount: 1 } });
       }
     }
-    return batch.length === this.batchSize && sent.length === batch.length;
+    return batch.length === this.batchSize && done === batch.length;
+  }
+
+  private async park(record: OutboxRecord, err: unknown): Promise<void> {
+    const reason = errorMessage(err);
+    await this.records.updateOne({ _id: record._id }, { $set: { parkedAt: this.clock.now(), parkReason: reason } });
+    this.parkedCounter.add(1, { type: record.type });
+    this.log.error(
+      { err, seq: record.seq, eventId: record.eventId, type: record.type, subject: record.subject },
+      "the broker refused an outbox record for good; parked it and going on with the next",
+    );
   }
 
   private registerGauges(): void {
@@ -250,19 +360,46 @@ export class Outbox {
       description: "Age of the oldest unpublished outbox record",
       unit: "s",
     });
+    const parked = meter.createObservableGauge("outbox.parked", {
+      description: "Outbox records parked because the broker refused them for good, waiting for an operator",
+      unit: "{event}",
+    });
     const attributes = { db: this.relayKey.slice(0, -OUTBOX_COLLECTION.length - 1) };
     const callback: BatchObservableCallback = async (result) => {
       try {
         const { count, oldestCreatedAt } = await this.backlog();
         result.observe(backlog, count, attributes);
         result.observe(age, oldestCreatedAt ? Math.max(0, (this.clock.now().getTime() - oldestCreatedAt.getTime()) / 1000) : 0, attributes);
+        result.observe(parked, await this.records.countDocuments(PARKED), attributes);
       } catch (err) {
         this.log.debug({ err }, "outbox backlog unavailable");
       }
     };
-    meter.addBatchObservableCallback(callback, [backlog, age]);
-    this.unregisterGauges = () => meter.removeBatchObservableCallback(callback, [backlog, age]);
+    meter.addBatchObservableCallback(callback, [backlog, age, parked]);
+    this.unregisterGauges = () => meter.removeBatchObservableCallback(callback, [backlog, age, parked]);
   }
+}
+
+export type ParkedRecord = OutboxRecord & { _id: ObjectId; parkedAt: Date; parkReason: string };
+
+const DEFAULT_PAGE_SIZE = 50;
+const MAX_PAGE_SIZE = 500;
+
+function parsePage(pageSize = 0, pageToken?: string): { limit: number; after?: number } {
+  if (!Number.isInteger(pageSize) || pageSize < 0)
+    throw new InvalidArgument([{ field: "page.page_size", description: "must not be negative" }]);
+  const limit = Math.min(pageSize || DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
+  if (!pageToken) return { limit };
+  const after = Number(Buffer.from(pageToken, "base64url").toString("utf8"));
+  if (!Number.isSafeInteger(after) || after < 0)
+    throw new InvalidArgument([{ field: "page.page_token", description: "is not a token this service issued" }]);
+  return { limit, after };
+}
+
+function parseRecordId(id: string): ObjectId {
+  if (!id) throw new InvalidArgument([{ field: "id", description: "is required" }]);
+  if (!/^[0-9a-f]{24}$/i.test(id)) throw new InvalidArgument([{ field: "id", description: "is not an outbox record id" }]);
+  return new ObjectId(id);
 }
 
 function bytesOf(data: Uint8Array | Binary): Uint8Array {

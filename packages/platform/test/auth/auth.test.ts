@@ -76,7 +76,7 @@ describe("local authority and verifier", () => {
       ["tampered", tampered, "TOKEN_INVALID", /signature/],
       ["foreign key", await other.issueToken(person), "TOKEN_INVALID", /unknown key/],
       ["garbage", "abc.def", "TOKEN_INVALID", /malformed/],
-      ["no subject", noSubject, "TOKEN_INVALID", /claims/],
+      ["no subject", noSubject, "TOKEN_INVALID", /sub/],
     ];
     for (const [label, token, reason, message] of cases) {
       const err = await rejection(verifier.verify(token));
@@ -84,6 +84,48 @@ describe("local authority and verifier", () => {
       expect(err, label).toBeInstanceOf(Unauthenticated);
       expect((err as InvalidToken).reason, label).toBe(reason);
       expect((err as InvalidToken).message, label).toMatch(message);
+    }
+  });
+
+  it("requires exp, iat and sub, caps a token's lifetime, and refuses tokens that are not access tokens", async () => {
+    const verifier = createVerifier({
+      localAuthority: authority,
+      issuer: authority.issuer,
+      audience: authority.audience,
+      maxTokenLifetimeSec: 3600,
+    });
+    const now = Math.floor(Date.now() / 1000);
+    /** A token signed with the authority's key, with exactly the claims and header given. */
+    const signed = (claims: { iat?: number; exp?: number; sub?: string }, typ?: string) => {
+      const jwt = new SignJWT({ name: "x", roles: ["staff"] })
+        .setProtectedHeader({ alg: "ES256", kid: authority.kid, ...(typ === undefined ? {} : { typ }) })
+        .setIssuer(authority.issuer)
+        .setAudience(authority.audience);
+      if (claims.sub !== undefined) jwt.setSubject(claims.sub);
+      if (claims.iat !== undefined) jwt.setIssuedAt(claims.iat);
+      if (claims.exp !== undefined) jwt.setExpirationTime(claims.exp);
+      return jwt.sign(privateKey);
+    };
+    const cases: [string, string, RegExp][] = [
+      ["no exp: would be valid for ever", await signed({ sub: "u-1", iat: now }), /exp/],
+      ["no iat", await signed({ sub: "u-1", exp: now + 60 }), /iat/],
+      ["no sub", await signed({ iat: now, exp: now + 60 }), /sub/],
+      ["a lifetime over the maximum", await signed({ sub: "u-1", iat: now, exp: now + 3601 }), /lifetime/],
+      ["issued in the future", await signed({ sub: "u-1", iat: now + 600, exp: now + 900 }), /future/],
+      ["an ID token's typ", await signed({ sub: "u-1", iat: now, exp: now + 60 }, "id_token+jwt"), /not an access token/],
+      ["a logout token", await signed({ sub: "u-1", iat: now, exp: now + 60 }, "logout+jwt"), /not an access token/],
+    ];
+    for (const [label, token, message] of cases) {
+      const err = await rejection(verifier.verify(token));
+      expect(err, label).toBeInstanceOf(InvalidToken);
+      expect((err as InvalidToken).reason, label).toBe("TOKEN_INVALID");
+      expect((err as InvalidToken).message, label).toMatch(message);
+    }
+    // What a provider sends: typ JWT, at+jwt (RFC 9068), or none at all; a lifetime at the maximum.
+    for (const typ of ["JWT", "at+jwt", "application/at+jwt", undefined]) {
+      await expect(verifier.verify(await signed({ sub: "u-1", iat: now, exp: now + 3600 }, typ)), String(typ)).resolves.toMatchObject({
+        userId: "u-1",
+      });
     }
   });
 

@@ -79,6 +79,30 @@ describe("event bus", () => {
     expect(changed.created).toEqual(first.created);
   });
 
+  it("renames a durable consumer: the new one starts after the old one's acknowledgements, and the old one goes", async () => {
+    const Happened = defineEvent({ service: "renaming", aggregate: "thing", event: "happened", message: Actor });
+    await bus.ensureStream({ service: "renaming" });
+    const opts = { producer: "renaming", maxDeliver: 3, ackWaitMs: 5_000 };
+    await bus.ensureConsumer({ ...opts, consumer: "tasks" });
+    const events = [1, 2, 3].map((i) => Happened.of(`thing-${i}`, actor(`u${i}`)));
+    for (const e of events) await bus.publish(e);
+    // the old durable handled the first two
+    const old = await bus.js.consumers.get("RENAMING", "tasks");
+    const batch = await old.fetch({ max_messages: 2, expires: 2_000 });
+    for await (const m of batch) m.ack();
+    const jsm = await bus.jsm();
+    for (let floor = 0; floor < 2; ) floor = (await jsm.consumers.info("RENAMING", "tasks")).ack_floor.stream_seq;
+
+    const renamed = await bus.ensureConsumer({ ...opts, consumer: "tasks-RENAMING", legacyNames: ["tasks"] });
+    expect(renamed.num_pending).toBe(1);
+    const next = await (await bus.js.consumers.get("RENAMING", "tasks-RENAMING")).next({ expires: 2_000 });
+    expect(next?.headers?.get("ce-id")).toBe(events[2]!.id);
+    next?.ack();
+    await expect(jsm.consumers.info("RENAMING", "tasks")).rejects.toThrow(/consumer not found/);
+    // once renamed, declaring it again changes nothing
+    expect((await bus.ensureConsumer({ ...opts, consumer: "tasks-RENAMING", legacyNames: ["tasks"] })).created).toEqual(renamed.created);
+  });
+
   it("publishes a CloudEvent in binary mode, with Nats-Msg-Id equal to ce-id", async () => {
     await bus.ensureStream({ service: "tasks" });
     const time = new Date("2020-03-30T01:02:03.004Z");

@@ -1,11 +1,12 @@
 import { headers as natsHeaders } from "@nats-io/nats-core";
-import { MongoNetworkError, type Binary, type Db } from "mongodb";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MongoNetworkError, MongoServerError, type Binary, type Db } from "mongodb";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { InvalidArgument } from "../../src/errors.js";
 import { inTransaction } from "../../src/mongo.js";
 import {
   AuditLog,
   EventConsumer,
+  isInfrastructureError,
   Outbox,
   PermanentError,
   encodeEvent,
@@ -70,7 +71,7 @@ describe("idempotent consumer", () => {
       const event = TaskAssigned.of("task-1", actor("u1"));
       await bus.publish(event);
       await waitFor("the effect", async () => (await db.collection("notified").countDocuments()) === 1);
-      await waitFor("the ack", () => settled("notifications", 1));
+      await waitFor("the ack", () => settled("notifications-TASKS", 1));
       expect(await db.collection("notified").findOne({}, { projection: { _id: 0 } })).toEqual({
         task: "task-1",
         user: "u1",
@@ -99,7 +100,7 @@ describe("idempotent consumer", () => {
       // past the broker's deduplication: the same ce-id in a second stream message
       const second = await bus.publishEncoded(encoded, { msgId: `${encoded.id}-again` });
       expect(second.duplicate).toBe(false);
-      await waitFor("both messages settled", () => settled("notifications", 2));
+      await waitFor("both messages settled", () => settled("notifications-TASKS", 2));
       expect(calls).toBe(1);
       expect(await db.collection("notified").countDocuments()).toBe(1);
       expect(await consumer.inbox.countDocuments()).toBe(1);
@@ -131,7 +132,7 @@ describe("idempotent consumer", () => {
     await consumer.start();
     try {
       // the server redelivers after ack_wait; the inbox record makes it a no-op that is acked
-      await waitFor("the redelivery settled", () => settled("notifications", 2));
+      await waitFor("the redelivery settled", () => settled("notifications-TASKS", 2));
       expect(calls).toBe(0);
       expect(await db.collection("assignments").countDocuments()).toBe(1);
     } finally {
@@ -155,11 +156,12 @@ describe("idempotent consumer", () => {
       await bus.js.publish("tasks.task.assigned", new Uint8Array([1, 2, 3]), { headers: natsHeaders() });
       await bus.publish(TaskAssigned.of("task-good", actor("u1")));
       await waitFor("the good event", () => handled.includes("task-good"));
-      await waitFor("two dead letters", async () => (await consumer.deadLetters.count("notifications")) === 2);
-      await waitFor("everything settled", () => settled("notifications", 3));
+      await waitFor("two dead letters", async () => (await consumer.deadLetters.count({ consumer: "notifications-TASKS" })) === 2);
+      await waitFor("everything settled", () => settled("notifications-TASKS", 3));
       const letters = await consumer.deadLetters.collection.find({}).sort({ streamSequence: 1 }).toArray();
       expect(letters[0]).toMatchObject({
-        consumer: "notifications",
+        consumer: "notifications-TASKS",
+        stream: "TASKS",
         eventId: undecodable.id,
         eventType: TaskAssigned.type,
         subject: "tasks.task.assigned",
@@ -194,7 +196,7 @@ describe("idempotent consumer", () => {
       await bus.publish(TaskWithdrawn.of("task-2", { id: "VP", name: "Văn phòng Bộ" }));
       await bus.publish(TaskWithdrawn.of("task-3", { id: "VP", name: "Văn phòng Bộ" }));
       await waitFor("the dead letter", async () => consumer.deadLetters.collection.findOne({ eventId: poison.id }));
-      await waitFor("everything settled", () => settled("notifications"));
+      await waitFor("everything settled", () => settled("notifications-TASKS"));
       expect(attempts).toEqual([1, 2, 3]);
       expect(handled).toEqual(["task-2", "task-3"]);
       const letter = await consumer.deadLetters.collection.findOne({ eventId: poison.id });
@@ -245,13 +247,59 @@ describe("idempotent consumer", () => {
     try {
       await bus.publish(TaskAssigned.of("task-1", actor("u1")));
       await waitFor("the event handled once the database is back", async () => (await db.collection("notified").countDocuments()) === 1);
-      await waitFor("settled", () => settled("notifications", 1));
+      await waitFor("settled", () => settled("notifications-TASKS", 1));
       // four attempts on the first delivery: maxDeliveries 2 was never reached, nothing dead-lettered
       expect(attempts).toEqual([1, 1, 1, 1]);
       expect(await consumer.deadLetters.count()).toBe(0);
     } finally {
       await consumer.stop();
     }
+  });
+
+  it("spends a delivery on a transaction error that outlives the driver's retries, and dead-letters the event: it never stalls", async () => {
+    const db = await fresh("consumer_transient");
+    const attempts: number[] = [];
+    // The driver retries a TransientTransactionError for 120 s of performance.now() before giving up. Each
+    // failing attempt moves that clock on by 70 s, so the driver gives up after two attempts per delivery.
+    let skewMs = 0;
+    const realNow = performance.now.bind(performance);
+    const spy = vi.spyOn(performance, "now").mockImplementation(() => realNow() + skewMs);
+    const consumer = consumerOf(db, { maxDeliveries: 2 }).on(TaskAssigned, async (event) => {
+      attempts.push(event.deliveries);
+      skewMs += 70_000;
+      // what a transaction that timed out on the server answers, labelled transient by the server
+      throw new MongoServerError({
+        message: "Transaction 7 has been aborted.",
+        code: 251,
+        codeName: "NoSuchTransaction",
+        errorLabels: ["TransientTransactionError"],
+      });
+    });
+    await consumer.start();
+    try {
+      const event = TaskAssigned.of("task-1", actor("u1"));
+      await bus.publish(event);
+      const letter = await waitFor("the dead letter", async () => consumer.deadLetters.collection.findOne({ eventId: event.id }));
+      await waitFor("settled", () => settled("notifications-TASKS", 1));
+      // two deliveries, two driver attempts each: the label alone no longer counts as an outage
+      expect(attempts).toEqual([1, 1, 2, 2]);
+      expect(letter).toMatchObject({ deliveries: 2, error: "Transaction 7 has been aborted." });
+    } finally {
+      spy.mockRestore();
+      await consumer.stop();
+    }
+  });
+
+  it("tells an outage (no server, network, no primary) from an error of the event", () => {
+    expect(isInfrastructureError(new MongoNetworkError("connect ECONNREFUSED"))).toBe(true);
+    expect(isInfrastructureError(new MongoServerError({ message: "not primary", code: 10107, codeName: "NotWritablePrimary" }))).toBe(true);
+    expect(isInfrastructureError(new MongoServerError({ message: "stepped down", code: 189, codeName: "PrimarySteppedDown" }))).toBe(true);
+    for (const label of ["TransientTransactionError", "RetryableWriteError"]) {
+      const err = new MongoServerError({ message: "aborted", code: 251, codeName: "NoSuchTransaction", errorLabels: [label] });
+      expect(isInfrastructureError(err), label).toBe(false);
+    }
+    expect(isInfrastructureError(new MongoServerError({ message: "dup", code: 11000 }))).toBe(false);
+    expect(isInfrastructureError(new Error("ECONNREFUSED"))).toBe(false);
   });
 
   it("loses and duplicates nothing end to end (outbox → broker → consumer) across a broker kill and restart", async () => {
@@ -276,7 +324,7 @@ describe("idempotent consumer", () => {
       await infra.nats.restart();
       await waitFor("every event handled after the restart", async () => (await db.collection("notified").countDocuments()) >= 8, 40_000);
       await waitFor("the outbox drained", async () => (await outbox.backlog()).count === 0);
-      await waitFor("everything settled", () => settled("notifications", 8), 30_000);
+      await waitFor("everything settled", () => settled("notifications-TASKS", 8), 30_000);
       expect(await db.collection("notified").countDocuments()).toBe(8);
       expect(await consumer.inbox.countDocuments()).toBe(8);
       expect([...calls.values()].every((n) => n === 1)).toBe(true);
@@ -293,7 +341,7 @@ describe("idempotent consumer", () => {
     await consumer.start();
     try {
       await bus.publish(TaskWithdrawn.of("task-1", { id: "VP", name: "" }));
-      await waitFor("settled", () => settled("notifications", 1));
+      await waitFor("settled", () => settled("notifications-TASKS", 1));
       expect(await consumer.inbox.countDocuments()).toBe(0);
       expect(await consumer.deadLetters.count()).toBe(0);
     } finally {
@@ -415,7 +463,7 @@ describe("idempotent consumer", () => {
     expect(order).toEqual(["start task-1", "end task-1", "stopped"]);
     expect(await db.collection("notified").countDocuments()).toBe(1);
     // task-1 acked before stop resolved; task-2, never started, waits for the next instance
-    const info = await (await bus.jsm()).consumers.info(streamName("tasks"), "notifications");
+    const info = await (await bus.jsm()).consumers.info(streamName("tasks"), "notifications-TASKS");
     expect(info.ack_floor.stream_seq).toBe(1);
     expect(info.num_ack_pending).toBe(0);
     const next = consumerOf(db).on(TaskAssigned, async (event, session) => {

@@ -68,7 +68,7 @@ describe("OperationsService", () => {
         failedAt: new Date(),
       });
     }
-    const first = await api.listDeadLetters({ consumer: "reports", page: { pageSize: 2, pageToken: "" } });
+    const first = await api.listDeadLetters({ stream: "", consumer: "reports", page: { pageSize: 2, pageToken: "" } });
     expect(first.deadLetters.map((d) => d.error)).toEqual(["boom 4", "boom 3"]);
     expect(first.page).toMatchObject({ totalSize: "5" });
     expect(first.deadLetters[0]).toMatchObject({
@@ -80,17 +80,25 @@ describe("OperationsService", () => {
     expect(first.deadLetters[0]!.headers["ce-subject"]).toBe("task-4");
     expect(TaskAssigned.codec.decode(first.deadLetters[0]!.data)).toEqual(actor("u4"));
     expect(first.deadLetters[0]!.failedAt).toBeInstanceOf(Date);
-    const second = await api.listDeadLetters({ consumer: "reports", page: { pageSize: 2, pageToken: first.page!.nextPageToken } });
-    const third = await api.listDeadLetters({ consumer: "reports", page: { pageSize: 2, pageToken: second.page!.nextPageToken } });
+    const second = await api.listDeadLetters({
+      stream: "",
+      consumer: "reports",
+      page: { pageSize: 2, pageToken: first.page!.nextPageToken },
+    });
+    const third = await api.listDeadLetters({
+      stream: "",
+      consumer: "reports",
+      page: { pageSize: 2, pageToken: second.page!.nextPageToken },
+    });
     expect([...second.deadLetters, ...third.deadLetters].map((d) => d.error)).toEqual(["boom 2", "boom 1", "boom 0"]);
     expect(third.page!.nextPageToken).toBe("");
-    expect((await api.listDeadLetters({ consumer: "nobody" })).deadLetters).toEqual([]);
+    expect((await api.listDeadLetters({ stream: "", consumer: "nobody" })).deadLetters).toEqual([]);
 
-    await expect(api.listDeadLetters({ consumer: "", page: { pageSize: -1, pageToken: "" } })).rejects.toMatchObject({
+    await expect(api.listDeadLetters({ stream: "", consumer: "", page: { pageSize: -1, pageToken: "" } })).rejects.toMatchObject({
       kind: "InvalidArgument",
       violations: [{ field: "page.page_size" }],
     });
-    await expect(api.listDeadLetters({ consumer: "", page: { pageSize: 2, pageToken: "garbage" } })).rejects.toMatchObject({
+    await expect(api.listDeadLetters({ stream: "", consumer: "", page: { pageSize: 2, pageToken: "garbage" } })).rejects.toMatchObject({
       kind: "InvalidArgument",
       violations: [{ field: "page.page_token" }],
     });
@@ -103,7 +111,7 @@ describe("OperationsService", () => {
     await bus.publish(TaskAssigned.of("task-a", actor("u1")));
     await bus.publish(TaskAssigned.of("task-b", actor("u2")));
     const page = await waitFor("two dead letters", async () => {
-      const p = await api.listDeadLetters({ consumer: "notifications" });
+      const p = await api.listDeadLetters({ stream: "", consumer: "notifications-TASKS" });
       return p.deadLetters.length === 2 ? p : undefined;
     });
     const [b, a] = page.deadLetters;
@@ -114,7 +122,7 @@ describe("OperationsService", () => {
     expect(await api.replayDeadLetter({ id: a!.id }, ops)).toEqual({ replayed: true, error: "" });
     expect(await db.collection("notified").countDocuments({ task: "task-a" })).toBe(1);
     expect(await api.discardDeadLetter({ id: b!.id, reason: "duplicate request" }, ops)).toEqual({});
-    expect((await api.listDeadLetters({ consumer: "notifications" })).deadLetters).toEqual([]);
+    expect((await api.listDeadLetters({ stream: "", consumer: "notifications-TASKS" })).deadLetters).toEqual([]);
     const audit = await new AuditLog(db).collection.find({ "actor.userId": "ops-1" }).sort({ at: 1, _id: 1 }).toArray();
     expect(audit.map((r) => r.action)).toEqual(["deadletter.replayed", "deadletter.discarded"]);
 
@@ -141,7 +149,7 @@ describe("OperationsService", () => {
       deliveries: 1,
       failedAt: new Date(),
     });
-    const [other] = (await api.listDeadLetters({ consumer: "elsewhere" })).deadLetters;
+    const [other] = (await api.listDeadLetters({ stream: "", consumer: "elsewhere" })).deadLetters;
     await expect(api.replayDeadLetter({ id: other!.id })).rejects.toMatchObject({
       kind: "FailedPrecondition",
       reason: "CONSUMER_NOT_RUNNING",
@@ -170,6 +178,70 @@ describe("OperationsService", () => {
       actor: { userId: "ops-2" },
       change: { records: 1 },
     });
+  });
+
+  it("lists parked outbox records; an operator retries one (parked again while the cause stays) or discards it, audited", async () => {
+    const record = (eventId: string, seq: number) => {
+      const e = encodeEvent(TaskAssigned.of(`task-${eventId}`, actor("u1"), { id: eventId }));
+      return {
+        seq,
+        eventId,
+        type: e.type,
+        subject: e.subject,
+        aggregateId: e.aggregateId,
+        headers: e.headers,
+        // larger than the broker takes: written before the size check, or a max_payload lowered since
+        data: new Uint8Array(bus.nc.info!.max_payload + 1),
+        createdAt: new Date(),
+        sentAt: null,
+        publishCount: 0,
+      };
+    };
+    const small = TaskAssigned.of("task-small", actor("u2"));
+    await inTransaction(infra.mongo.client, (session) => outbox.add(session, small));
+    await outbox.records.insertMany([record("big-1", 1_000_001), record("big-2", 1_000_002)]);
+    outbox.start();
+    outbox.nudge();
+    const sent = await waitFor("the small event sent", () => outbox.records.findOne({ eventId: small.id, sentAt: { $ne: null } }));
+    const listed = await waitFor("both records parked", async () => {
+      const page = await api.listParkedEvents({ page: { pageSize: 1, pageToken: "" } });
+      return page.page?.totalSize === "2" ? page : undefined;
+    });
+    expect(listed.parkedEvents).toHaveLength(1);
+    expect(listed.parkedEvents[0]).toMatchObject({
+      eventId: "big-1",
+      eventType: TaskAssigned.type,
+      aggregateId: "task-big-1",
+      reason: expect.stringMatching(/max_payload/),
+    });
+    expect(Number(listed.parkedEvents[0]!.sizeBytes)).toBeGreaterThan(bus.nc.info!.max_payload);
+    const rest = await api.listParkedEvents({ page: { pageSize: 1, pageToken: listed.page!.nextPageToken } });
+    expect(rest.parkedEvents.map((p) => p.eventId)).toEqual(["big-2"]);
+    expect(rest.page!.nextPageToken).toBe("");
+
+    // a retry hands it back to the relay, which parks it again: the broker still refuses it
+    const [first] = listed.parkedEvents;
+    const parkedAt = first!.parkedAt!.getTime();
+    await api.retryParkedEvent({ id: first!.id }, actor("ops-4"));
+    await waitFor("parked again", async () => {
+      const r = await outbox.records.findOne({ eventId: "big-1" });
+      return r?.parkedAt instanceof Date && r.parkedAt.getTime() > parkedAt;
+    });
+
+    await expect(api.discardParkedEvent({ id: first!.id, reason: " " })).rejects.toMatchObject({ violations: [{ field: "reason" }] });
+    await expect(api.discardParkedEvent({ id: first!.id, reason: "x".repeat(2_001) })).rejects.toMatchObject({
+      violations: [{ field: "reason" }],
+    });
+    await api.discardParkedEvent({ id: first!.id, reason: "tiêu đề quá dài, đã sửa tay" }, actor("ops-4"));
+    expect(await outbox.records.countDocuments({ eventId: "big-1" })).toBe(0);
+    await expect(api.retryParkedEvent({ id: first!.id })).rejects.toMatchObject({ kind: "NotFound" });
+    await expect(api.discardParkedEvent({ id: "nope", reason: "r" })).rejects.toMatchObject({ violations: [{ field: "id" }] });
+    // a record that is not parked is not an operator's to touch
+    await expect(api.discardParkedEvent({ id: sent._id!.toHexString(), reason: "r" })).rejects.toMatchObject({ kind: "NotFound" });
+    const audit = await new AuditLog(db).collection.find({ "actor.userId": "ops-4" }).sort({ at: 1, _id: 1 }).toArray();
+    expect(audit.map((r) => r.action)).toEqual(["outbox.parked_retried", "outbox.parked_discarded"]);
+    expect(audit[1]!.change).toMatchObject({ reason: "tiêu đề quá dài, đã sửa tay", eventId: "big-1" });
+    await outbox.records.deleteMany({ eventId: "big-2" });
   });
 
   it("serves the generated OperationsServiceServer interface over the same functions", async () => {

@@ -250,4 +250,78 @@ describe("outbox", () => {
       await outbox.stop();
     }
   });
+
+  it("refuses an event larger than the broker takes when it is added: the command fails and stores nothing", async () => {
+    const db = await fresh("outbox_too_large");
+    const outbox = new Outbox({ db, bus, pollIntervalMs: 600_000 });
+    // the connected server's limit (1 MiB by default), as the connection heard it
+    expect(outbox.maxPayloadBytes).toBe(bus.nc.info!.max_payload);
+    const huge = TaskAssigned.of("task-1", { ...actor("u1"), displayName: "x".repeat(outbox.maxPayloadBytes) });
+    const err = await inTransaction(infra.mongo.client, async (session) => {
+      await db.collection("tasks").insertOne({ _id: "task-1" as never }, { session });
+      await outbox.add(session, [TaskAssigned.of("task-1", actor("u1")), huge]);
+    }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ kind: "InvalidArgument", violations: [{ field: "event" }] });
+    expect((err as { violations: { description: string }[] }).violations[0]!.description).toMatch(
+      /vượt giới hạn .* byte.*more than the \d+ bytes the event broker takes/,
+    );
+    // the whole transaction is gone: the state change, and the other event with it
+    expect(await db.collection("tasks").countDocuments()).toBe(0);
+    expect(await outbox.records.countDocuments()).toBe(0);
+    // just under the limit is accepted: the check measures what the relay will send
+    const headroom = 2_048;
+    const fits = TaskAssigned.of("task-2", { ...actor("u2"), displayName: "y".repeat(outbox.maxPayloadBytes - headroom) });
+    await inTransaction(infra.mongo.client, (session) => outbox.add(session, fits));
+    outbox.start();
+    try {
+      await waitFor("the large event published", async () => (await outbox.records.findOne({ eventId: fits.id }))?.sentAt);
+    } finally {
+      await outbox.stop();
+    }
+  });
+
+  it("parks a record the broker refuses for good, publishes the ones after it, and counts it on the gauges", async () => {
+    const dbName = "outbox_parked";
+    const db = await fresh(dbName);
+    const outbox = new Outbox({ db, bus, pollIntervalMs: 600_000, retry: { initialMs: 50, maxMs: 500 } });
+    const before = TaskAssigned.of("t-before", actor("u1"));
+    const after = TaskAssigned.of("t-after", actor("u2"));
+    await inTransaction(infra.mongo.client, (session) => outbox.add(session, before));
+    // A record the broker can never take, as one written before the size check existed would be (or
+    // with a max_payload lowered since): it must not hold back every later event.
+    const tooLarge = toEncodedEvent({
+      ...(await outbox.records.findOne({ eventId: before.id }))!,
+    });
+    await outbox.records.insertOne({
+      seq: 2,
+      eventId: "too-large",
+      type: tooLarge.type,
+      subject: tooLarge.subject,
+      aggregateId: "t-huge",
+      headers: { ...tooLarge.headers, "ce-id": "too-large" },
+      data: new Uint8Array(bus.nc.info!.max_payload + 1),
+      createdAt: new Date(),
+      sentAt: null,
+      publishCount: 0,
+    });
+    await db.collection("outbox_sequence").updateOne({ _id: "outbox" as never }, { $set: { value: 2 } });
+    await inTransaction(infra.mongo.client, (session) => outbox.add(session, after));
+    outbox.start();
+    try {
+      await waitFor("the event after the refused one published", async () => (await outbox.records.findOne({ eventId: after.id }))?.sentAt);
+      expect(ceIds(await streamMessages(bus, "tasks"))).toEqual([before.id, after.id]);
+      const parked = await outbox.records.findOne({ eventId: "too-large" });
+      expect(parked).toMatchObject({ sentAt: null, publishCount: 0, parkReason: expect.stringMatching(/max_payload/) });
+      expect(parked!.parkedAt).toBeInstanceOf(Date);
+      expect(outbox.relayStatus()).toMatchObject({ running: true, consecutiveFailures: 0 });
+      // parked is not backlog: the backlog gauge says the relay is keeping up, the parked gauge says why an operator is needed
+      expect(await outbox.backlog()).toEqual({ count: 0 });
+      const { resourceMetrics } = await reader.collect();
+      expect(gauge(resourceMetrics, "outbox.backlog", dbName)).toBe(0);
+      expect(gauge(resourceMetrics, "outbox.parked", dbName)).toBe(1);
+      expect((await outbox.parked()).items.map((r) => r.eventId)).toEqual(["too-large"]);
+    } finally {
+      await outbox.stop();
+    }
+  });
 });

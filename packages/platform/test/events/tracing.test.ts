@@ -66,7 +66,7 @@ describe("trace context through events", () => {
       expect(parentId(processed)).toBe(published.spanContext().spanId);
       expect(processed.attributes).toMatchObject({
         "messaging.system": "nats",
-        "messaging.consumer.group.name": "notifications",
+        "messaging.consumer.group.name": "notifications-TASKS",
         "cloudevents.event_type": TaskAssigned.type,
       });
       expect(activeInHandler).toBe(processed.spanContext().spanId);

@@ -41,6 +41,9 @@ const downstream: OperationsServiceServer = {
   },
   discardDeadLetter: (_call, callback) => callback(null, {}),
   republishOutbox: (_call, callback) => callback(null, { records: "0" }),
+  listParkedEvents: (_call, callback) => callback(null, { parkedEvents: [] }),
+  retryParkedEvent: (_call, callback) => callback(null, {}),
+  discardParkedEvent: (_call, callback) => callback(null, {}),
 };
 
 async function startServer(implementation: OperationsServiceServer, port = 0): Promise<GrpcServer> {
@@ -79,7 +82,7 @@ afterAll(async () => {
 describe("createClient", () => {
   it("retries an idempotent call that failed with UNAVAILABLE", async () => {
     const client = createClient(OperationsServiceClient, back.address, { log, token: () => userToken, idempotent: ["listDeadLetters"] });
-    const res = await unary(client.listDeadLetters.bind(client), { consumer: "c1" });
+    const res = await unary(client.listDeadLetters.bind(client), { consumer: "c1", stream: "" });
     expect(res.page?.nextPageToken).toBe("c1");
     expect(attempts.get("list:c1")).toBe(2);
     client.close();
@@ -109,7 +112,7 @@ describe("createClient", () => {
     eager.close();
 
     const patient = createClient(OperationsServiceClient, `127.0.0.1:${port}`, options);
-    const call = unary(patient.listDeadLetters.bind(patient), { consumer: "late" }, { deadline: Date.now() + 8_000 });
+    const call = unary(patient.listDeadLetters.bind(patient), { consumer: "late", stream: "" }, { deadline: Date.now() + 8_000 });
     await sleep(300);
     await startServer(
       { ...downstream, listDeadLetters: async (c) => ({ deadLetters: [], page: { nextPageToken: c.request.consumer, totalSize: "0" } }) },

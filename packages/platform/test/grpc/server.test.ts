@@ -111,6 +111,9 @@ const implementation: OperationsServiceServer = {
   republishOutbox(_call, callback) {
     callback(null, { records: "0" });
   },
+  listParkedEvents: (_call, callback) => callback(null, { parkedEvents: [] }),
+  retryParkedEvent: (_call, callback) => callback(null, {}),
+  discardParkedEvent: (_call, callback) => callback(null, {}),
 };
 
 /** A server-streaming method (the contracts have none yet; notifications' live stream will be one). */
@@ -389,7 +392,7 @@ describe("error mapping", () => {
 
   it("accepts an async handler's resolved value as its answer", async () => {
     const c = client();
-    const res = await unary(c.listDeadLetters.bind(c), { consumer: "" });
+    const res = await unary(c.listDeadLetters.bind(c), { consumer: "", stream: "" });
     expect(res.deadLetters).toEqual([]);
   });
 });
