@@ -12,4 +12,6 @@ const run = (...args) => execFileSync(path.join(bin, "buf"), args, { cwd: root, 
 fs.rmSync(path.join(root, "src", "gen"), { recursive: true, force: true });
 run("generate");
 fs.mkdirSync(path.join(root, "src", "gen"), { recursive: true });
+// Imports included (never --exclude-imports): reflection hands clients each file with every file it
+// imports, google/protobuf's too. Source info stays so clients can show the contracts' comments.
 run("build", "--as-file-descriptor-set", "-o", path.join("src", "gen", "descriptors.binpb"));

@@ -10,3 +10,4 @@ export {
 } from "./interceptors.js";
 export * from "./server.js";
 export * from "./status.js";
+export { addReflection, contractsDescriptorIndex, DescriptorIndex, REFLECTION_SERVICES } from "./reflection.js";

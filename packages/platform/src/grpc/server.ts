@@ -2,15 +2,13 @@
  * A service's gRPC server: its services with errors mapped, the shared interceptors (observability,
  * deadlines, authentication), `grpc.health.v1` health and server reflection.
  */
-import { loadFileDescriptorSetFromBuffer, loadSync, type PackageDefinition } from "@grpc/proto-loader";
 import { Server, ServerCredentials, type ChannelOptions, type ServiceDefinition, type UntypedServiceImplementation } from "@grpc/grpc-js";
-import { ReflectionService } from "@grpc/reflection";
-import { loadDescriptorSet } from "@ministry/proto";
-import { HealthImplementation, protoPath as healthProtoPath, type ServingStatusMap } from "grpc-health-check";
+import { HealthImplementation, type ServingStatusMap } from "grpc-health-check";
 import type { Verifier } from "../auth/verifier.js";
 import type { Logger } from "../logger.js";
 import { wrapImplementation } from "./handlers.js";
 import { authInterceptor, deadlineInterceptor, observabilityInterceptor } from "./interceptors.js";
+import { addReflection, contractsDescriptorIndex, REFLECTION_SERVICES } from "./reflection.js";
 
 export interface GrpcServiceRegistration {
   /** ts-proto's `<Name>Service` definition. */
@@ -31,7 +29,7 @@ export interface GrpcServerOptions {
   defaultDeadlineMs?: number;
   /** Further methods open without a token, as full paths: "/package.Service/Method". */
   openMethods?: string[];
-  /** Server reflection over the contracts' descriptor set (default on). */
+  /** Server reflection (v1 and v1alpha) over the contracts' descriptor set as buf built it (default on). */
   reflection?: boolean;
   /** How long `shutdown()` lets in-flight calls finish before cancelling them. */
   shutdownTimeoutMs?: number;
@@ -85,7 +83,14 @@ export function createGrpcServer(opts: GrpcServerOptions): GrpcServer {
   health.addToServer(server);
 
   if (opts.reflection ?? true) {
-    new ReflectionService(reflectionPackage(), { services: [...serviceNames, HEALTH_SERVICE] }).addToServer(server);
+    const index = contractsDescriptorIndex();
+    const served = [...serviceNames, HEALTH_SERVICE, ...REFLECTION_SERVICES];
+    const listed = served.filter((name) => index.hasService(name));
+    const undescribed = served.filter((name) => !index.hasService(name));
+    if (undescribed.length > 0) {
+      log.warn({ services: undescribed }, "no descriptor in the contracts for these services: reflection does not list them");
+    }
+    addReflection(server, index, listed, log);
   }
 
   let port = -1;
@@ -142,12 +147,4 @@ export function createGrpcServer(opts: GrpcServerOptions): GrpcServer {
       return stopping;
     },
   };
-}
-
-let cachedReflectionPackage: PackageDefinition | undefined;
-
-/** Every contract, plus the health protocol so a tool like grpcurl can call it by name. */
-function reflectionPackage(): PackageDefinition {
-  cachedReflectionPackage ??= { ...loadFileDescriptorSetFromBuffer(loadDescriptorSet()), ...loadSync(healthProtoPath) };
-  return cachedReflectionPackage;
 }
