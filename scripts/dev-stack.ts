@@ -5,6 +5,18 @@
  * every process's output prefixed with its name; on SIGINT/SIGTERM stops the services, then MongoDB, then
  * NATS, and exits 0.
  *
+ * Once the stack is up it supervises every process as a process manager would: one that exits without
+ * being asked (a crash, kill -9) is reported with how it ended and its last lines, started again after a
+ * back-off with the same command, ports, data directory and environment, and announced when it is ready
+ * again (a service by its admin /readyz, nats-server by its /healthz, MongoDB by its ready line and a
+ * ping). nats-server and MongoDB are restarted the same way (same data directory and ports) while the
+ * services keep running: the platform's NATS client reconnects forever and the mongodb driver selects the
+ * server again by itself, so restarting them too would only lose their work in flight.
+ * A process that crashes DEV_CRASH_LIMIT times within DEV_CRASH_WINDOW_MS is given up on: the whole
+ * stack stops in order and the runner exits 1. During start-up a crash still ends the run at once (a
+ * service that cannot start is a mistake to fix, not to retry). Ctrl-C stops everything in order and
+ * exits 0 whatever is happening, a back-off or a restart included.
+ *
  * Settings (environment variables):
  *   DEV_HOST              interface everything listens on                     127.0.0.1
  *   NATS_PORT             NATS client port                                    14222
@@ -16,13 +28,23 @@
  *   DEV_DATA_DIR          data directory (nats/ and mongo/ inside)            <repo>/.data
  *   DEV_SERVICES_DIR      where services are found                            <repo>/services
  *   DEV_SERVICES          comma-separated services to start, or "none"        all of them
- *   DEV_READY_TIMEOUT_MS  how long start-up may take                          60000
+ *   DEV_READY_TIMEOUT_MS  how long start-up (and each restart) may take       60000
  *   DEV_STOP_TIMEOUT_MS   how long each process may take to stop              20000
+ *   DEV_CRASH_LIMIT       crashes of one process that stop the stack ...      5
+ *   DEV_CRASH_WINDOW_MS   ... when they happen within this many ms            60000
+ *   DEV_RESTART_DELAY_MS  first back-off; doubled for each crash in the window   500
+ *   DEV_RESTART_DELAY_MAX_MS  the longest back-off                            10000
  *   MONGO_LOG_LEVEL       the embedded MongoDB's log level                    info
  *   SEED_DATA             services load their seed data when the database lacks it   true
  *
- * Every service gets AUTH_LOCAL_KEY_PATH=<data>/auth/signing-key.pem: one signing key for the default
- * run's tokens (scripts/token prints one for a seeded person).
+ * The back-off starts over once a process has stayed up longer than the window, because only crashes
+ * within the window count. DEV_CRASH_LIMIT=1 restarts nothing: the first crash stops the stack.
+ *
+ * Every service gets DEV_MODE=true, the platform's explicit switch for the default run: with it (and never
+ * under NODE_ENV=production) a service accepts the local development signing authority and the embedded
+ * store; a service that predates the switch ignores it. Every service also gets
+ * AUTH_LOCAL_KEY_PATH=<data>/auth/signing-key.pem: one signing key for the default run's tokens
+ * (scripts/token prints one for a seeded person).
  *
  * The defaults stay clear of the usual ports (4222, 27017), which a system nats-server or mongod may hold.
  * Every port is checked before anything starts; a taken one is named with the variable that moves it.
@@ -32,6 +54,7 @@ import { generateKeyPairSync } from "node:crypto";
 import fs from "node:fs";
 import { createRequire } from "node:module";
 import net from "node:net";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -63,6 +86,10 @@ interface Settings {
   only: string[] | undefined;
   readyTimeoutMs: number;
   stopTimeoutMs: number;
+  crashLimit: number;
+  crashWindowMs: number;
+  restartDelayMs: number;
+  restartDelayMaxMs: number;
   mongoLogLevel: string;
 }
 
@@ -104,6 +131,10 @@ function readSettings(env: NodeJS.ProcessEnv): Settings {
               .filter(Boolean),
     readyTimeoutMs: int("DEV_READY_TIMEOUT_MS", 60_000, 1_000, 3_600_000),
     stopTimeoutMs: int("DEV_STOP_TIMEOUT_MS", 20_000, 500, 600_000),
+    crashLimit: int("DEV_CRASH_LIMIT", 5, 1, 1_000),
+    crashWindowMs: int("DEV_CRASH_WINDOW_MS", 60_000, 1_000, 86_400_000),
+    restartDelayMs: int("DEV_RESTART_DELAY_MS", 500, 0, 600_000),
+    restartDelayMaxMs: int("DEV_RESTART_DELAY_MAX_MS", 10_000, 0, 3_600_000),
     mongoLogLevel: env.MONGO_LOG_LEVEL || "info",
   };
   if (problems.length > 0) throw new UsageError(problems.join("\n"));
@@ -217,13 +248,17 @@ interface ExitInfo {
   signal: NodeJS.Signals | null;
 }
 
-let colorIndex = 0;
+// A process keeps its colour when it is restarted, so its output stays easy to follow.
+const colorOf = new Map<string, number>();
 let prefixWidth = 7;
 
 class Proc {
   readonly lines: string[] = [];
   readonly exited: Promise<ExitInfo>;
   readonly stopSignal: NodeJS.Signals;
+  readonly startedAt = Date.now();
+  /** Aborts when the process has exited, to cut short any wait for it. */
+  readonly exitSignal: AbortSignal;
   exitInfo: ExitInfo | undefined;
   /** Set once we asked it to stop: its exit is then expected. */
   stopping = false;
@@ -238,7 +273,8 @@ class Proc {
     args: string[],
     opts: { cwd: string; env: NodeJS.ProcessEnv; stopSignal: NodeJS.Signals },
   ) {
-    const color = COLORS[colorIndex++ % COLORS.length];
+    if (!colorOf.has(name)) colorOf.set(name, COLORS[colorOf.size % COLORS.length]);
+    const color = colorOf.get(name);
     const label = `[${name}]`.padEnd(prefixWidth + 2);
     this.prefix = useColor ? `\x1b[${color}m${label}\x1b[0m ` : `${label} `;
     this.stopSignal = opts.stopSignal;
@@ -256,6 +292,9 @@ class Proc {
         resolve(this.exitInfo);
       });
     });
+    const exit = new AbortController();
+    this.exitSignal = exit.signal;
+    this.exited.then(() => exit.abort());
     this.pipe(this.child.stdout!, process.stdout);
     this.pipe(this.child.stderr!, process.stderr);
   }
@@ -334,6 +373,17 @@ class Proc {
     }
   }
 
+  /**
+   * After it died by itself: what it started may live on (a shell's child still holding the ports), and a
+   * restart must find them free.
+   */
+  reap(): void {
+    if (this.signalGroup(0)) {
+      say(`processes of ${this.name} outlived it: killing them`, "error");
+      this.signalGroup("SIGKILL");
+    }
+  }
+
   /** Last resort when the runner itself is going away. */
   killNow(): void {
     if (this.running || this.signalGroup(0)) this.signalGroup("SIGKILL");
@@ -342,7 +392,10 @@ class Proc {
   describeExit(): string {
     const info = this.exitInfo;
     if (!info) return "is running";
-    return info.signal ? `was killed by ${info.signal}` : `exited with code ${info.code}`;
+    if (info.signal) return `was killed by ${info.signal}`;
+    // A shell reports a command killed by signal N as exit code 128 + N.
+    const signal = info.code !== null && info.code > 128 ? signalName(info.code - 128) : undefined;
+    return `exited with code ${info.code}${signal ? ` (${signal} reported by its shell)` : ""}`;
   }
 
   /** Exited by itself with 0, or on the signal we sent it, without being killed. */
@@ -353,6 +406,10 @@ class Proc {
 }
 
 // ---------------------------------------------------------------------------------------------- helpers
+
+function signalName(n: number): string | undefined {
+  return Object.entries(os.constants.signals).find(([, value]) => value === n)?.[0];
+}
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
@@ -371,14 +428,94 @@ async function httpStatus(url: string, timeoutMs = 2_000): Promise<{ status: num
   }
 }
 
-/** Thrown out of a start-up wait when something else ends start-up (a stop request, a process that died). */
+/** Thrown out of a wait for readiness when something else ends it (a stop request, a process that died). */
 class Interrupted extends Error {}
 
 function checkNotInterrupted(signal: AbortSignal): void {
   if (signal.aborted) throw new Interrupted();
 }
 
+/**
+ * `work`, unless `signal` aborts first: then Interrupted. For waits that cannot be cancelled themselves;
+ * the listener goes when `work` settles, as the signal outlives many polls.
+ */
+async function unlessAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  checkNotInterrupted(signal);
+  let onAbort = () => {};
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(new Interrupted());
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([work, aborted]);
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+  }
+}
+
+/** Waits `ms` (forever when infinite); true when the time ran out, false when `signal` aborted first. */
+function pause(ms: number, signal: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve(false);
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    // Referenced, unlike `sleep`: a back-off must keep the runner alive even if nothing else does.
+    const timer = Number.isFinite(ms)
+      ? setTimeout(() => {
+          signal.removeEventListener("abort", onAbort);
+          resolve(true);
+        }, ms)
+      : undefined;
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
 // ---------------------------------------------------------------------------------------------- the stack
+
+interface UnitParts {
+  name: string;
+  /** A new process with the same command, ports, data directory and environment every time. */
+  spawn: () => Proc;
+  /** Resolves when `proc` is ready; throws Interrupted once `cancel` aborts. */
+  ready: (proc: Proc, deadline: number, cancel: AbortSignal) => Promise<unknown>;
+  /** Where it listens, for the line that says it is back. */
+  listens: string;
+}
+
+/** One supervised process: its current incarnation, how to start another one exactly alike, its crashes. */
+class Unit {
+  readonly name: string;
+  readonly ready: UnitParts["ready"];
+  readonly listens: string;
+  proc: Proc;
+  /** When it exited unexpectedly, within the crash window. */
+  crashes: number[] = [];
+
+  constructor(
+    private readonly parts: UnitParts,
+    private readonly onExit: (unit: Unit, proc: Proc) => void,
+  ) {
+    this.name = parts.name;
+    this.ready = parts.ready;
+    this.listens = parts.listens;
+    this.proc = this.start();
+  }
+
+  start(): Proc {
+    const proc = this.parts.spawn();
+    this.proc = proc;
+    proc.exited.then(() => this.onExit(this, proc));
+    return proc;
+  }
+}
+
+type Ending =
+  | { kind: "signal"; signal: string }
+  | { kind: "crash"; proc: Proc }
+  | { kind: "gave-up"; unit: Unit }
+  | { kind: "failure"; message: string };
 
 async function main(): Promise<number> {
   let settings: Settings;
@@ -424,35 +561,21 @@ async function main(): Promise<number> {
 
   const natsUrl = `nats://${settings.host}:${settings.natsPort}`;
   const natsMonitor = `http://${settings.host}:${settings.natsMonitorPort}`;
-  const procs: { nats?: Proc; mongo?: Proc; services: { spec: ServiceSpec; proc: Proc }[] } = { services: [] };
-  const all = () => [...procs.services.map((s) => s.proc), procs.mongo, procs.nats].filter((p): p is Proc => p !== undefined);
+  const units: { nats?: Unit; mongo?: Unit; services: Unit[] } = { services: [] };
+  const all = () => [...units.services, units.mongo, units.nats].filter((u): u is Unit => u !== undefined).map((u) => u.proc);
+  // Exits already told to the user (a crash, a give-up): not reported again as an unclean stop.
+  const reported = new Set<Proc>();
 
-  // Whatever ends the run: a signal, a process that exits without being asked, or a failed start-up.
-  let ending: { kind: "signal"; signal: string } | { kind: "crash"; proc: Proc } | { kind: "failure" } | undefined;
+  // Whatever ends the run: a signal, a crash during start-up, giving up on a crashing process, a failure.
+  let ending: Ending | undefined;
   let phase: "starting" | "running" = "starting";
-  const startup = new AbortController();
-  let wake: () => void = () => {};
-  const ended = new Promise<void>((resolve) => {
-    wake = resolve;
-  });
-  const end = (why: NonNullable<typeof ending>) => {
+  const endController = new AbortController();
+  const end = (why: Ending) => {
     if (ending) return;
     ending = why;
-    startup.abort();
-    wake();
+    endController.abort();
   };
-  const interrupted = Symbol("interrupted");
-  const interruptible = async <T>(work: Promise<T>): Promise<T> => {
-    const result = await Promise.race([work, ended.then(() => interrupted)]);
-    if (result === interrupted) throw new Interrupted();
-    return result as T;
-  };
-  const watch = (proc: Proc) => {
-    proc.exited.then(() => {
-      if (!proc.stopping) end({ kind: "crash", proc });
-    });
-    return proc;
-  };
+  const endSignal = endController.signal;
 
   const onSignal = (signal: NodeJS.Signals) => {
     if (ending) {
@@ -470,7 +593,44 @@ async function main(): Promise<number> {
     for (const p of all()) p.killNow();
   });
 
-  let failure: string | undefined;
+  /** A process that exits without being asked ends start-up, or is supervised once the stack is up. */
+  const onExit = (unit: Unit, proc: Proc) => {
+    if (proc.stopping || ending) return;
+    if (phase === "starting") end({ kind: "crash", proc });
+    else void supervise(unit, proc);
+  };
+
+  /** A process manager's answer to a crash: report it, back off, start it again and wait until it is ready. */
+  const supervise = async (unit: Unit, dead: Proc, why?: string): Promise<void> => {
+    reported.add(dead);
+    const now = Date.now();
+    unit.crashes = [...unit.crashes.filter((t) => now - t < settings.crashWindowMs), now];
+    reportCrash(unit.name, dead, why);
+    dead.reap();
+    if (unit.crashes.length >= settings.crashLimit) {
+      end({ kind: "gave-up", unit });
+      return;
+    }
+    const delay = restartDelay(settings, unit.crashes.length);
+    say(
+      `restarting ${unit.name} in ${seconds(delay)} (crash ${unit.crashes.length} within ${seconds(settings.crashWindowMs)}; at ${settings.crashLimit} the stack stops)`,
+      "error",
+    );
+    if (!(await pause(delay, endSignal)) || ending) return;
+    const proc = unit.start();
+    try {
+      await unit.ready(proc, proc.startedAt + settings.readyTimeoutMs, AbortSignal.any([endSignal, proc.exitSignal]));
+      say(`${unit.name} is back, ready ${seconds(Date.now() - now)} after it went (pid ${proc.pid}): ${unit.listens}`);
+    } catch (err) {
+      // The stack is stopping, or the new process died too and its own watch took over.
+      if (err instanceof Interrupted) return;
+      say(`${unit.name} ${err instanceof Error ? err.message : String(err)}: stopping it`, "error");
+      await proc.stop(settings.stopTimeoutMs);
+      if (!ending) void supervise(unit, proc, "was stopped for not becoming ready in time");
+    }
+  };
+
+  let mongoUri = "";
   try {
     say(`data in ${settings.dataDir}`);
     const natsArgs = [
@@ -486,8 +646,16 @@ async function main(): Promise<number> {
       "-n",
       "ministry-dev",
     ];
-    // nats-server exits 0 on SIGINT (1 on SIGTERM), after the same clean JetStream shutdown.
-    procs.nats = watch(new Proc("nats", natsBin, natsArgs, { cwd: root, env: process.env, stopSignal: "SIGINT" }));
+    units.nats = new Unit(
+      {
+        name: "nats",
+        // nats-server exits 0 on SIGINT (1 on SIGTERM), after the same clean JetStream shutdown.
+        spawn: () => new Proc("nats", natsBin, natsArgs, { cwd: root, env: process.env, stopSignal: "SIGINT" }),
+        ready: (_proc, deadline, cancel) => waitForNats(natsMonitor, deadline, cancel),
+        listens: `${natsUrl}, monitoring ${natsMonitor}`,
+      },
+      onExit,
+    );
     const mongoArgs = [
       mongoCli,
       "--port",
@@ -499,71 +667,139 @@ async function main(): Promise<number> {
       "--log-level",
       settings.mongoLogLevel,
     ];
-    procs.mongo = watch(new Proc("mongodb", process.execPath, mongoArgs, { cwd: root, env: process.env, stopSignal: "SIGTERM" }));
-    const deadline = Date.now() + settings.readyTimeoutMs;
-    const [, mongoUri] = await interruptible(
-      Promise.all([waitForNats(natsMonitor, deadline, startup.signal), waitForMongo(procs.mongo, deadline, startup.signal)]),
+    units.mongo = new Unit(
+      {
+        name: "mongodb",
+        spawn: () => new Proc("mongodb", process.execPath, mongoArgs, { cwd: root, env: process.env, stopSignal: "SIGTERM" }),
+        ready: (proc, deadline, cancel) => waitForMongo(proc, deadline, cancel),
+        listens: `mongodb://${settings.host}:${settings.mongoPort}`,
+      },
+      onExit,
     );
+    // During start-up a process that exits ends the run (onExit), which aborts every wait through endSignal.
+    const deadline = Date.now() + settings.readyTimeoutMs;
+    [, mongoUri] = await Promise.all([waitForNats(natsMonitor, deadline, endSignal), waitForMongo(units.mongo.proc, deadline, endSignal)]);
 
     const grpcAddresses: Record<string, string> = {};
     for (const s of services) grpcAddresses[`${envName(s.name)}_GRPC_ADDR`] = `${settings.host}:${s.grpcPort}`;
     for (const spec of services) {
-      const env: NodeJS.ProcessEnv = {
-        ...process.env,
-        ...grpcAddresses,
-        SERVICE_NAME: spec.name,
-        MONGODB_URI: mongoUri,
-        NATS_URL: natsUrl,
-        // One local signing key for every service, so a token issued for a seeded person works everywhere.
-        AUTH_LOCAL_KEY_PATH: signingKey,
-        SEED_DATA: process.env.SEED_DATA ?? "true",
-        GRPC_HOST: settings.host,
-        GRPC_PORT: String(spec.grpcPort),
-        ADMIN_PORT: String(spec.adminPort),
-        PATH: [path.join(spec.dir, "node_modules/.bin"), path.join(root, "node_modules/.bin"), process.env.PATH]
-          .filter(Boolean)
-          .join(path.delimiter),
-      };
-      if (spec.httpPort !== undefined) env.HTTP_PORT = String(spec.httpPort);
-      const proc = watch(new Proc(spec.name, "/bin/sh", ["-c", shellCommand(spec.start)], { cwd: spec.dir, env, stopSignal: "SIGTERM" }));
-      procs.services.push({ spec, proc });
+      const env = serviceEnv(spec, { settings, grpcAddresses, mongoUri, natsUrl, signingKey });
+      const unit = new Unit(
+        {
+          name: spec.name,
+          spawn: () => new Proc(spec.name, "/bin/sh", ["-c", shellCommand(spec.start)], { cwd: spec.dir, env, stopSignal: "SIGTERM" }),
+          ready: (_proc, deadline, cancel) => waitForService(spec, settings.host, deadline, cancel),
+          listens: serviceListens(spec, settings.host),
+        },
+        onExit,
+      );
+      units.services.push(unit);
     }
-    await interruptible(Promise.all(procs.services.map(({ spec }) => waitForService(spec, settings.host, deadline, startup.signal))));
+    await Promise.all(services.map((spec) => waitForService(spec, settings.host, deadline, endSignal)));
 
-    printTable(settings, natsUrl, natsMonitor, mongoUri, services);
+    printTable(settings, { natsUrl, natsMonitor, mongoUri }, services, (name) => all().find((p) => p.name === name)?.pid);
     phase = "running";
-    await ended;
+    await pause(Number.POSITIVE_INFINITY, endSignal);
   } catch (err) {
-    if (!(err instanceof Interrupted)) {
-      failure = err instanceof Error ? err.message : String(err);
-      end({ kind: "failure" });
-    }
+    // Interrupted: a signal or a crash ended start-up, and `ending` says which.
+    if (!(err instanceof Interrupted)) end({ kind: "failure", message: err instanceof Error ? err.message : String(err) });
   }
 
-  const crashed = ending?.kind === "crash" ? ending.proc : undefined;
-  const during = phase === "starting" ? " during start-up" : "";
-  if (failure) say(failure, "error");
-  if (crashed) {
-    say(`${crashed.name} ${crashed.describeExit()}${during}; its last lines:`, "error");
-    for (const line of crashed.lines.slice(-15)) process.stderr.write(`    ${line}\n`);
-  }
-  say("stopping services, then MongoDB, then NATS");
-  // The edge first, so it stops taking requests before the services behind it go.
-  const gateway = procs.services.find((s) => s.spec.name === "gateway");
-  if (gateway) await gateway.proc.stop(settings.stopTimeoutMs);
-  await Promise.all(procs.services.map(({ proc }) => proc.stop(settings.stopTimeoutMs)));
-  if (procs.mongo) await procs.mongo.stop(settings.stopTimeoutMs);
-  if (procs.nats) await procs.nats.stop(settings.stopTimeoutMs);
+  const finalEnding: Ending = ending ?? { kind: "failure", message: "the run ended for no known reason" };
+  if (finalEnding.kind === "crash") reported.add(finalEnding.proc);
+  reportEnding(finalEnding, settings);
+  await stopAll(units, settings.stopTimeoutMs);
 
-  const unclean = all().filter((p) => p !== crashed && !p.stoppedCleanly);
+  const unclean = all().filter((p) => !reported.has(p) && !p.stoppedCleanly);
   for (const p of unclean) say(`${p.name} did not stop cleanly: it ${p.killed ? "had to be killed" : p.describeExit()}`, "error");
-  if (crashed || failure) {
-    say("stopped after a failure", "error");
+  if (finalEnding.kind !== "signal") {
+    say(finalEnding.kind === "gave-up" ? `stopped: ${finalEnding.unit.name} kept crashing` : "stopped after a failure", "error");
     return 1;
   }
   if (unclean.length > 0) return 1;
   say("stopped");
   return 0;
+}
+
+function serviceEnv(
+  spec: ServiceSpec,
+  run: { settings: Settings; grpcAddresses: Record<string, string>; mongoUri: string; natsUrl: string; signingKey: string },
+): NodeJS.ProcessEnv {
+  // Computed once per service and reused for every restart, so a restarted service sees what the first saw.
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...run.grpcAddresses,
+    SERVICE_NAME: spec.name,
+    // The platform's switch for the default run: only with it may a service use the embedded store and the
+    // local signing authority (and never under NODE_ENV=production).
+    DEV_MODE: "true",
+    MONGODB_URI: run.mongoUri,
+    NATS_URL: run.natsUrl,
+    // One local signing key for every service, so a token issued for a seeded person works everywhere.
+    AUTH_LOCAL_KEY_PATH: run.signingKey,
+    SEED_DATA: process.env.SEED_DATA ?? "true",
+    GRPC_HOST: run.settings.host,
+    GRPC_PORT: String(spec.grpcPort),
+    ADMIN_PORT: String(spec.adminPort),
+    PATH: [path.join(spec.dir, "node_modules/.bin"), path.join(root, "node_modules/.bin"), process.env.PATH]
+      .filter(Boolean)
+      .join(path.delimiter),
+  };
+  if (spec.httpPort !== undefined) env.HTTP_PORT = String(spec.httpPort);
+  return env;
+}
+
+function serviceListens(spec: ServiceSpec, host: string): string {
+  const parts = [`grpc ${host}:${spec.grpcPort}`];
+  if (spec.httpPort !== undefined) parts.push(`http://${host}:${spec.httpPort}`);
+  parts.push(`admin http://${host}:${spec.adminPort}/readyz`);
+  return parts.join(", ");
+}
+
+/** Doubles with each crash within the window, up to the maximum. */
+function restartDelay(settings: Settings, crashesInWindow: number): number {
+  return Math.min(settings.restartDelayMs * 2 ** (crashesInWindow - 1), settings.restartDelayMaxMs);
+}
+
+function seconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(1))} s`;
+}
+
+function reportCrash(name: string, dead: Proc, why: string | undefined): void {
+  const how = why ?? dead.describeExit();
+  say(`${name} (pid ${dead.pid}, up ${seconds(Date.now() - dead.startedAt)}) ${how}; its last lines:`, "error");
+  printLastLines(dead);
+}
+
+function printLastLines(proc: Proc): void {
+  const lines = proc.lines.slice(-15);
+  if (lines.length === 0) process.stderr.write("    (no output)\n");
+  for (const line of lines) process.stderr.write(`    ${line}\n`);
+}
+
+function reportEnding(ending: Ending, settings: Settings): void {
+  if (ending.kind === "failure") say(ending.message, "error");
+  // Once the stack is up a crash is supervised instead, so a crash that ends the run is one during start-up.
+  if (ending.kind === "crash") {
+    say(`${ending.proc.name} ${ending.proc.describeExit()} during start-up; its last lines:`, "error");
+    printLastLines(ending.proc);
+  }
+  if (ending.kind === "gave-up") {
+    say(
+      `${ending.unit.name} crashed ${ending.unit.crashes.length} times within ${seconds(settings.crashWindowMs)} (DEV_CRASH_LIMIT=${settings.crashLimit}, DEV_CRASH_WINDOW_MS=${settings.crashWindowMs}): giving up`,
+      "error",
+    );
+  }
+  say("stopping services, then MongoDB, then NATS");
+}
+
+async function stopAll(units: { nats?: Unit; mongo?: Unit; services: Unit[] }, timeoutMs: number): Promise<void> {
+  // The edge first, so it stops taking requests before the services behind it go.
+  const gateway = units.services.find((u) => u.name === "gateway");
+  if (gateway) await gateway.proc.stop(timeoutMs);
+  await Promise.all(units.services.map((u) => u.proc.stop(timeoutMs)));
+  if (units.mongo) await units.mongo.proc.stop(timeoutMs);
+  if (units.nats) await units.nats.proc.stop(timeoutMs);
 }
 
 function findNatsServer(): string | undefined {
@@ -604,26 +840,32 @@ function shellCommand(script: string): string {
 
 async function waitForNats(monitor: string, deadline: number, cancel: AbortSignal): Promise<void> {
   for (;;) {
-    checkNotInterrupted(cancel);
-    const res = await httpStatus(`${monitor}/healthz`);
+    const res = await unlessAborted(httpStatus(`${monitor}/healthz`), cancel);
     if (res?.status === 200) return;
     if (Date.now() > deadline)
       throw new Error(
         `nats did not become healthy in time; ${monitor}/healthz last said: ${res ? `${res.status} ${res.body}` : "no answer"}`,
       );
-    await sleep(100);
+    await unlessAborted(sleep(100), cancel);
   }
 }
 
 async function waitForMongo(proc: Proc, deadline: number, cancel: AbortSignal): Promise<string> {
-  const line = await Promise.race([
-    proc.waitForLine((l) => l.includes('"msg":"embedded-mongo ready"')),
-    sleep(Math.max(0, deadline - Date.now())).then(() => undefined),
-  ]);
-  checkNotInterrupted(cancel);
+  const line = await unlessAborted(
+    Promise.race([
+      proc.waitForLine((l) => l.includes('"msg":"embedded-mongo ready"')),
+      sleep(Math.max(0, deadline - Date.now())).then(() => undefined),
+    ]),
+    cancel,
+  );
   if (line === undefined) throw new Error("mongodb did not say it was ready in time");
   const { uri } = JSON.parse(line) as { uri: string };
-  // The driver's own answer, as a service will get it: the replica-set handshake and a ping.
+  await unlessAborted(pingMongo(uri, deadline), cancel);
+  return uri;
+}
+
+/** The driver's own answer, as a service will get it: the replica-set handshake and a ping. */
+async function pingMongo(uri: string, deadline: number): Promise<void> {
   const client = new MongoClient(uri, { serverSelectionTimeoutMS: Math.max(1_000, deadline - Date.now()) });
   try {
     await client.connect();
@@ -632,40 +874,45 @@ async function waitForMongo(proc: Proc, deadline: number, cancel: AbortSignal): 
   } finally {
     await client.close();
   }
-  return uri;
 }
 
 async function waitForService(spec: ServiceSpec, host: string, deadline: number, cancel: AbortSignal): Promise<void> {
   const url = `http://${host}:${spec.adminPort}/readyz`;
   let lastReported = Date.now();
   for (;;) {
-    checkNotInterrupted(cancel);
-    const res = await httpStatus(url);
+    const res = await unlessAborted(httpStatus(url), cancel);
     if (res?.status === 200) return;
     const last = res ? `${res.status} ${res.body}` : "no answer";
     if (Date.now() > deadline) throw new Error(`${spec.name} did not become ready in time; ${url} last said: ${last}`);
-    checkNotInterrupted(cancel);
     if (Date.now() - lastReported > 5_000) {
       say(`waiting for ${spec.name}: ${url} says ${last}`);
       lastReported = Date.now();
     }
-    await sleep(200);
+    await unlessAborted(sleep(200), cancel);
   }
 }
 
-function printTable(settings: Settings, natsUrl: string, natsMonitor: string, mongoUri: string, services: ServiceSpec[]): void {
-  const rows: [string, string, string][] = [
-    ["nats", natsUrl, `${natsMonitor}/healthz`],
-    ["mongodb", mongoUri, ""],
+function printTable(
+  settings: Settings,
+  at: { natsUrl: string; natsMonitor: string; mongoUri: string },
+  services: ServiceSpec[],
+  pidOf: (name: string) => number | undefined,
+): void {
+  type Row = [string, string, string, string];
+  const pid = (name: string) => String(pidOf(name) ?? "");
+  const rows: Row[] = [
+    ["nats", at.natsUrl, `${at.natsMonitor}/healthz`, pid("nats")],
+    ["mongodb", at.mongoUri, "", pid("mongodb")],
   ];
   for (const s of services) {
     const listens = [`grpc ${settings.host}:${s.grpcPort}`];
     if (s.httpPort !== undefined) listens.push(`http://${settings.host}:${s.httpPort}`);
-    rows.push([s.name, listens.join("  "), `http://${settings.host}:${s.adminPort}/readyz`]);
+    rows.push([s.name, listens.join("  "), `http://${settings.host}:${s.adminPort}/readyz`, pid(s.name)]);
   }
-  const header: [string, string, string] = ["name", "listens on", "health"];
-  const widths = [0, 1].map((i) => Math.max(header[i].length, ...rows.map((r) => r[i].length)));
-  const format = (r: [string, string, string]) => `  ${r[0].padEnd(widths[0])}  ${r[1].padEnd(widths[1])}  ${r[2]}`.trimEnd();
+  // The pid is there to find a process by hand (to watch it, or kill -9 it and see it come back).
+  const header: Row = ["name", "listens on", "health", "pid"];
+  const widths = [0, 1, 2].map((i) => Math.max(header[i].length, ...rows.map((r) => r[i].length)));
+  const format = (r: Row) => `  ${r[0].padEnd(widths[0])}  ${r[1].padEnd(widths[1])}  ${r[2].padEnd(widths[2])}  ${r[3]}`.trimEnd();
   const lines = [
     "",
     `ministry-ops dev stack ready (${services.length} service${services.length === 1 ? "" : "s"}; data in ${settings.dataDir})`,

@@ -2,7 +2,9 @@
  * The dev stack runner (`scripts/dev`, behind `pnpm start`) as a user meets it: started as a child process
  * on free ports with a temporary data directory, it brings up NATS, MongoDB and a stand-in service, says
  * where they listen, stops them all on Ctrl-C, keeps data across runs, and refuses a taken port or a
- * service that dies while starting.
+ * service that dies while starting. Once up it supervises: a process killed with kill -9 comes back on
+ * the same ports while the rest keeps running, one that keeps crashing makes it give up and stop the rest
+ * in order, and Ctrl-C during a back-off or a restart still stops everything with exit 0.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
@@ -21,6 +23,8 @@ interface DevRun {
   child: ChildProcess;
   output: () => string;
   waitFor: (text: string, timeoutMs?: number) => Promise<void>;
+  /** Resolves once the output so far satisfies `check`; `what` names it in the failure. */
+  waitUntil: (check: (output: string) => boolean, what: string, timeoutMs?: number) => Promise<void>;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
@@ -44,35 +48,37 @@ function startDev(env: Record<string, string>): DevRun {
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once("exit", (code, signal) => resolve({ code, signal })),
   );
+  const waitUntil = (satisfied: (output: string) => boolean, what: string, timeoutMs = 20_000) =>
+    new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (satisfied(text)) {
+          cleanup();
+          resolve();
+        }
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`no ${what} within ${timeoutMs} ms; output:\n${text}`));
+      }, timeoutMs);
+      const cleanup = () => {
+        clearTimeout(timer);
+        listeners.delete(check);
+      };
+      exited.then(() => {
+        if (!satisfied(text)) {
+          cleanup();
+          reject(new Error(`scripts/dev exited before ${what}; output:\n${text}`));
+        }
+      });
+      listeners.add(check);
+      check();
+    });
   const run: DevRun = {
     child,
     output: () => text,
     exited,
-    waitFor: (wanted, timeoutMs = 20_000) =>
-      new Promise<void>((resolve, reject) => {
-        const check = () => {
-          if (text.includes(wanted)) {
-            cleanup();
-            resolve();
-          }
-        };
-        const timer = setTimeout(() => {
-          cleanup();
-          reject(new Error(`no "${wanted}" within ${timeoutMs} ms; output:\n${text}`));
-        }, timeoutMs);
-        const cleanup = () => {
-          clearTimeout(timer);
-          listeners.delete(check);
-        };
-        exited.then(() => {
-          if (!text.includes(wanted)) {
-            cleanup();
-            reject(new Error(`scripts/dev exited before "${wanted}"; output:\n${text}`));
-          }
-        });
-        listeners.add(check);
-        check();
-      }),
+    waitUntil,
+    waitFor: (wanted, timeoutMs) => waitUntil((out) => out.includes(wanted), `"${wanted}"`, timeoutMs),
   };
   runs.push(run);
   return run;
@@ -122,27 +128,143 @@ function portEnv(p: Awaited<ReturnType<typeof ports>>): Record<string, string> {
 
 /** A services directory with one service whose `start` script is `start`. */
 function servicesDir(name: string, files: Record<string, string>, start: string): string {
-  const dir = path.join(work, `services-${name}`, name);
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(
-    path.join(dir, "package.json"),
-    JSON.stringify({ name: `@test/${name}`, private: true, type: "module", scripts: { start } }),
-  );
-  for (const [file, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, file), text);
-  return path.dirname(dir);
+  return servicesDirWith(`services-${name}`, { [name]: { files, start } });
 }
+
+/** A services directory named `label` with the given services. */
+function servicesDirWith(label: string, services: Record<string, { files: Record<string, string>; start: string }>): string {
+  const top = path.join(work, label);
+  for (const [name, { files, start }] of Object.entries(services)) {
+    const dir = path.join(top, name);
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(
+      path.join(dir, "package.json"),
+      JSON.stringify({ name: `@test/${name}`, private: true, type: "module", scripts: { start } }),
+    );
+    for (const [file, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, file), text);
+  }
+  return top;
+}
+
+/** The pid column of the table printed once the stack is ready, by name. */
+function tablePids(output: string): Record<string, number> {
+  const table = output.slice(output.indexOf("dev stack ready"), output.indexOf("Press Ctrl-C to stop."));
+  const pids: Record<string, number> = {};
+  for (const [, name, pid] of table.matchAll(/^ {2}(\S+) .* (\d+)$/gm)) pids[name] = Number(pid);
+  return pids;
+}
+
+function commandLine(pid: number): string {
+  return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
+}
+
+/** Polls `url` until stopped; every answer that is not a 200 is kept, so "it never went down" can be asserted. */
+function watchEndpoint(url: string): { stop: () => Promise<{ polls: number; failures: string[] }> } {
+  let running = true;
+  const failures: string[] = [];
+  let polls = 0;
+  const loop = (async () => {
+    while (running) {
+      const res = await fetch(url, { signal: AbortSignal.timeout(2_000) }).catch((err: Error) => err);
+      polls++;
+      if (res instanceof Error || res.status !== 200) failures.push(res instanceof Error ? res.message : `status ${res.status}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      return { polls, failures };
+    },
+  };
+}
+
+async function untilTrue(check: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error(`${what} did not happen within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function readyz(adminPort: number): Promise<number | undefined> {
+  const res = await fetch(`http://127.0.0.1:${adminPort}/readyz`, { signal: AbortSignal.timeout(2_000) }).catch(() => undefined);
+  return res?.status;
+}
+
+/** The standard gRPC health check (grpc.health.v1), as a load balancer or grpcurl would ask it. */
+async function grpcHealth(address: string): Promise<string> {
+  const fromPlatform = createRequire(path.join(root, "packages/platform/package.json"));
+  const grpc = fromPlatform("@grpc/grpc-js") as typeof import("@grpc/grpc-js");
+  const protoLoader = fromPlatform("@grpc/proto-loader") as typeof import("@grpc/proto-loader");
+  const { protoPath } = fromPlatform("grpc-health-check") as { protoPath: string };
+  const loaded = grpc.loadPackageDefinition(protoLoader.loadSync(protoPath, { enums: String })) as unknown as {
+    grpc: { health: { v1: { Health: typeof import("@grpc/grpc-js").Client } } };
+  };
+  const client = new loaded.grpc.health.v1.Health(address, grpc.credentials.createInsecure()) as import("@grpc/grpc-js").Client & {
+    check: (req: { service: string }, opts: { deadline: number }, cb: (err: Error | null, res: { status: string }) => void) => void;
+  };
+  try {
+    return await new Promise<string>((resolve, reject) =>
+      client.check({ service: "" }, { deadline: Date.now() + 5_000 }, (err, res) => (err ? reject(err) : resolve(res.status))),
+    );
+  } finally {
+    client.close();
+  }
+}
+
+/** Service output lines of `name` that match `pattern`, in order. */
+function linesOf(output: string, name: string, pattern: RegExp): RegExpMatchArray[] {
+  const prefixed = new RegExp(`^\\[${name}\\] +${pattern.source}$`, "gm");
+  return [...output.matchAll(prefixed)];
+}
+
+/** Where the stop lines of the fake services, MongoDB and NATS are, to check the order things stopped in. */
+function stopOrder(output: string, from = 0): { service: number; mongo: number; nats: number } {
+  return {
+    service: output.indexOf("stopping on SIGTERM", from),
+    mongo: output.indexOf("embedded-mongo stopping", from),
+    nats: output.indexOf("Server Exiting", from),
+  };
+}
+
+const PICKED = ["SERVICE_NAME", "DEV_MODE", "MONGODB_URI", "NATS_URL", "GRPC_HOST", "GRPC_PORT", "ADMIN_PORT", "FAKE_GRPC_ADDR"];
 
 // Stands in for a real service: reports the environment it was given, serves /readyz on ADMIN_PORT and
 // stops on SIGTERM as the platform's shutdown does.
 const FAKE_SERVICE = `
 import http from "node:http";
-const picked = ["SERVICE_NAME", "MONGODB_URI", "NATS_URL", "GRPC_HOST", "GRPC_PORT", "ADMIN_PORT", "FAKE_GRPC_ADDR"];
+const picked = ${JSON.stringify(PICKED)};
 console.log("env " + JSON.stringify(Object.fromEntries(picked.map((k) => [k, process.env[k]]))));
 console.log("pid " + process.pid);
 const server = http.createServer((req, res) => { res.writeHead(req.url === "/readyz" ? 200 : 404); res.end(); });
 server.listen(Number(process.env.ADMIN_PORT), "127.0.0.1");
 process.on("SIGTERM", () => { console.log("stopping on SIGTERM"); server.close(() => process.exit(0)); });
 `;
+
+/**
+ * The fake service until `marker` exists; from then on every start reports its environment and pid, then
+ * crashes (exit 3) or hangs without ever becoming ready, as a service with a broken dependency would.
+ */
+function flakyService(marker: string, then: "crash" | "hang"): Record<string, string> {
+  const broken =
+    then === "crash"
+      ? `console.log("cannot open its database"); process.exit(3);`
+      : `console.log("starting slowly"); setInterval(() => {}, 1_000);`;
+  const main = `
+import fs from "node:fs";
+if (!fs.existsSync(${JSON.stringify(marker)})) {
+  await import("./steady.js");
+} else {
+  const picked = ${JSON.stringify(PICKED)};
+  console.log("env " + JSON.stringify(Object.fromEntries(picked.map((k) => [k, process.env[k]]))));
+  console.log("pid " + process.pid);
+  ${broken}
+}
+`;
+  return { "main.js": main, "steady.js": FAKE_SERVICE };
+}
 
 beforeAll(() => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), "dev-stack-"));
@@ -202,6 +324,7 @@ describe("scripts/dev", () => {
     expect(envLine).not.toBeNull();
     expect(JSON.parse(envLine![1])).toEqual({
       SERVICE_NAME: "fake",
+      DEV_MODE: "true",
       MONGODB_URI: `mongodb://127.0.0.1:${p.mongo}/?replicaSet=rs0`,
       NATS_URL: `nats://127.0.0.1:${p.nats}`,
       GRPC_HOST: "127.0.0.1",
@@ -310,4 +433,261 @@ describe("scripts/dev", () => {
     dev.child.kill("SIGINT");
     expect(await dev.exited).toEqual({ code: 0, signal: null });
   }, 90_000);
+});
+
+describe("scripts/dev supervises what it started", () => {
+  // The real tasks service: its stop waits for a deadline-watch pass in progress, which takes seconds on
+  // two busy cores, so it gets the default stop timeout, not the short one of the fakes.
+  const realTasks = { DEV_SERVICES: "tasks", DEV_READY_TIMEOUT_MS: "40000", DEV_STOP_TIMEOUT_MS: "20000" };
+
+  /**
+   * A data directory where the tasks service has run and stopped once, so its deadline watch has alerted
+   * every seeded task and a later pass writes nothing. A kill -9 inside one of the watch's transactions
+   * leaves it open in MongoDB for its 60 s lifetime (as mongod does), and the restarted service's watch
+   * then waits on it, slowing its stop: the service's business, not what these tests are about.
+   */
+  async function dataWithWatchDone(name: string): Promise<string> {
+    const data = path.join(work, name);
+    const dev = startDev({ ...portEnv(await ports()), DEV_DATA_DIR: data, ...realTasks });
+    await dev.waitFor("Press Ctrl-C to stop.", 45_000);
+    dev.child.kill("SIGINT");
+    expect(await dev.exited, dev.output()).toEqual({ code: 0, signal: null });
+    return data;
+  }
+
+  it("brings a service killed with kill -9 back on its ports while NATS and MongoDB keep running", async () => {
+    const data = await dataWithWatchDone("data-kill");
+    const p = await ports();
+    const monitor = `http://127.0.0.1:${p.monitor}`;
+    const dev = startDev({ ...portEnv(p), DEV_DATA_DIR: data, ...realTasks });
+    await dev.waitFor("Press Ctrl-C to stop.", 45_000);
+    const pids = tablePids(dev.output());
+    expect(commandLine(pids.nats)).toContain("nats-server");
+    expect(commandLine(pids.mongodb)).toContain("embedded-mongo");
+    expect(commandLine(pids.tasks)).toContain("dist/main.js");
+    const natsStarted = ((await (await fetch(`${monitor}/varz`)).json()) as { start: string }).start;
+
+    const natsWatch = watchEndpoint(`${monitor}/healthz`);
+    process.kill(pids.tasks, "SIGKILL");
+    await dev.waitFor("tasks is back", 30_000);
+    const { polls, failures } = await natsWatch.stop();
+
+    const out = dev.output();
+    // Why it went, what it last said, and when it comes back.
+    expect(out).toMatch(
+      new RegExp(
+        `tasks \\(pid ${pids.tasks}, up [\\d.]+ s\\) was killed by SIGKILL; its last lines:\\n(?: {4}.*\\n)*? {4}.*"msg":"tasks ready"`,
+      ),
+    );
+    expect(out).toContain("restarting tasks in 0.5 s (crash 1 within 60 s; at 5 the stack stops)");
+    const back = out.match(/tasks is back, ready [\d.]+ s after it went \(pid (\d+)\): (.*)$/m);
+    expect(back).not.toBeNull();
+    expect(back![2]).toBe(`grpc 127.0.0.1:${p.grpc}, admin http://127.0.0.1:${p.admin}/readyz`);
+    const newPid = Number(back![1]);
+    expect(newPid).not.toBe(pids.tasks);
+    expect(commandLine(newPid)).toContain("dist/main.js");
+
+    // Back and answering on the same ports.
+    expect(await readyz(p.admin)).toBe(200);
+    expect(await grpcHealth(`127.0.0.1:${p.grpc}`)).toBe("SERVING");
+
+    // The rest never stopped: the same processes, and NATS answered its health check all along.
+    expect(processAlive(pids.nats) && processAlive(pids.mongodb)).toBe(true);
+    expect(out).not.toMatch(/restarting (nats|mongodb)|(nats|mongodb) is back/);
+    expect(polls).toBeGreaterThan(0);
+    expect(failures).toEqual([]);
+    expect(((await (await fetch(`${monitor}/varz`)).json()) as { start: string }).start).toBe(natsStarted);
+
+    dev.child.kill("SIGINT");
+    expect(await dev.exited, dev.output()).toEqual({ code: 0, signal: null });
+    expect(dev.output()).not.toContain("did not stop cleanly");
+  }, 150_000);
+
+  it("restarts a killed nats-server or MongoDB on the same ports and data, and the service reconnects without a restart", async () => {
+    const p = await ports();
+    const dev = startDev({ ...portEnv(p), DEV_DATA_DIR: path.join(work, "data-infra"), ...realTasks });
+    await dev.waitFor("Press Ctrl-C to stop.", 45_000);
+    const pids = tablePids(dev.output());
+    const client = new MongoClient(`mongodb://127.0.0.1:${p.mongo}/?replicaSet=rs0`, { serverSelectionTimeoutMS: 20_000 });
+    try {
+      const notes = client.db("dev_stack_test").collection<{ _id: string; note: string }>("notes");
+      await notes.insertOne({ _id: "before-the-crash", note: "kept" });
+
+      process.kill(pids.mongodb, "SIGKILL");
+      await dev.waitFor("mongodb is back", 30_000);
+      expect(dev.output()).toMatch(/mongodb \(pid \d+, up [\d.]+ s\) was killed by SIGKILL/);
+      expect(await notes.findOne({ _id: "before-the-crash" })).toEqual({ _id: "before-the-crash", note: "kept" });
+      await untilTrue(async () => (await readyz(p.admin)) === 200, "tasks ready again after MongoDB came back");
+
+      process.kill(pids.nats, "SIGKILL");
+      await dev.waitFor("nats is back", 30_000);
+      expect(dev.output()).toMatch(/nats \(pid \d+, up [\d.]+ s\) was killed by SIGKILL/);
+      expect((await fetch(`http://127.0.0.1:${p.monitor}/healthz`)).status).toBe(200);
+      await untilTrue(async () => (await readyz(p.admin)) === 200, "tasks ready again after NATS came back");
+      expect(await grpcHealth(`127.0.0.1:${p.grpc}`)).toBe("SERVING");
+    } finally {
+      await client.close();
+    }
+    // The service rode both out in the same process.
+    expect(processAlive(pids.tasks)).toBe(true);
+    expect(dev.output()).not.toMatch(/restarting tasks/);
+
+    dev.child.kill("SIGINT");
+    expect(await dev.exited, dev.output()).toEqual({ code: 0, signal: null });
+    expect(dev.output()).not.toContain("did not stop cleanly");
+  }, 90_000);
+
+  it("gives up on a service that crashes on every start: stops the others in order and exits 1", async () => {
+    const p = await ports();
+    const marker = path.join(work, "crashy-broken");
+    const dev = startDev({
+      ...portEnv(p),
+      DEV_DATA_DIR: path.join(work, "data-crashy"),
+      DEV_SERVICES_DIR: servicesDirWith("services-crash-loop", {
+        crashy: { files: flakyService(marker, "crash"), start: "node main.js" },
+        steady: { files: { "main.js": FAKE_SERVICE }, start: "node main.js" },
+      }),
+      DEV_CRASH_LIMIT: "3",
+      DEV_RESTART_DELAY_MS: "100",
+    });
+    await dev.waitFor("Press Ctrl-C to stop.");
+    const pids = tablePids(dev.output());
+
+    fs.writeFileSync(marker, "");
+    process.kill(pids.crashy, "SIGKILL");
+    expect((await dev.exited).code, dev.output()).toBe(1);
+
+    const out = dev.output();
+    expect(out).toMatch(/crashy \(pid \d+, up [\d.]+ s\) was killed by SIGKILL/);
+    expect(out).toContain("restarting crashy in 0.1 s (crash 1 within 60 s; at 3 the stack stops)");
+    expect(out).toContain("restarting crashy in 0.2 s (crash 2 within 60 s; at 3 the stack stops)");
+    expect(out).not.toContain("crash 3 within");
+    expect(out).toMatch(
+      /crashy \(pid \d+, up [\d.]+ s\) exited with code 3; its last lines:\n {4}env .*\n {4}pid \d+\n {4}cannot open its database\n/,
+    );
+    expect(out.match(/\) exited with code 3/g)).toHaveLength(2);
+    const gaveUp = out.indexOf("crashy crashed 3 times within 60 s (DEV_CRASH_LIMIT=3, DEV_CRASH_WINDOW_MS=60000): giving up");
+    expect(gaveUp).toBeGreaterThan(0);
+    expect(out).toMatch(/^\[dev\] +stopped: crashy kept crashing$/m);
+
+    // Every start got the same ports and environment.
+    const envs = linesOf(out, "crashy", /env (.*)/).map((m) => JSON.parse(m[1]));
+    expect(envs).toHaveLength(3);
+    for (const env of envs) expect(env).toEqual({ ...envs[0], SERVICE_NAME: "crashy", DEV_MODE: "true", GRPC_PORT: String(p.grpc) });
+
+    // The others stopped cleanly, in order, after the runner gave up (the stop lines are on stdout and the
+    // give-up on stderr, whose order between the two pipes is not kept: the anchor is on stdout).
+    const stopping = out.indexOf("stopping services, then MongoDB, then NATS");
+    const stopped = stopOrder(out, stopping);
+    expect(stopping).toBeGreaterThan(0);
+    expect(stopped.service).toBeGreaterThan(stopping);
+    expect(stopped.mongo).toBeGreaterThan(stopped.service);
+    expect(stopped.nats).toBeGreaterThan(stopped.mongo);
+    expect(out).not.toContain("did not stop cleanly");
+    for (const port of Object.values(p)) expect(await isListening(port)).toBe(false);
+    expect(processAlive(pids.steady)).toBe(false);
+  });
+
+  it("stops a restarted service that does not become ready in time and counts it as a crash", async () => {
+    const p = await ports();
+    const marker = path.join(work, "never-ready");
+    const dev = startDev({
+      ...portEnv(p),
+      DEV_DATA_DIR: path.join(work, "data-never-ready"),
+      DEV_SERVICES_DIR: servicesDirWith("services-never-ready", {
+        slow: { files: flakyService(marker, "hang"), start: "node main.js" },
+      }),
+      DEV_CRASH_LIMIT: "2",
+      DEV_RESTART_DELAY_MS: "100",
+      // Start-up must fit in it too: generous for two cores shared with other work, short for a test.
+      DEV_READY_TIMEOUT_MS: "5000",
+    });
+    await dev.waitFor("Press Ctrl-C to stop.");
+    const pids = tablePids(dev.output());
+
+    fs.writeFileSync(marker, "");
+    process.kill(pids.slow, "SIGKILL");
+    expect((await dev.exited).code, dev.output()).toBe(1);
+
+    const out = dev.output();
+    const restartedPid = Number(linesOf(out, "slow", /pid (\d+)/).at(-1)![1]);
+    expect(out).toContain(`slow did not become ready in time; http://127.0.0.1:${p.admin}/readyz last said: no answer: stopping it`);
+    expect(out).toMatch(
+      new RegExp(
+        `slow \\(pid ${restartedPid}, up [\\d.]+ s\\) was stopped for not becoming ready in time; its last lines:\\n(?: {4}.*\\n)* {4}starting slowly\\n`,
+      ),
+    );
+    expect(out).toContain("slow crashed 2 times within 60 s (DEV_CRASH_LIMIT=2, DEV_CRASH_WINDOW_MS=60000): giving up");
+    expect(out).not.toContain("did not stop cleanly");
+    expect(processAlive(restartedPid)).toBe(false);
+    for (const port of Object.values(p)) expect(await isListening(port)).toBe(false);
+  });
+
+  it("Ctrl-C during a restart back-off stops everything in order and exits 0 without waiting it out", async () => {
+    const p = await ports();
+    const dev = startDev({
+      ...portEnv(p),
+      DEV_DATA_DIR: path.join(work, "data-backoff"),
+      DEV_SERVICES_DIR: servicesDirWith("services-backoff", {
+        crashy: { files: { "main.js": FAKE_SERVICE }, start: "node main.js" },
+        steady: { files: { "main.js": FAKE_SERVICE }, start: "node main.js" },
+      }),
+      // Far longer than the test may take: exiting at all shows the back-off was cut short.
+      DEV_RESTART_DELAY_MS: "600000",
+      DEV_RESTART_DELAY_MAX_MS: "600000",
+    });
+    await dev.waitFor("Press Ctrl-C to stop.");
+    const pids = tablePids(dev.output());
+
+    process.kill(pids.crashy, "SIGKILL");
+    await dev.waitFor("restarting crashy in 600 s");
+    const interruptedAt = dev.output().length;
+    dev.child.kill("SIGINT");
+    expect(await dev.exited, dev.output()).toEqual({ code: 0, signal: null });
+
+    const out = dev.output();
+    const stopped = stopOrder(out, interruptedAt);
+    expect(stopped.service).toBeGreaterThan(0);
+    expect(stopped.mongo).toBeGreaterThan(stopped.service);
+    expect(stopped.nats).toBeGreaterThan(stopped.mongo);
+    expect(out).not.toContain("crashy is back");
+    expect(out).not.toContain("did not stop cleanly");
+    expect(out).toMatch(/^\[dev\] +stopped$/m);
+    for (const port of Object.values(p)) expect(await isListening(port)).toBe(false);
+  });
+
+  it("Ctrl-C while a restarted service is still starting stops it and everything else, and exits 0", async () => {
+    const p = await ports();
+    const marker = path.join(work, "slow-broken");
+    const dev = startDev({
+      ...portEnv(p),
+      DEV_DATA_DIR: path.join(work, "data-restarting"),
+      DEV_SERVICES_DIR: servicesDirWith("services-restarting", {
+        slow: { files: flakyService(marker, "hang"), start: "node main.js" },
+        steady: { files: { "main.js": FAKE_SERVICE }, start: "node main.js" },
+      }),
+      DEV_RESTART_DELAY_MS: "100",
+    });
+    await dev.waitFor("Press Ctrl-C to stop.");
+    const pids = tablePids(dev.output());
+
+    fs.writeFileSync(marker, "");
+    process.kill(pids.slow, "SIGKILL");
+    await dev.waitUntil((out) => linesOf(out, "slow", /starting slowly/).length === 1, "the restarted service starting");
+    const restartedPid = Number(linesOf(dev.output(), "slow", /pid (\d+)/).at(-1)![1]);
+    expect(restartedPid).not.toBe(pids.slow);
+    const interruptedAt = dev.output().length;
+    dev.child.kill("SIGINT");
+    expect(await dev.exited, dev.output()).toEqual({ code: 0, signal: null });
+
+    const out = dev.output();
+    const stopped = stopOrder(out, interruptedAt);
+    expect(stopped.service).toBeGreaterThan(0);
+    expect(stopped.mongo).toBeGreaterThan(stopped.service);
+    expect(stopped.nats).toBeGreaterThan(stopped.mongo);
+    expect(out).not.toContain("slow is back");
+    expect(out).not.toContain("did not stop cleanly");
+    expect(processAlive(restartedPid)).toBe(false);
+    for (const port of Object.values(p)) expect(await isListening(port)).toBe(false);
+  });
 });
