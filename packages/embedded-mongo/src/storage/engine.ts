@@ -10,7 +10,7 @@
 import type { Document } from "bson";
 import { MongoError } from "../errors.js";
 import type { Catalog, Collection } from "./catalog.js";
-import type { CollectionData } from "./collection-data.js";
+import type { CollectionData, DocRecord } from "./collection-data.js";
 import { indexKeys } from "./index-spec.js";
 import { idKey } from "./keys.js";
 import type { DocChange } from "./persistence.js";
@@ -116,30 +116,37 @@ export class Engine {
     this.catalog.persist(changes);
   }
 
+  /**
+   * Applies the transaction's writes as one change and persists them, or changes nothing and throws.
+   * Each statement was checked against the transaction's own view when it ran (as mongod does), and
+   * the locks keep others off its documents and unique keys; so the commit checks only the final state
+   * (applyAll), which is what lets values swapped statement by statement commit.
+   */
   commit(txn: Transaction): void {
     if (txn.state !== "active") throw new Error(`transaction ${txn.txnNumber} is ${txn.state}`);
-    this.seq++;
-    const changes: DocChange[] = [];
-    for (const [collId, writes] of txn.writes) {
-      const coll = this.catalog.byIdOrUndefined(collId);
-      if (!coll) continue; // dropped while the transaction ran: its writes die with it, as the collection did
-      this.snapshotForOthers(coll, txn);
-      const data = coll.data;
-      for (const [idk, doc] of writes) {
-        const old = data.get(idk);
-        if (doc === null) {
-          if (old) data.remove(idk, old);
-        } else if (old) {
-          data.replace(idk, old, doc);
-        } else {
-          data.insert(doc);
-        }
-        changes.push({ collId, idk, doc });
-        this.noteWrite(collId, idk);
+    const applied: { data: CollectionData; changes: { idk: string; doc: Document | null }[]; previous: (DocRecord | undefined)[] }[] = [];
+    const persisted: DocChange[] = [];
+    const touched: Collection[] = [];
+    try {
+      for (const [collId, writes] of txn.writes) {
+        const coll = this.catalog.byIdOrUndefined(collId);
+        if (!coll) continue; // dropped while the transaction ran: its writes die with it, as the collection did
+        this.snapshotForOthers(coll, txn);
+        const changes = [...writes].map(([idk, doc]) => ({ idk, doc }));
+        applied.push({ data: coll.data, changes, previous: coll.data.applyAll(changes) });
+        touched.push(coll);
+        for (const c of changes) persisted.push({ collId, idk: c.idk, doc: c.doc });
       }
-      coll.lastWriteSeq = this.seq;
+      this.catalog.persist(persisted);
+    } catch (err) {
+      for (const { data, changes, previous } of applied.reverse()) {
+        for (let i = changes.length - 1; i >= 0; i--) data.restore(changes[i].idk, previous[i]);
+      }
+      throw err;
     }
-    this.catalog.persist(changes);
+    this.seq++;
+    for (const coll of touched) coll.lastWriteSeq = this.seq;
+    for (const c of persisted) this.noteWrite(c.collId, c.idk);
     this.end(txn, "committed");
   }
 
