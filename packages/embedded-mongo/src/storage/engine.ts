@@ -62,6 +62,12 @@ function uniqueLockKey(collId: number, index: string, key: string): string {
   return `${collId}|${index}|${key}`;
 }
 
+interface PendingChange extends DocChange {
+  /** The collection data the change was applied to, and the record it replaced: what undoes it. */
+  data: CollectionData;
+  previous: DocRecord | undefined;
+}
+
 export interface Writer {
   readonly data: CollectionData;
   insert(doc: Document): string;
@@ -78,7 +84,12 @@ export class Engine {
   private readonly locks = new Map<string, Transaction>();
   /** Last commit sequence per document, kept only while transactions are active (for conflict detection). */
   private readonly recentWrites = new Map<string, number>();
-  private pending: DocChange[] = [];
+  /**
+   * Non-transactional changes applied in memory and not yet persisted, with what each replaced. Every
+   * command persists its changes before it yields (flush), so this only ever holds the running
+   * command's changes, and undoing them on a persistence failure touches no one else's.
+   */
+  private pending: PendingChange[] = [];
 
   constructor(readonly catalog: Catalog) {}
 
@@ -108,12 +119,21 @@ export class Engine {
     return txn ? this.transactionWriter(coll, txn) : this.committedWriter(coll);
   }
 
-  /** Persists what non-transactional writes changed since the last flush; called once per command. */
+  /**
+   * Persists what non-transactional writes changed since the last flush. Called by each command before
+   * it replies or waits; if the store refuses the write, the changes are taken back out of memory
+   * (newest first) and the failure is thrown, so nothing is acknowledged or seen that is not on disk.
+   */
   flush(): void {
     if (this.pending.length === 0) return;
     const changes = this.pending;
     this.pending = [];
-    this.catalog.persist(changes);
+    try {
+      this.catalog.persist(changes);
+    } catch (err) {
+      for (let i = changes.length - 1; i >= 0; i--) changes[i].data.restore(changes[i].idk, changes[i].previous);
+      throw err;
+    }
   }
 
   /**
@@ -190,11 +210,11 @@ export class Engine {
         }
       }
     };
-    const committed = (idk: string, doc: Document | null) => {
+    const committed = (idk: string, doc: Document | null, previous: DocRecord | undefined) => {
       engine.seq++;
       coll.lastWriteSeq = engine.seq;
       engine.noteWrite(coll.id, idk);
-      engine.pending.push({ collId: coll.id, idk, doc });
+      engine.pending.push({ collId: coll.id, idk, doc, data, previous });
     };
     return {
       data,
@@ -209,21 +229,19 @@ export class Engine {
         }
         engine.snapshotForOthers(coll);
         const idk = data.insert(doc);
-        committed(idk, doc);
+        committed(idk, doc, undefined);
         return idk;
       },
       replace(idk, oldDoc, newDoc) {
         checkDoc(idk);
         checkUniqueKeys(newDoc);
         engine.snapshotForOthers(coll);
-        data.replace(idk, oldDoc, newDoc);
-        committed(idk, newDoc);
+        committed(idk, newDoc, data.replace(idk, oldDoc, newDoc));
       },
       remove(idk, oldDoc) {
         checkDoc(idk);
         engine.snapshotForOthers(coll);
-        data.remove(idk, oldDoc);
-        committed(idk, null);
+        committed(idk, null, data.remove(idk, oldDoc));
       },
     };
   }
