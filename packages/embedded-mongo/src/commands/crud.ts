@@ -8,7 +8,7 @@ import { applyProjection, runFind, type FindSpec } from "../query/execute.js";
 import { LockedByTransaction, type Writer } from "../storage/engine.js";
 import { PersistenceFailure } from "../storage/health.js";
 import { encodeValue, idKey } from "../storage/keys.js";
-import { applyUpdate, buildUpsertDocument, validateUpdate } from "../update/apply.js";
+import { applyUpdate, buildUpsertDocument, checkIdFieldNames, validateUpdate } from "../update/apply.js";
 import {
   existingCollection,
   namespace,
@@ -60,6 +60,7 @@ export function prepareForInsert(doc: Document): Document {
   if (id instanceof RegExp || (id as { _bsontype?: string } | null)?._bsontype === "BSONRegExp")
     throw new MongoError("InvalidIdField", "can't use a regex for _id");
   if (id === undefined) return { _id: new ObjectId(), ...doc };
+  checkIdFieldNames(id);
   if (Object.keys(doc)[0] === "_id") return doc;
   const { _id, ...rest } = doc;
   return { _id, ...rest };
@@ -233,9 +234,40 @@ function updateStatement(writer: Writer, stmt: Document, single: { sort?: Docume
   return { n: matches.length, nModified, before: planned[0].doc, after: planned[0].updated };
 }
 
+/**
+ * The fields of an update statement in MongoDB 7.0 (the wire version this server reports). mongod's
+ * parser refuses any other field before running anything, e.g. `sort`, which arrived in 8.0 and the
+ * driver sends for updateOne/replaceOne with a sort option.
+ */
+const UPDATE_STATEMENT_FIELDS = new Set([
+  "q",
+  "u",
+  "c",
+  "arrayFilters",
+  "hint",
+  "multi",
+  "upsert",
+  "upsertSupplied",
+  "collation",
+  "sampleId",
+  "$_allowShardKeyUpdatesWithoutFullShardKey",
+]);
+
+function checkUpdateStatementFields(statements: Document[]): void {
+  for (const stmt of statements) {
+    if (stmt === null || typeof stmt !== "object") continue; // the statement's own error, when it runs
+    for (const field of Object.keys(stmt)) {
+      if (!UPDATE_STATEMENT_FIELDS.has(field)) {
+        throw new MongoError("Location40415", `BSON field 'update.updates.${field}' is an unknown field.`);
+      }
+    }
+  }
+}
+
 const update: Handler = async (ctx) => {
   const name = requireString(ctx.cmd, "update");
   const statements = requireArray(ctx.cmd, "updates");
+  checkUpdateStatementFields(statements);
   const { writer } = writerFor(ctx, name);
   let n = 0;
   let nModified = 0;

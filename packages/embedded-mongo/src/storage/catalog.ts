@@ -105,6 +105,9 @@ export class Catalog {
   create(db: string, name: string, command: Document): Collection {
     validateDbName(db);
     validateCollectionName(name);
+    if (command.viewOn !== undefined || command.pipeline !== undefined) {
+      throw new MongoError("NotImplemented", `embedded-mongo does not support views (create '${name}' with viewOn/pipeline)`);
+    }
     for (const option of Object.keys(command)) {
       if (!SUPPORTED_CREATE_OPTIONS.has(option)) {
         throw new MongoError("InvalidOptions", `embedded-mongo does not support the collection option '${option}'`);
