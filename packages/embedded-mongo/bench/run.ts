@@ -121,6 +121,38 @@ async function rawWire(uri: string, command: (i: number) => Document): Promise<n
   return Math.round(done / ((performance.now() - started) / 1000));
 }
 
+/**
+ * Aggregations over the 100,000 tasks: the report shape ($match + $group by field with $sum), a find-like
+ * pipeline (indexed $match, inclusion $project, $sort), a computed top-level $set, and a dotted $set,
+ * which must work on copies so the stored documents stay as they are.
+ */
+async function aggregationFigures(big: Collection<Document>, label: string): Promise<void> {
+  const run = async (figure: string, pipeline: (i: number) => Document[]) => {
+    const r = await throughput(1, (i) => big.aggregate(pipeline(i)).toArray());
+    emit({ figure, storage: label, unit: "ms", value: r.p50, p99_ms: r.p99, n: r.n });
+  };
+  const cutoff = new Date(Date.UTC(2020, 6, 1));
+  await run("aggregate: $group by status with $sum over 100,000 documents", () => [
+    { $match: { status: { $gte: 0 } } },
+    { $group: { _id: "$status", n: { $sum: 1 } } },
+  ]);
+  await run("aggregate: indexed $match + inclusion $project + $sort (10 matches)", (i) => [
+    { $match: { unit: `unit-${i % 10_000}` } },
+    { $project: { unit: 1, status: 1 } },
+    { $sort: { status: 1 } },
+  ]);
+  await run("aggregate: computed top-level $set over 25,000 documents", () => [
+    { $match: { status: 1 } },
+    { $set: { late: { $lt: ["$deadline", cutoff] } } },
+    { $count: "n" },
+  ]);
+  await run("aggregate: dotted $set over 25,000 documents (works on copies)", () => [
+    { $match: { status: 1 } },
+    { $set: { "meta.late": { $lt: ["$deadline", cutoff] } } },
+    { $count: "n" },
+  ]);
+}
+
 async function suite(label: string, dataDir?: string): Promise<void> {
   const { uri, child } = await startServer(dataDir);
   const client = new MongoClient(uri, { maxPoolSize: concurrency });
@@ -207,6 +239,8 @@ async function suite(label: string, dataDir?: string): Promise<void> {
         n: q.n,
         baseline_ping_p50_ms: ping.p50,
       });
+
+      await aggregationFigures(big, label);
 
       const counters = db.collection<{ _id: number; n: number }>("counters");
       await counters.insertMany(Array.from({ length: 1000 }, (_, i) => ({ _id: i, n: 0 })));

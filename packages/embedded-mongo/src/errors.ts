@@ -48,6 +48,8 @@ export const ErrorCodes = {
   ConflictingOperationInProgress: 117,
   Location40323: 40323,
   Location40324: 40324,
+  /** IDL: "BSON field '...' is an unknown field." */
+  Location40415: 40415,
   Location31249: 31249,
 } as const;
 

@@ -12,6 +12,8 @@ import { CursorRegistry } from "./cursors.js";
 import { SessionRegistry, TRANSACTION_LIFETIME_MS } from "./sessions.js";
 import { Catalog } from "./storage/catalog.js";
 import { Engine } from "./storage/engine.js";
+import { FaultInjectingPersistence, type PersistenceFaults } from "./storage/faults.js";
+import { GuardedPersistence } from "./storage/health.js";
 import { MemoryPersistence, SqlitePersistence, type Persistence } from "./storage/persistence.js";
 import { startTtlMonitor } from "./ttl.js";
 import {
@@ -43,6 +45,8 @@ export interface EmbeddedMongoOptions {
   logLevel?: string;
   /** A logger to use instead of a new pino instance on stdout. */
   logger?: Logger;
+  /** @internal TEST-ONLY: makes writes to the data directory fail on demand (see storage/faults.ts). */
+  testOnlyPersistenceFaults?: PersistenceFaults;
 }
 
 export interface EmbeddedMongo {
@@ -57,10 +61,12 @@ export class StartupError extends Error {}
 export async function startEmbeddedMongo(opts: EmbeddedMongoOptions = {}): Promise<EmbeddedMongo> {
   const host = opts.host ?? "127.0.0.1";
   const log = opts.logger ?? pino({ name: "embedded-mongo", level: opts.logLevel ?? "info" });
-  const persistence: Persistence = opts.dataDir ? new SqlitePersistence(opts.dataDir) : new MemoryPersistence();
+  let persistence: Persistence = opts.dataDir ? new SqlitePersistence(opts.dataDir) : new MemoryPersistence();
+  if (opts.testOnlyPersistenceFaults) persistence = new FaultInjectingPersistence(persistence, opts.testOnlyPersistenceFaults);
+  const guarded = new GuardedPersistence(persistence);
   let catalog: Catalog;
   try {
-    catalog = new Catalog(persistence);
+    catalog = new Catalog(guarded);
   } catch (err) {
     persistence.close();
     throw err;
@@ -98,6 +104,7 @@ export async function startEmbeddedMongo(opts: EmbeddedMongoOptions = {}): Promi
     replSetName: opts.replSetName ?? "rs0",
     me: `${advertised}:${port}`,
     durable: persistence.durable,
+    persistence: guarded,
     ttlMonitorIntervalMs: opts.ttlMonitorIntervalMs ?? 60_000,
     counters: { connectionsCurrent: 0, connectionsTotal: 0, commands: new Map() },
   };

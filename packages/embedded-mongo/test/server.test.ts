@@ -118,4 +118,25 @@ describe("embedded server specifics", () => {
     expect((coll as MongoServerError).message).toMatch(/collations/);
     expect(await db.collection("c").countDocuments()).toBe(1);
   });
+
+  it("refuses views by name: create with viewOn or pipeline", async () => {
+    const db = client.db("srv_views");
+    await db.collection("c").insertOne({ a: 1 });
+    for (const options of [{ viewOn: "c", pipeline: [{ $match: { a: 1 } }] }, { viewOn: "c" }]) {
+      const err = await db.createCollection("v", options).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(MongoServerError);
+      expect((err as MongoServerError).codeName).toBe("NotImplemented");
+      expect((err as MongoServerError).message).toMatch(/does not support views/);
+    }
+    expect((await db.listCollections().toArray()).map((c) => c.name)).toEqual(["c"]);
+  });
+
+  it("refuses a $-prefixed field name at any depth of _id (MongoDB 7.1+ and its documentation)", async () => {
+    const c = client.db("srv_dollar_id").collection<{ _id: unknown }>("c");
+    for (const _id of [{ a: { $b: 1 } }, { a: [{ $b: 1 }] }]) {
+      const err = await c.insertOne({ _id }).catch((e: unknown) => e);
+      expect((err as MongoServerError).code).toBe(52);
+    }
+    expect(await c.countDocuments()).toBe(0);
+  });
 });

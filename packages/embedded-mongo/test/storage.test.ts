@@ -6,9 +6,12 @@ import { Binary, Long, MaxKey, MinKey, ObjectId, Timestamp, type Document } from
 import { describe, expect, it } from "vitest";
 import { runFind } from "../src/query/execute.js";
 import { plan } from "../src/query/planner.js";
+import { Catalog } from "../src/storage/catalog.js";
 import { CollectionData } from "../src/storage/collection-data.js";
+import { Engine } from "../src/storage/engine.js";
 import { parseIndexSpec } from "../src/storage/index-spec.js";
-import { complement, encodeValue } from "../src/storage/keys.js";
+import { complement, encodeValue, idKey } from "../src/storage/keys.js";
+import { MemoryPersistence } from "../src/storage/persistence.js";
 
 describe("order-preserving key encoding", () => {
   // MongoDB's comparison order (docs: "Comparison/Sort Order"), one representative run per bracket.
@@ -225,5 +228,54 @@ describe("collection data", () => {
     expect(snap.size).toBe(1000);
     expect([...runFind(snap, { filter: { v: { $gte: 0 } } })].length).toBe(1000);
     expect([...runFind(data, { filter: { v: { $gte: 0 } } })].length).toBe(1999);
+  });
+});
+
+describe("transaction commit", () => {
+  function setup() {
+    const catalog = new Catalog(new MemoryPersistence());
+    const engine = new Engine(catalog);
+    const outbox = catalog.create("db", "outbox", {});
+    const items = catalog.create("db", "items", {});
+    catalog.createIndexes(items, [{ key: { v: 1 }, name: "v_1", unique: true }]);
+    for (const doc of [
+      { _id: "a", v: 1 },
+      { _id: "b", v: 2 },
+    ])
+      engine.writer(items).insert(doc);
+    return { catalog, engine, outbox, items };
+  }
+
+  it("checks unique indexes against the final state of the write set, whatever the order of its writes", () => {
+    const { engine, outbox, items } = setup();
+    const txn = engine.begin(1);
+    engine.writer(outbox, txn).insert({ _id: "evt" });
+    const w = engine.writer(items, txn);
+    const a = w.data.get(idKey("a"))!;
+    w.replace(idKey("a"), a, { _id: "a", v: 3 });
+    const b = w.data.get(idKey("b"))!;
+    w.replace(idKey("b"), b, { _id: "b", v: 1 });
+    w.replace(idKey("a"), w.data.get(idKey("a"))!, { _id: "a", v: 2 });
+    engine.commit(txn);
+    expect([...items.data.naturalOrder()]).toEqual([
+      { _id: "a", v: 2 },
+      { _id: "b", v: 1 },
+    ]);
+    expect(outbox.data.get(idKey("evt"))).toEqual({ _id: "evt" });
+  });
+
+  it("a commit whose write set cannot be applied changes nothing, in any collection", () => {
+    const { engine, outbox, items } = setup();
+    const txn = engine.begin(1);
+    engine.writer(outbox, txn).insert({ _id: "evt" });
+    engine.writer(items, txn).insert({ _id: "c", v: 7 });
+    // A committed document that took the value behind the transaction's back (the locks prevent this
+    // through the commands; the commit must still never apply half of the write set).
+    items.data.insert({ _id: "d", v: 7 });
+    expect(() => engine.commit(txn)).toThrow(/E11000/);
+    expect(outbox.data.get(idKey("evt"))).toBeUndefined();
+    expect(items.data.get(idKey("c"))).toBeUndefined();
+    expect([...items.data.naturalOrder()].map((d) => d._id)).toEqual(["a", "b", "d"]);
+    expect(outbox.data.size).toBe(0);
   });
 });

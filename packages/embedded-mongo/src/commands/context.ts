@@ -11,6 +11,7 @@ import type { Catalog, Collection } from "../storage/catalog.js";
 import { validateCollectionName } from "../storage/catalog.js";
 import type { CollectionData } from "../storage/collection-data.js";
 import type { Engine, Transaction, Writer } from "../storage/engine.js";
+import type { GuardedPersistence } from "../storage/health.js";
 
 export interface ServerState {
   readonly engine: Engine;
@@ -23,6 +24,8 @@ export interface ServerState {
   /** host:port this server calls itself in hello (`me`, `hosts`, `primary`). */
   readonly me: string;
   readonly durable: boolean;
+  /** The store's write path: fails commands while the data directory refuses writes. */
+  readonly persistence: GuardedPersistence;
   readonly ttlMonitorIntervalMs: number;
   readonly counters: { connectionsCurrent: number; connectionsTotal: number; commands: Map<string, number> };
 }

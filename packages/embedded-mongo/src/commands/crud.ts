@@ -6,8 +6,9 @@ import { DEFAULT_FIRST_BATCH, takeBatch } from "../cursors.js";
 import { asMongoError, MongoError } from "../errors.js";
 import { applyProjection, runFind, type FindSpec } from "../query/execute.js";
 import { LockedByTransaction, type Writer } from "../storage/engine.js";
+import { PersistenceFailure } from "../storage/health.js";
 import { encodeValue, idKey } from "../storage/keys.js";
-import { applyUpdate, buildUpsertDocument, validateUpdate } from "../update/apply.js";
+import { applyUpdate, buildUpsertDocument, checkIdFieldNames, validateUpdate } from "../update/apply.js";
 import {
   existingCollection,
   namespace,
@@ -23,16 +24,24 @@ import {
   type Handler,
 } from "./context.js";
 
-/** Runs a single write; if a transaction holds one of its documents, waits for it to end and tries again. */
-async function withLockRetry<T>(fn: () => T): Promise<T> {
-  for (;;) {
-    try {
-      return fn();
-    } catch (err) {
-      if (!(err instanceof LockedByTransaction)) throw err;
-      await err.until;
-    }
+/**
+ * Runs a single write; if a transaction holds one of its documents, waits for it to end and tries again.
+ * Synchronous unless it must wait: a command yields to others only here, and persists what it has
+ * written before it does (see Engine.flush), so no other command sees a change that is not on disk.
+ */
+function withLockRetry<T>(ctx: CommandContext, fn: () => T): T | Promise<T> {
+  try {
+    return fn();
+  } catch (err) {
+    if (!(err instanceof LockedByTransaction)) throw err;
+    ctx.server.engine.flush();
+    return err.until.then(() => withLockRetry(ctx, fn));
   }
+}
+
+/** Continues with `fn` at once for a value, or after the promise for one that had to wait. */
+function andThen<T>(value: T | Promise<T>, fn: (v: T) => void): void | Promise<void> {
+  return value instanceof Promise ? value.then(fn) : fn(value);
 }
 
 function requireArray(cmd: Document, field: string): Document[] {
@@ -51,14 +60,18 @@ export function prepareForInsert(doc: Document): Document {
   if (id instanceof RegExp || (id as { _bsontype?: string } | null)?._bsontype === "BSONRegExp")
     throw new MongoError("InvalidIdField", "can't use a regex for _id");
   if (id === undefined) return { _id: new ObjectId(), ...doc };
+  checkIdFieldNames(id);
   if (Object.keys(doc)[0] === "_id") return doc;
   const { _id, ...rest } = doc;
   return { _id, ...rest };
 }
 
-/** Inside a transaction any error aborts it and goes back as the command's error, as mongod does. */
+/**
+ * Inside a transaction any error aborts it and goes back as the command's error, as mongod does; so
+ * does a persistence failure, which is the store's and not the statement's.
+ */
 function collectWriteError(ctx: CommandContext, err: unknown, index: number, errors: Document[]): void {
-  if (ctx.txn || err instanceof LockedByTransaction) throw err;
+  if (ctx.txn || err instanceof LockedByTransaction || err instanceof PersistenceFailure) throw err;
   const e = asMongoError(err);
   if (e.codeName === "WriteConflict") throw e;
   errors.push(e.toWriteError(index));
@@ -72,23 +85,27 @@ function writeReply(reply: Document, writeErrors: Document[]): Document {
 
 /**
  * Runs the statements of a write command in order: each one's error is a `writeErrors` entry and, for an
- * ordered batch, the end of the batch (inside a transaction it is the command's error instead).
+ * ordered batch, the end of the batch (inside a transaction it is the command's error instead). The
+ * statements run without yielding (unless one waits for a transaction), and the changes are persisted
+ * before the reply is built: a persistence failure fails the whole command.
  */
 async function eachStatement(
   ctx: CommandContext,
   statements: Document[],
-  run: (stmt: Document, index: number) => Promise<void>,
+  run: (stmt: Document, index: number) => void | Promise<void>,
 ): Promise<Document[]> {
   const ordered = ctx.cmd.ordered !== false;
   const writeErrors: Document[] = [];
   for (let i = 0; i < statements.length; i++) {
     try {
-      await run(statements[i], i);
+      const waiting = run(statements[i], i);
+      if (waiting) await waiting;
     } catch (err) {
       collectWriteError(ctx, err, i, writeErrors);
       if (ordered) break;
     }
   }
+  ctx.server.engine.flush();
   return writeErrors;
 }
 
@@ -97,10 +114,14 @@ const insert: Handler = async (ctx) => {
   const docs = requireArray(ctx.cmd, "documents");
   const { writer } = writerFor(ctx, name);
   let n = 0;
-  const writeErrors = await eachStatement(ctx, docs, async (raw) => {
+  const writeErrors = await eachStatement(ctx, docs, (raw) => {
     const doc = prepareForInsert(raw);
-    await withLockRetry(() => writer.insert(doc));
-    n++;
+    return andThen(
+      withLockRetry(ctx, () => writer.insert(doc)),
+      () => {
+        n++;
+      },
+    );
   });
   return writeReply({ n }, writeErrors);
 };
@@ -213,19 +234,54 @@ function updateStatement(writer: Writer, stmt: Document, single: { sort?: Docume
   return { n: matches.length, nModified, before: planned[0].doc, after: planned[0].updated };
 }
 
+/**
+ * The fields of an update statement in MongoDB 7.0 (the wire version this server reports). mongod's
+ * parser refuses any other field before running anything, e.g. `sort`, which arrived in 8.0 and the
+ * driver sends for updateOne/replaceOne with a sort option.
+ */
+const UPDATE_STATEMENT_FIELDS = new Set([
+  "q",
+  "u",
+  "c",
+  "arrayFilters",
+  "hint",
+  "multi",
+  "upsert",
+  "upsertSupplied",
+  "collation",
+  "sampleId",
+  "$_allowShardKeyUpdatesWithoutFullShardKey",
+]);
+
+function checkUpdateStatementFields(statements: Document[]): void {
+  for (const stmt of statements) {
+    if (stmt === null || typeof stmt !== "object") continue; // the statement's own error, when it runs
+    for (const field of Object.keys(stmt)) {
+      if (!UPDATE_STATEMENT_FIELDS.has(field)) {
+        throw new MongoError("Location40415", `BSON field 'update.updates.${field}' is an unknown field.`);
+      }
+    }
+  }
+}
+
 const update: Handler = async (ctx) => {
   const name = requireString(ctx.cmd, "update");
   const statements = requireArray(ctx.cmd, "updates");
+  checkUpdateStatementFields(statements);
   const { writer } = writerFor(ctx, name);
   let n = 0;
   let nModified = 0;
   const upserted: Document[] = [];
-  const writeErrors = await eachStatement(ctx, statements, async (stmt, i) => {
-    const out = await withLockRetry(() => updateStatement(writer, stmt, undefined));
-    n += out.n;
-    nModified += out.nModified;
-    if (out.upsertedId !== undefined) upserted.push({ index: i, _id: out.upsertedId });
-  });
+  const writeErrors = await eachStatement(ctx, statements, (stmt, i) =>
+    andThen(
+      withLockRetry(ctx, () => updateStatement(writer, stmt, undefined)),
+      (out) => {
+        n += out.n;
+        nModified += out.nModified;
+        if (out.upsertedId !== undefined) upserted.push({ index: i, _id: out.upsertedId });
+      },
+    ),
+  );
   const reply: Document = { n, nModified };
   if (upserted.length > 0) reply.upserted = upserted;
   return writeReply(reply, writeErrors);
@@ -236,17 +292,20 @@ const del: Handler = async (ctx) => {
   const statements = requireArray(ctx.cmd, "deletes");
   const { writer } = writerFor(ctx, name);
   let n = 0;
-  const writeErrors = await eachStatement(ctx, statements, async (stmt) => {
+  const writeErrors = await eachStatement(ctx, statements, (stmt) => {
     const limit = stmt.limit;
     if (limit !== 0 && limit !== 1)
       throw new MongoError("FailedToParse", `The limit field in delete objects must be 0 or 1. Got ${String(limit)}`);
     refuseCollation(stmt);
-    n += await withLockRetry(() => {
+    const removed = withLockRetry(ctx, () => {
       const matches = [...runFind(writer.data, { filter: optionalDocument(stmt, "q") ?? {}, limit, hint: stmt.hint })];
       const idks = matches.map((d) => idKey(d._id));
       writer.assertUnlocked(idks);
       for (let j = 0; j < matches.length; j++) writer.remove(idks[j], matches[j]);
       return matches.length;
+    });
+    return andThen(removed, (count) => {
+      n += count;
     });
   });
   return writeReply({ n }, writeErrors);
@@ -269,7 +328,7 @@ const findAndModify: Handler = async (ctx) => {
   const { writer } = writerFor(ctx, name);
   const shape = (doc: Document | undefined | null) =>
     doc && fields && Object.keys(fields).length > 0 ? applyProjection(doc, fields, query) : (doc ?? null);
-  return withLockRetry(() => {
+  const once = (): Document => {
     if (remove) {
       const [doc] = [...runFind(writer.data, { filter: query, sort, limit: 1, hint: cmd.hint })];
       if (!doc) return { lastErrorObject: { n: 0 }, value: null, ok: 1 };
@@ -287,6 +346,11 @@ const findAndModify: Handler = async (ctx) => {
     if (out.upsertedId !== undefined) lastErrorObject.upserted = out.upsertedId;
     const value = cmd.new === true ? out.after : out.upsertedId !== undefined ? null : out.before;
     return { lastErrorObject, value: shape(value), ok: 1 };
+  };
+  return withLockRetry(ctx, () => {
+    const reply = once();
+    ctx.server.engine.flush();
+    return reply;
   });
 };
 

@@ -54,6 +54,11 @@ const ALLOWED_IN_TRANSACTION = new Set([
   "ping",
 ]);
 const RETRYABLE_WRITES = new Set(["insert", "update", "delete", "findAndModify", "findandmodify"]);
+/**
+ * Commands that run while the data directory refuses writes: the handshake (without it the driver
+ * could not even receive the error) and those that only release server state.
+ */
+const RUN_WHILE_UNHEALTHY = new Set(["hello", "isMaster", "ismaster", "endSessions", "killCursors", "abortTransaction"]);
 const ADMIN_ONLY = new Set([
   "commitTransaction",
   "abortTransaction",
@@ -86,6 +91,7 @@ export async function runCommand(server: ServerState, cmd: Document, connectionI
     if (typeof db !== "string" || db === "") throw new MongoError("InvalidNamespace", "Command is missing the $db field");
     if (ADMIN_ONLY.has(name) && db !== "admin") throw new MongoError("Unauthorized", `${name} may only be run against the admin database.`);
     server.counters.commands.set(name, (server.counters.commands.get(name) ?? 0) + 1);
+    if (!RUN_WHILE_UNHEALTHY.has(name)) server.persistence.assertHealthy();
     const key = sessionKey(cmd.lsid);
     const session = key ? server.sessions.get(key) : undefined;
     const base = { server, db, cmd, name, connectionId, legacy, session };
@@ -93,11 +99,29 @@ export async function runCommand(server: ServerState, cmd: Document, connectionI
     const txnNumber = toNumber(cmd.txnNumber);
     if (txnNumber !== undefined && session && RETRYABLE_WRITES.has(name)) return await retryableWrite(base, session, txnNumber, handler);
     if (cmd.startTransaction !== undefined) throw new MongoError("InvalidOptions", "startTransaction requires autocommit: false");
-    return await handler(base);
+    return await persisted(server, handler(base));
   } catch (err) {
-    return asMongoError(err, "InternalError").toReply();
-  } finally {
+    return asMongoError(settle(server, err), "InternalError").toReply();
+  }
+}
+
+/**
+ * The reply once the command's changes are on disk. Write handlers persist before they reply (and
+ * before any wait); this is the guard that no reply leaves with changes still pending.
+ */
+async function persisted(server: ServerState, reply: Document | Promise<Document>): Promise<Document> {
+  const out = await reply;
+  server.engine.flush();
+  return out;
+}
+
+/** A failed command keeps the changes it made before failing (as in mongod), if they can be persisted. */
+function settle(server: ServerState, err: unknown): unknown {
+  try {
     server.engine.flush();
+    return err;
+  } catch (flushErr) {
+    return flushErr;
   }
 }
 
@@ -171,7 +195,8 @@ async function retryableWrite(base: Omit<CommandContext, "txn">, session: Sessio
   if (session.retryable?.txnNumber === txnNumber) return session.retryable.reply;
   endTransaction(base.server, session);
   session.txnNumber = txnNumber;
-  const reply = await handler(base);
+  // Cached only once persisted: a retry after a failure runs the write again instead of being told it happened.
+  const reply = await persisted(base.server, handler(base));
   session.retryable = { txnNumber, reply };
   return reply;
 }

@@ -5,12 +5,12 @@
 import type { Document } from "bson";
 import { Aggregator, Query } from "mingo";
 import { ProcessingMode } from "mingo/core";
-import { cloneDeep } from "mingo/util";
 import { cloneDocumentTree } from "../update/bson-util.js";
 import { MongoError } from "../errors.js";
 import type { CollectionData } from "../storage/collection-data.js";
 import { plan, type Plan } from "./planner.js";
 import { runSimpleGroup, simpleGroupOf } from "./simple-group.js";
+import { firstUnsafeStage, readsOtherCollections } from "./stage-safety.js";
 
 export type CollectionResolver = (name: string) => Document[];
 
@@ -168,7 +168,8 @@ function touchesNestedFields(projection: Document): boolean {
   return Object.entries(projection).some(([key, value]) => key.includes(".") || (typeof value === "object" && value !== null));
 }
 
-const KNOWN_STAGES = new Set([
+/** Every stage this server runs (on mingo, or its own fast paths for some). */
+export const SUPPORTED_STAGES: ReadonlySet<string> = new Set([
   "$addFields",
   "$bucket",
   "$bucketAuto",
@@ -214,13 +215,11 @@ const UNSUPPORTED_STAGES = new Set([
   "$listSearchIndexes",
   "$changeStreamSplitLargeEvent",
 ]);
-/** Stages that, with dotted paths, make mingo write into its input documents. */
-// $project excluding nested fields removes them from its input as mingo implements it.
-const MUTATING_STAGES = new Set(["$addFields", "$set", "$unset", "$project"]);
+/** Operators that run client JavaScript in mongod; this server runs none. */
+const JAVASCRIPT_OPERATOR = /"\$(function|accumulator|where)":/;
 
-function validatePipeline(pipeline: unknown, nested = false): { mutates: boolean } {
+function validatePipeline(pipeline: unknown, nested = false): void {
   if (!Array.isArray(pipeline)) throw new MongoError("TypeMismatch", "'pipeline' option must be specified as an array");
-  let mutates = false;
   pipeline.forEach((stage, i) => {
     if (stage === null || typeof stage !== "object" || Array.isArray(stage) || Object.keys(stage).length !== 1) {
       throw new MongoError("Location40323", "A pipeline stage specification object must contain exactly one field.");
@@ -228,18 +227,20 @@ function validatePipeline(pipeline: unknown, nested = false): { mutates: boolean
     const name = Object.keys(stage)[0];
     const arg = (stage as Document)[name];
     if (UNSUPPORTED_STAGES.has(name)) throw new MongoError("NotImplemented", `embedded-mongo does not support the ${name} stage`);
-    if (!KNOWN_STAGES.has(name)) throw new MongoError("Location40324", `Unrecognized pipeline stage name: '${name}'`);
+    if (!SUPPORTED_STAGES.has(name)) throw new MongoError("Location40324", `Unrecognized pipeline stage name: '${name}'`);
     if (name === "$documents" && (i !== 0 || nested))
       throw new MongoError("Location40324", "$documents is only valid as the first stage of a pipeline");
-    if (MUTATING_STAGES.has(name)) mutates = true;
     if (name === "$facet" && arg && typeof arg === "object") {
-      for (const sub of Object.values(arg as Document)) mutates = validatePipeline(sub, true).mutates || mutates;
+      for (const sub of Object.values(arg as Document)) validatePipeline(sub, true);
     }
     if ((name === "$lookup" || name === "$unionWith") && arg && typeof arg === "object" && Array.isArray((arg as Document).pipeline)) {
-      mutates = validatePipeline((arg as Document).pipeline, true).mutates || mutates;
+      validatePipeline((arg as Document).pipeline, true);
     }
   });
-  return { mutates };
+  if (!nested) {
+    const js = JAVASCRIPT_OPERATOR.exec(JSON.stringify(pipeline));
+    if (js) throw new MongoError("NotImplemented", `embedded-mongo does not run server-side JavaScript ($${js[1]})`);
+  }
 }
 
 export interface AggregateSpec {
@@ -252,9 +253,13 @@ export interface AggregateSpec {
 /**
  * Runs a pipeline over a collection (or over nothing, for `aggregate: 1` with $documents). A leading
  * $match (with an optional $sort after it) is planned like a find, so it uses indexes.
+ *
+ * The documents read are the stored objects. Stages that may write into their input (see
+ * stage-safety.ts) get deep copies: everything that reaches the first such stage is copied there, and
+ * so are the documents of other collections when a stage from there on reads them.
  */
 export function runAggregate(data: CollectionData | undefined, spec: AggregateSpec): Iterator<Document> {
-  const { mutates } = validatePipeline(spec.pipeline);
+  validatePipeline(spec.pipeline);
   let pipeline = rewriteCount(spec.pipeline);
   let source: Iterable<Document> = data ? data.naturalOrder() : [];
   if (data && pipeline.length > 0 && pipeline[0].$match && !hasExprOrText(pipeline[0].$match)) {
@@ -275,19 +280,32 @@ export function runAggregate(data: CollectionData | undefined, spec: AggregateSp
       pipeline = pipeline.slice(1);
     } else source = docs;
   }
-  const resolve = mutates ? (name: string) => spec.resolve(name).map((d) => cloneDeep(d) as Document) : spec.resolve;
+  const unsafeFrom = firstUnsafeStage(pipeline);
+  const copyForeign = readsOtherCollections(pipeline.slice(unsafeFrom));
+  const options = {
+    ...BASE_OPTIONS,
+    // mingo's $setWindowFields and $fill compute through its $function operator with functions they
+    // build; a command cannot carry a JS function (BSON code is not one, and validatePipeline refuses
+    // the script operators by name), so no client script can run.
+    scriptEnabled: true,
+    collectionResolver: copyForeign ? (name: string) => spec.resolve(name).map(cloneDocumentTree) : spec.resolve,
+    processingMode: ProcessingMode.CLONE_OFF,
+    variables: spec.variables,
+  };
   try {
-    const aggregator = new Aggregator(pipeline, {
-      ...BASE_OPTIONS,
-      collectionResolver: resolve,
-      processingMode: mutates ? ProcessingMode.CLONE_INPUT : ProcessingMode.CLONE_OFF,
-      variables: spec.variables,
-    });
-    const it = aggregator.stream(source);
-    return wrapErrors(it as unknown as Iterator<Document>);
+    let it: Iterable<Document> = source;
+    if (unsafeFrom > 0) it = new Aggregator(pipeline.slice(0, unsafeFrom), options).stream(it) as Iterable<Document>;
+    if (unsafeFrom < pipeline.length) {
+      it = new Aggregator(pipeline.slice(unsafeFrom), options).stream(copies(it)) as Iterable<Document>;
+    }
+    return wrapErrors(it[Symbol.iterator]());
   } catch (err) {
     throw translateMingoError(err);
   }
+}
+
+function* copies(docs: Iterable<Document>): Generator<Document> {
+  for (const doc of docs) yield cloneDocumentTree(doc);
 }
 
 /** `$count` is `$group` + `$project` in mongod, so it yields nothing (not `{n: 0}`) when nothing reaches it. */

@@ -1,6 +1,7 @@
 /**
  * Databases and collections with their committed data, and the DDL that changes them. Every change is
- * written through to the persistence layer before it is acknowledged.
+ * written through to the persistence layer before it is acknowledged, and is not kept in memory if
+ * that write fails.
  */
 import type { Document } from "bson";
 import { MongoError } from "../errors.js";
@@ -104,6 +105,9 @@ export class Catalog {
   create(db: string, name: string, command: Document): Collection {
     validateDbName(db);
     validateCollectionName(name);
+    if (command.viewOn !== undefined || command.pipeline !== undefined) {
+      throw new MongoError("NotImplemented", `embedded-mongo does not support views (create '${name}' with viewOn/pipeline)`);
+    }
     for (const option of Object.keys(command)) {
       if (!SUPPORTED_CREATE_OPTIONS.has(option)) {
         throw new MongoError("InvalidOptions", `embedded-mongo does not support the collection option '${option}'`);
@@ -196,23 +200,28 @@ export class Catalog {
         c.data.addIndex(spec);
         built.push(spec.name);
       }
+      // Saved after the build (which can refuse the documents) and undone if the save fails.
+      this.persistence.saveIndexes(
+        c.id,
+        c.indexSpecs().map((s) => s.definition),
+      );
     } catch (err) {
       for (const name of built) c.data.dropIndex(name);
       throw err;
     }
-    this.persistence.saveIndexes(
-      c.id,
-      c.indexSpecs().map((s) => s.definition),
-    );
     return { before, after: c.data.indexes.size + 1 };
   }
 
   dropIndex(c: Collection, name: string): void {
-    c.data.dropIndex(name);
+    // Saved first: if the save fails, the index is still there in memory as on disk.
     this.persistence.saveIndexes(
       c.id,
-      c.indexSpecs().map((s) => s.definition),
+      c
+        .indexSpecs()
+        .filter((s) => s.name !== name)
+        .map((s) => s.definition),
     );
+    c.data.dropIndex(name);
   }
 
   persist(changes: DocChange[]): void {

@@ -94,21 +94,82 @@ export class CollectionData {
     return idk;
   }
 
-  replace(idk: string, oldDoc: Document, newDoc: Document): void {
+  /** Stores `newDoc` in the place of `oldDoc`; returns the record replaced, for `restore`. */
+  replace(idk: string, oldDoc: Document, newDoc: Document): DocRecord {
     const planned = this.planIndexKeys(newDoc, idk);
     const oldKeys = new Map<IndexData, IndexKey[]>();
     for (const ix of this.indexes.values()) oldKeys.set(ix, indexKeys(ix.compiled, oldDoc).keys);
-    const rid = this.docs.get(idk)!.rid;
-    this.docs.set(idk, { doc: newDoc, rid });
+    const previous = this.docs.get(idk)!;
+    this.docs.set(idk, { doc: newDoc, rid: previous.rid });
     for (const p of planned) this.applyKeys(p, idk, oldKeys.get(p.ix));
+    return previous;
   }
 
-  remove(idk: string, oldDoc: Document): void {
+  /** Removes the document; returns its record, for `restore`. */
+  remove(idk: string, oldDoc: Document): DocRecord | undefined {
     const rec = this.docs.get(idk);
     if (rec) this.natural.delete(rec.rid);
     this.docs.delete(idk);
     for (const ix of this.indexes.values()) {
       for (const k of indexKeys(ix.compiled, oldDoc).keys) ix.tree.delete(k.key + idk);
+    }
+    return rec;
+  }
+
+  /**
+   * Puts a document back as it was — its record (and so its place in `$natural` order), or its absence —
+   * undoing the changes since. Changes are undone newest first, so every state restored was valid and
+   * no unique check is needed.
+   */
+  restore(idk: string, previous: DocRecord | undefined): void {
+    const current = this.docs.get(idk);
+    if (current) this.detach(idk, current);
+    if (previous) this.attach(idk, previous);
+  }
+
+  /**
+   * Applies a write set as one change (a transaction's commit): every changed document leaves the
+   * indexes first, so unique indexes are checked against the final state — values swapped between
+   * documents are fine, as they were statement by statement. On a violation nothing is changed.
+   * Returns each document's previous record, for `restore`.
+   */
+  applyAll(changes: readonly { idk: string; doc: Document | null }[]): (DocRecord | undefined)[] {
+    const previous = changes.map((c) => this.docs.get(c.idk));
+    changes.forEach((c, i) => {
+      const rec = previous[i];
+      if (rec) this.detach(c.idk, rec);
+    });
+    try {
+      changes.forEach(({ idk, doc }, i) => {
+        if (doc === null) return;
+        const planned = this.planIndexKeys(doc, idk);
+        const rid = previous[i]?.rid ?? this.nextRid++;
+        this.docs.set(idk, { doc, rid });
+        this.natural.set(rid, idk);
+        for (const p of planned) this.applyKeys(p, idk, undefined);
+      });
+    } catch (err) {
+      for (let i = 0; i < changes.length; i++) this.restore(changes[i].idk, previous[i]);
+      throw err;
+    }
+    return previous;
+  }
+
+  private detach(idk: string, rec: DocRecord): void {
+    this.docs.delete(idk);
+    this.natural.delete(rec.rid);
+    for (const ix of this.indexes.values()) {
+      for (const k of indexKeys(ix.compiled, rec.doc).keys) ix.tree.delete(k.key + idk);
+    }
+  }
+
+  private attach(idk: string, rec: DocRecord): void {
+    this.docs.set(idk, rec);
+    this.natural.set(rec.rid, idk);
+    for (const ix of this.indexes.values()) {
+      const { keys, multikey } = indexKeys(ix.compiled, rec.doc);
+      if (multikey) ix.multikey = true;
+      for (const k of keys) ix.tree.set(k.key + idk, idk);
     }
   }
 

@@ -10,7 +10,7 @@
 import type { Document } from "bson";
 import { MongoError } from "../errors.js";
 import type { Catalog, Collection } from "./catalog.js";
-import type { CollectionData } from "./collection-data.js";
+import type { CollectionData, DocRecord } from "./collection-data.js";
 import { indexKeys } from "./index-spec.js";
 import { idKey } from "./keys.js";
 import type { DocChange } from "./persistence.js";
@@ -62,6 +62,12 @@ function uniqueLockKey(collId: number, index: string, key: string): string {
   return `${collId}|${index}|${key}`;
 }
 
+interface PendingChange extends DocChange {
+  /** The collection data the change was applied to, and the record it replaced: what undoes it. */
+  data: CollectionData;
+  previous: DocRecord | undefined;
+}
+
 export interface Writer {
   readonly data: CollectionData;
   insert(doc: Document): string;
@@ -78,7 +84,12 @@ export class Engine {
   private readonly locks = new Map<string, Transaction>();
   /** Last commit sequence per document, kept only while transactions are active (for conflict detection). */
   private readonly recentWrites = new Map<string, number>();
-  private pending: DocChange[] = [];
+  /**
+   * Non-transactional changes applied in memory and not yet persisted, with what each replaced. Every
+   * command persists its changes before it yields (flush), so this only ever holds the running
+   * command's changes, and undoing them on a persistence failure touches no one else's.
+   */
+  private pending: PendingChange[] = [];
 
   constructor(readonly catalog: Catalog) {}
 
@@ -108,38 +119,54 @@ export class Engine {
     return txn ? this.transactionWriter(coll, txn) : this.committedWriter(coll);
   }
 
-  /** Persists what non-transactional writes changed since the last flush; called once per command. */
+  /**
+   * Persists what non-transactional writes changed since the last flush. Called by each command before
+   * it replies or waits; if the store refuses the write, the changes are taken back out of memory
+   * (newest first) and the failure is thrown, so nothing is acknowledged or seen that is not on disk.
+   */
   flush(): void {
     if (this.pending.length === 0) return;
     const changes = this.pending;
     this.pending = [];
-    this.catalog.persist(changes);
+    try {
+      this.catalog.persist(changes);
+    } catch (err) {
+      for (let i = changes.length - 1; i >= 0; i--) changes[i].data.restore(changes[i].idk, changes[i].previous);
+      throw err;
+    }
   }
 
+  /**
+   * Applies the transaction's writes as one change and persists them, or changes nothing and throws.
+   * Each statement was checked against the transaction's own view when it ran (as mongod does), and
+   * the locks keep others off its documents and unique keys; so the commit checks only the final state
+   * (applyAll), which is what lets values swapped statement by statement commit.
+   */
   commit(txn: Transaction): void {
     if (txn.state !== "active") throw new Error(`transaction ${txn.txnNumber} is ${txn.state}`);
-    this.seq++;
-    const changes: DocChange[] = [];
-    for (const [collId, writes] of txn.writes) {
-      const coll = this.catalog.byIdOrUndefined(collId);
-      if (!coll) continue; // dropped while the transaction ran: its writes die with it, as the collection did
-      this.snapshotForOthers(coll, txn);
-      const data = coll.data;
-      for (const [idk, doc] of writes) {
-        const old = data.get(idk);
-        if (doc === null) {
-          if (old) data.remove(idk, old);
-        } else if (old) {
-          data.replace(idk, old, doc);
-        } else {
-          data.insert(doc);
-        }
-        changes.push({ collId, idk, doc });
-        this.noteWrite(collId, idk);
+    const applied: { data: CollectionData; changes: { idk: string; doc: Document | null }[]; previous: (DocRecord | undefined)[] }[] = [];
+    const persisted: DocChange[] = [];
+    const touched: Collection[] = [];
+    try {
+      for (const [collId, writes] of txn.writes) {
+        const coll = this.catalog.byIdOrUndefined(collId);
+        if (!coll) continue; // dropped while the transaction ran: its writes die with it, as the collection did
+        this.snapshotForOthers(coll, txn);
+        const changes = [...writes].map(([idk, doc]) => ({ idk, doc }));
+        applied.push({ data: coll.data, changes, previous: coll.data.applyAll(changes) });
+        touched.push(coll);
+        for (const c of changes) persisted.push({ collId, idk: c.idk, doc: c.doc });
       }
-      coll.lastWriteSeq = this.seq;
+      this.catalog.persist(persisted);
+    } catch (err) {
+      for (const { data, changes, previous } of applied.reverse()) {
+        for (let i = changes.length - 1; i >= 0; i--) data.restore(changes[i].idk, previous[i]);
+      }
+      throw err;
     }
-    this.catalog.persist(changes);
+    this.seq++;
+    for (const coll of touched) coll.lastWriteSeq = this.seq;
+    for (const c of persisted) this.noteWrite(c.collId, c.idk);
     this.end(txn, "committed");
   }
 
@@ -183,11 +210,11 @@ export class Engine {
         }
       }
     };
-    const committed = (idk: string, doc: Document | null) => {
+    const committed = (idk: string, doc: Document | null, previous: DocRecord | undefined) => {
       engine.seq++;
       coll.lastWriteSeq = engine.seq;
       engine.noteWrite(coll.id, idk);
-      engine.pending.push({ collId: coll.id, idk, doc });
+      engine.pending.push({ collId: coll.id, idk, doc, data, previous });
     };
     return {
       data,
@@ -202,21 +229,19 @@ export class Engine {
         }
         engine.snapshotForOthers(coll);
         const idk = data.insert(doc);
-        committed(idk, doc);
+        committed(idk, doc, undefined);
         return idk;
       },
       replace(idk, oldDoc, newDoc) {
         checkDoc(idk);
         checkUniqueKeys(newDoc);
         engine.snapshotForOthers(coll);
-        data.replace(idk, oldDoc, newDoc);
-        committed(idk, newDoc);
+        committed(idk, newDoc, data.replace(idk, oldDoc, newDoc));
       },
       remove(idk, oldDoc) {
         checkDoc(idk);
         engine.snapshotForOthers(coll);
-        data.remove(idk, oldDoc);
-        committed(idk, null);
+        committed(idk, null, data.remove(idk, oldDoc));
       },
     };
   }

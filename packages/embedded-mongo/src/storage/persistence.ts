@@ -35,6 +35,8 @@ export interface Persistence {
   renameCollection(id: number, db: string, name: string): void;
   saveIndexes(id: number, indexes: Document[]): void;
   applyChanges(changes: DocChange[]): void;
+  /** A small write that succeeds only if the store accepts writes (health checks after a failure). */
+  probe(): void;
   close(): void;
 }
 
@@ -56,6 +58,7 @@ export class MemoryPersistence implements Persistence {
   renameCollection(): void {}
   saveIndexes(): void {}
   applyChanges(): void {}
+  probe(): void {}
   close(): void {}
 }
 
@@ -106,6 +109,7 @@ export class SqlitePersistence implements Persistence {
       saveIndexes: this.db.prepare("UPDATE collections SET indexes = ? WHERE id = ?"),
       put: this.db.prepare("INSERT INTO docs (coll, k, doc) VALUES (?, ?, ?) ON CONFLICT (coll, k) DO UPDATE SET doc = excluded.doc"),
       del: this.db.prepare("DELETE FROM docs WHERE coll = ? AND k = ?"),
+      probe: this.db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('probed_at', ?)"),
     };
   }
 
@@ -160,6 +164,10 @@ export class SqlitePersistence implements Persistence {
   private applyOne(c: DocChange): void {
     if (c.doc === null) this.stmts.del.run(c.collId, c.idk);
     else this.stmts.put.run(c.collId, c.idk, BSON.serialize(c.doc));
+  }
+
+  probe(): void {
+    this.stmts.probe.run(new Date().toISOString());
   }
 
   close(): void {

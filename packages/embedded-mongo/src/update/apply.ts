@@ -139,13 +139,35 @@ function checkIdForStorage(doc: Document): void {
   if (t === "regex" || t === "array" || t === "undefined") {
     throw new MongoError("InvalidIdField", `The '_id' value cannot be of type ${t}`);
   }
-  if (isDocument(id)) {
-    for (const k of Object.keys(id)) {
-      if (k.charCodeAt(0) === 36) {
-        throw new MongoError("DollarPrefixedFieldName", `_id fields may not contain '$'-prefixed fields: ${k} is not valid for storage.`);
-      }
-    }
+  checkIdFieldNames(id);
+}
+
+/**
+ * No field name in `_id` may start with `$`, at any depth (MongoDB's documented rule; mongod 7.0
+ * enforces it on the first level, 7.1 at every level). Elsewhere such names are allowed.
+ */
+export function checkIdFieldNames(id: unknown): void {
+  const field = dollarPrefixedFieldIn(id);
+  if (field !== undefined) {
+    throw new MongoError("DollarPrefixedFieldName", `_id fields may not contain '$'-prefixed fields: ${field} is not valid for storage.`);
   }
+}
+
+function dollarPrefixedFieldIn(v: unknown): string | undefined {
+  if (Array.isArray(v)) {
+    for (const el of v) {
+      const found = dollarPrefixedFieldIn(el);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+  if (!isDocument(v)) return undefined;
+  for (const k of Object.keys(v)) {
+    if (k.charCodeAt(0) === 36) return k;
+    const found = dollarPrefixedFieldIn(v[k]);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
 
 function alteredIdError(newId: unknown): MongoError {

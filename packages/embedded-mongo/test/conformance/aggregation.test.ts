@@ -144,6 +144,32 @@ describe("basic stages", () => {
       { _id: "z", n: 1 },
     ]);
   });
+
+  it("$setWindowFields computes running totals and document numbers per partition", async () => {
+    const out = await orders
+      .aggregate([
+        {
+          $setWindowFields: {
+            partitionBy: "$cust",
+            sortBy: { amount: 1 },
+            output: {
+              running: { $sum: "$amount", window: { documents: ["unbounded", "current"] } },
+              "pos.n": { $documentNumber: {} },
+            },
+          },
+        },
+        { $project: { cust: 1, amount: 1, running: 1, pos: 1 } },
+        { $sort: { _id: 1 } },
+      ])
+      .toArray();
+    expect(out).toEqual([
+      { _id: 1, cust: "a", amount: 10, running: 10, pos: { n: 1 } },
+      { _id: 2, cust: "b", amount: 20, running: 20, pos: { n: 1 } },
+      { _id: 3, cust: "a", amount: 30, running: 55, pos: { n: 3 } },
+      { _id: 4, cust: "c", amount: 5, running: 5, pos: { n: 1 } },
+      { _id: 5, cust: "a", amount: 15, running: 25, pos: { n: 2 } },
+    ]);
+  });
 });
 
 describe("$group by fields with $sum (counts as reports make them)", () => {

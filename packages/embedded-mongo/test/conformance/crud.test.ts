@@ -87,6 +87,21 @@ describe("insert", () => {
     expect(bulkErr.insertedCount).toBe(2);
     expect(await c.countDocuments()).toBe(3);
   });
+
+  it("refuses a $-prefixed field name in _id (DollarPrefixedFieldName), for inserts and upserts alike", async () => {
+    const c = db.collection<AnyDoc>(collName("dollarid"));
+    expect((await caught(c.insertOne({ _id: { $a: 1 } }))).code).toBe(52);
+    const bulkErr = (await caught(c.insertMany([{ _id: { a: 1, $b: 1 } }]))) as MongoBulkWriteError;
+    expect(bulkErr).toBeInstanceOf(MongoBulkWriteError);
+    expect(bulkErr.code).toBe(52);
+    expect((await caught(c.updateOne({ "_id.$a": 1 }, { $set: { x: 1 } }, { upsert: true }))).code).toBe(52);
+    expect((await caught(c.replaceOne({ x: 1 }, { _id: { $a: 1 }, x: 1 }, { upsert: true }))).code).toBe(52);
+    expect(await c.countDocuments()).toBe(0);
+    // Dotted names in _id and $-prefixed names elsewhere are accepted (MongoDB 5.0+).
+    await c.insertOne({ _id: { "a.b": 1 } });
+    await c.insertOne({ _id: 2, a: { $b: 1 }, $c: 1 });
+    expect(await c.countDocuments()).toBe(2);
+  });
 });
 
 describe("find", () => {
@@ -283,6 +298,25 @@ describe("update", () => {
     const after = await c.findOne({ _id: 1 });
     expect(after?.arr).toEqual([1, 2, 3]);
     expect(after?.set).toEqual(["b"]);
+  });
+
+  it("updateOne and replaceOne refuse a sort option: wire version 21 is MongoDB 7.0, which has no such field", async () => {
+    const c = db.collection<AnyDoc>(collName("updsort"));
+    await c.insertMany([
+      { _id: 1, n: 1 },
+      { _id: 2, n: 2 },
+    ]);
+    const unknownField = (err: { code?: number; message: string }) => {
+      expect(err.code, err.message).toBe(40415);
+      expect(err.message).toMatch(/sort/);
+    };
+    unknownField(await caught(c.updateOne({}, { $set: { x: 1 } }, { sort: { n: -1 } })));
+    unknownField(await caught(c.replaceOne({}, { x: 1 }, { sort: { n: -1 } })));
+    unknownField(await caught(c.bulkWrite([{ updateOne: { filter: {}, update: { $set: { x: 1 } }, sort: { n: -1 } } }])));
+    expect(await c.find().sort({ _id: 1 }).toArray()).toEqual([
+      { _id: 1, n: 1 },
+      { _id: 2, n: 2 },
+    ]);
   });
 
   it("replaceOne replaces the whole document but keeps _id", async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MongoServerError, type ClientSession, type Collection, type Db, type Document } from "mongodb";
-import { collName, caught, openTarget, sleep, type Target, type AnyDoc } from "./harness.js";
+import { collName, caught, expectServerError, openTarget, sleep, type Target, type AnyDoc } from "./harness.js";
 
 let t: Target;
 let db: Db;
@@ -88,6 +88,31 @@ describe("commit and abort", () => {
       await s.abortTransaction();
     });
     expect(await c.countDocuments()).toBe(1);
+  });
+
+  it("unique values swapped statement by statement commit (each statement is checked, not the steps at commit)", async () => {
+    const outbox = await freshCollection("outbox");
+    const items = await freshCollection("swap", [
+      { _id: "a", v: 1 },
+      { _id: "b", v: 2 },
+    ]);
+    await items.createIndex({ v: 1 }, { unique: true });
+    await withSessions(1, async (s) => {
+      s.startTransaction();
+      await outbox.insertOne({ _id: "evt-1", type: "swapped" }, { session: s });
+      await items.updateOne({ _id: "a" }, { $set: { v: 3 } }, { session: s });
+      await items.updateOne({ _id: "b" }, { $set: { v: 1 } }, { session: s });
+      await items.updateOne({ _id: "a" }, { $set: { v: 2 } }, { session: s });
+      await s.commitTransaction();
+    });
+    expect(await items.find().sort({ _id: 1 }).toArray()).toEqual([
+      { _id: "a", v: 2 },
+      { _id: "b", v: 1 },
+    ]);
+    expect(await outbox.find().toArray()).toEqual([{ _id: "evt-1", type: "swapped" }]);
+    // The index holds the final values only: the freed value 3 can be taken, the swapped ones cannot.
+    await items.insertOne({ _id: "c", v: 3 });
+    await expectServerError(items.insertOne({ _id: "d", v: 1 }), 11000);
   });
 });
 
