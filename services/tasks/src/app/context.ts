@@ -13,6 +13,7 @@ import {
 } from "@ministry/platform";
 import type { Actor } from "@ministry/proto/ministry/common/v1/common";
 import type { ClientSession, Db, MongoClient } from "mongodb";
+import { FIELD_NAMES, FieldChecks, MAX_ID_LENGTH } from "../domain/limits.js";
 import type { TaskVocabulary } from "../domain/task.js";
 import { taskFromDocument, taskToDocument, type StoredTask } from "../store/documents.js";
 import { ProgrammeStore } from "../store/programme-store.js";
@@ -59,7 +60,13 @@ export class AppContext {
     codec: ResultCodec<T>,
     work: (s: ClientSession) => Promise<T>,
   ) {
-    const key = requestId?.trim() ? RequestLog.key(method, identity.userId, requestId.trim()) : undefined;
+    const id = requestId?.trim();
+    if (id) {
+      const checks = new FieldChecks();
+      checks.length("requestId", id, MAX_ID_LENGTH, FIELD_NAMES.requestId);
+      checks.check();
+    }
+    const key = id ? RequestLog.key(method, identity.userId, id) : undefined;
     return this.deps.requests.once(key, codec, work);
   }
 

@@ -7,7 +7,9 @@ import { InvalidArgument, NotFound, type Identity, type ResultCodec } from "@min
 import type { Actor } from "@ministry/proto/ministry/common/v1/common";
 import type { Document, Filter } from "mongodb";
 import { MAX_DEADLINE_YEAR, MIN_DEADLINE_YEAR, periodBounds, type Period } from "../domain/deadline.js";
+import { FIELD_NAMES, FieldChecks, MAX_EXTERNAL_ID_LENGTH, MAX_TITLE_LENGTH } from "../domain/limits.js";
 import { buildReport, categorize, reportFromGroups, type TaskReport } from "../domain/report.js";
+import { oneLineText } from "../domain/task.js";
 import { compareLines, reportLine, reportLinesOf, type ReportLine } from "../report/export.js";
 import { withoutEmpty, type TaskDocument } from "../store/documents.js";
 import { REPORT_SNAPSHOTS } from "../store/indexes.js";
@@ -120,8 +122,14 @@ export class Reports {
     input: { requestId?: string; query: ReportQuery; title?: string; meetingId?: string },
   ): Promise<ReportSnapshot> {
     this.app.access.assertSnapshot(identity);
+    const checks = new FieldChecks();
+    const givenTitle = oneLineText(input.title);
+    checks.length("title", givenTitle, MAX_TITLE_LENGTH, FIELD_NAMES.snapshotTitle);
+    const meetingId = input.meetingId?.trim() ?? "";
+    checks.length("meetingId", meetingId, MAX_EXTERNAL_ID_LENGTH, FIELD_NAMES.id);
+    checks.check();
     const result = await this.report(identity, input.query, "all");
-    const title = input.title?.trim() || `Báo cáo ${result.report.label.vi}`;
+    const title = givenTitle || `Báo cáo ${result.report.label.vi}`;
     const snapshot: ReportSnapshot = {
       id: randomUUID(),
       title,
@@ -129,7 +137,7 @@ export class Reports {
       createdAt: this.app.clock.now(),
       createdBy: actorOf(identity, this.app.vocabulary),
     };
-    if (input.meetingId?.trim()) snapshot.meetingId = input.meetingId.trim();
+    if (meetingId) snapshot.meetingId = meetingId;
     const id = await this.app.once("CreateReportSnapshot", identity, input.requestId, snapshotIdCodec, async (session) => {
       await this.app.deps.db.collection(REPORT_SNAPSHOTS).insertOne(toSnapshotDocument(snapshot), { session });
       await this.app.record(

@@ -10,7 +10,27 @@ import { formatVietnamDate, type DeadlineSpec } from "../domain/deadline.js";
 import { decideDeadlineChange, requestDeadlineChange } from "../domain/deadline-change.js";
 import { recordProgress, transition } from "../domain/lifecycle.js";
 import { assertAcceptsTasks } from "../domain/programme.js";
-import { DOCUMENT_RELATIONS, validateNewTask, type DocumentLink, type NewTaskInput, type Task } from "../domain/task.js";
+import {
+  FIELD_NAMES,
+  FieldChecks,
+  MAX_ASSIGNEE_LENGTH,
+  MAX_ATTACHMENTS,
+  MAX_ATTACHMENT_TITLE_LENGTH,
+  MAX_EXTERNAL_ID_LENGTH,
+  MAX_NOTE_LENGTH,
+  MAX_REMARK_LENGTH,
+  type FieldName,
+} from "../domain/limits.js";
+import {
+  checkDocumentLink,
+  oneLineText,
+  validateNewTask,
+  withDocumentLink,
+  type DocumentLink,
+  type DocumentLinkInput,
+  type NewTaskInput,
+  type Task,
+} from "../domain/task.js";
 import { taskSummary, toProtoDeadline } from "../contract.js";
 import { TaskEvents } from "../events/definitions.js";
 import type { StoredTask } from "../store/documents.js";
@@ -41,38 +61,35 @@ interface Change {
   also?: (session: ClientSession, saved: StoredTask, actor: Actor) => Promise<void>;
 }
 
-function cleanText(value: string | undefined, max: number, field: string): string {
+/** A note or a reason as stored: NFC, trimmed (line breaks kept), within `max` characters. */
+function remark(checks: FieldChecks, field: string, value: string | undefined, max: number, what: FieldName): string {
   const text = (value ?? "").normalize("NFC").trim();
-  if ([...text].length > max) throw new InvalidArgument([{ field, description: `Dài quá ${max} ký tự / Longer than ${max} characters` }]);
+  checks.length(field, text, max, what);
   return text;
 }
 
-function pastOrNow(at: Date | undefined, now: Date, field: string): Date {
+function pastOrNow(checks: FieldChecks, at: Date | undefined, now: Date, field: string): Date {
   if (!at) return now;
-  if (Number.isNaN(at.getTime())) throw new InvalidArgument([{ field, description: "Thời điểm không hợp lệ / Invalid time" }]);
-  if (at.getTime() > now.getTime() + FUTURE_TOLERANCE_MS)
-    throw new InvalidArgument([{ field, description: "Thời điểm ở tương lai / The time is in the future" }]);
+  if (Number.isNaN(at.getTime())) checks.add(field, "Thời điểm không hợp lệ", "Invalid time");
+  else if (at.getTime() > now.getTime() + FUTURE_TOLERANCE_MS) checks.add(field, "Thời điểm ở tương lai", "The time is in the future");
   return at;
 }
 
-function checkDocumentLink(
-  link: { documentId: string; relation: string; number?: string } | undefined,
-  field: string,
-): DocumentLink | undefined {
-  if (!link) return undefined;
-  const documentId = link.documentId?.trim() ?? "";
-  const violations = [];
-  if (documentId === "") violations.push({ field: `${field}.documentId`, description: "Thiếu mã văn bản / Document id is required" });
-  const relation = DOCUMENT_RELATIONS.find((r) => r === link.relation);
-  if (!relation) violations.push({ field: `${field}.relation`, description: "Thiếu quan hệ văn bản / Relation is required" });
-  if (violations.length > 0 || !relation) throw new InvalidArgument(violations);
-  const number = link.number?.trim();
-  return number ? { documentId, relation, number } : { documentId, relation };
+function documentOf(checks: FieldChecks, link: DocumentLinkInput | undefined, field: string): DocumentLink | undefined {
+  return link ? checkDocumentLink(link, field, checks) : undefined;
 }
 
-function withLink(task: Task, link: DocumentLink | undefined): Task {
-  if (!link || task.documentLinks.some((l) => l.documentId === link.documentId && l.relation === link.relation)) return task;
-  return { ...task, documentLinks: [...task.documentLinks, link] };
+/** A progress note's attachments: at most MAX_ATTACHMENTS, each a document id and a title within their limits. */
+function attachmentsOf(checks: FieldChecks, attachments: readonly DocumentRefInput[] | undefined): { documentId: string; title: string }[] {
+  if (!checks.count("attachments", attachments, MAX_ATTACHMENTS, FIELD_NAMES.attachments)) return [];
+  return (attachments ?? []).map((a, i) => {
+    const documentId = oneLineText(a.documentId);
+    const title = oneLineText(a.title);
+    if (documentId === "") checks.add(`attachments[${i}].documentId`, "Thiếu mã văn bản", "Document id is required");
+    else checks.length(`attachments[${i}].documentId`, documentId, MAX_EXTERNAL_ID_LENGTH, FIELD_NAMES.documentId);
+    checks.length(`attachments[${i}].title`, title, MAX_ATTACHMENT_TITLE_LENGTH, FIELD_NAMES.attachmentTitle);
+    return { documentId, title };
+  });
 }
 
 export class TaskCommands {
@@ -137,7 +154,10 @@ export class TaskCommands {
       m,
       (task) => this.app.access.assertAssign(identity, task, changesUnits(task)),
       (task) => {
-        const assignee = cleanText(m.assignee, 200, "assignee");
+        const checks = new FieldChecks();
+        const assignee = oneLineText(m.assignee);
+        checks.length("assignee", assignee, MAX_ASSIGNEE_LENGTH, FIELD_NAMES.assignee);
+        checks.check();
         const leadUnit = m.leadUnit?.trim() || task.leadUnit;
         const coordinatingUnits = m.coordinatingUnits ?? task.coordinatingUnits.filter((u) => u !== leadUnit);
         // Re-validating through the domain checks the units exist and the lead is not also coordinating.
@@ -190,15 +210,10 @@ export class TaskCommands {
       m,
       (task) => this.app.access.assertChange(identity, task),
       (task, at) => {
-        const note = cleanText(m.note, 4000, "note");
-        const attachments = (m.attachments ?? []).map((a, i) => {
-          const documentId = a.documentId?.trim() ?? "";
-          if (documentId === "")
-            throw new InvalidArgument([
-              { field: `attachments[${i}].documentId`, description: "Thiếu mã văn bản / Document id is required" },
-            ]);
-          return { documentId, title: a.title?.trim() ?? "" };
-        });
+        const checks = new FieldChecks();
+        const note = remark(checks, "note", m.note, MAX_NOTE_LENGTH, FIELD_NAMES.note);
+        const attachments = attachmentsOf(checks, m.attachments);
+        checks.check();
         if (m.percent === undefined && note === "" && attachments.length === 0)
           throw new InvalidArgument([
             { field: "note", description: "Cần tiến độ, ghi chú hoặc tệp đính kèm / Give a percentage, a note or an attachment" },
@@ -228,20 +243,19 @@ export class TaskCommands {
     );
   }
 
-  submit(
-    identity: Identity,
-    m: Mutation & { at?: Date; document?: { documentId: string; relation: string; number?: string }; note?: string },
-  ) {
+  submit(identity: Identity, m: Mutation & { at?: Date; document?: DocumentLinkInput; note?: string }) {
     return this.change(
       "SubmitTask",
       identity,
       m,
       (task) => this.app.access.assertChange(identity, task),
       (task, now) => {
-        const at = pastOrNow(m.at, now, "submittedAt");
-        const link = checkDocumentLink(m.document, "document");
-        const note = cleanText(m.note, 2000, "note");
-        const moved = transition(withLink(task, link), "submitted", { at, by: identity.userId, reason: note || undefined });
+        const checks = new FieldChecks();
+        const at = pastOrNow(checks, m.at, now, "submittedAt");
+        const link = documentOf(checks, m.document, "document");
+        const note = remark(checks, "note", m.note, MAX_REMARK_LENGTH, FIELD_NAMES.note);
+        checks.check();
+        const moved = transition(withDocumentLink(task, link), "submitted", { at, by: identity.userId, reason: note || undefined });
         return {
           task: moved.task,
           action: "task.submitted",
@@ -260,20 +274,19 @@ export class TaskCommands {
     );
   }
 
-  complete(
-    identity: Identity,
-    m: Mutation & { at?: Date; document?: { documentId: string; relation: string; number?: string }; note?: string },
-  ) {
+  complete(identity: Identity, m: Mutation & { at?: Date; document?: DocumentLinkInput; note?: string }) {
     return this.change(
       "CompleteTask",
       identity,
       m,
       (task) => this.app.access.assertChange(identity, task),
       (task, now) => {
-        const at = pastOrNow(m.at, now, "completedAt");
-        const link = checkDocumentLink(m.document, "document");
-        const note = cleanText(m.note, 2000, "note");
-        const moved = transition(withLink(task, link), "completed", { at, by: identity.userId, reason: note || undefined });
+        const checks = new FieldChecks();
+        const at = pastOrNow(checks, m.at, now, "completedAt");
+        const link = documentOf(checks, m.document, "document");
+        const note = remark(checks, "note", m.note, MAX_REMARK_LENGTH, FIELD_NAMES.note);
+        checks.check();
+        const moved = transition(withDocumentLink(task, link), "completed", { at, by: identity.userId, reason: note || undefined });
         return {
           task: moved.task,
           action: "task.completed",
@@ -299,9 +312,10 @@ export class TaskCommands {
       m,
       () => this.app.access.assertWithdraw(identity),
       (task, at) => {
-        const reason = cleanText(m.reason, 2000, "reason");
-        if (reason === "")
-          throw new InvalidArgument([{ field: "reason", description: "Rút nhiệm vụ phải nêu lý do / A reason is required" }]);
+        const checks = new FieldChecks();
+        const reason = remark(checks, "reason", m.reason, MAX_REMARK_LENGTH, FIELD_NAMES.reason);
+        if (reason === "") checks.add("reason", "Rút nhiệm vụ phải nêu lý do", "A reason is required");
+        checks.check();
         const moved = transition(task, "withdrawn", { at, by: identity.userId, reason, approvedBy: identity.userId });
         return {
           task: moved.task,
@@ -315,16 +329,18 @@ export class TaskCommands {
     );
   }
 
-  linkDocument(identity: Identity, m: Mutation & { document?: { documentId: string; relation: string; number?: string } }) {
+  linkDocument(identity: Identity, m: Mutation & { document?: DocumentLinkInput }) {
     return this.change(
       "LinkDocument",
       identity,
       m,
       (task) => this.app.access.assertChange(identity, task),
       (task) => {
-        const link = checkDocumentLink(m.document, "document");
-        if (!link) throw new InvalidArgument([{ field: "document", description: "Thiếu văn bản / Document is required" }]);
-        return { task: withLink(task, link), action: "task.document_linked", change: { document: link } };
+        const checks = new FieldChecks();
+        if (!m.document) checks.add("document", "Thiếu văn bản", "Document is required");
+        const link = documentOf(checks, m.document, "document");
+        checks.check();
+        return { task: withDocumentLink(task, link), action: "task.document_linked", change: { document: link } };
       },
     );
   }
