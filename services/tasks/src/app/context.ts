@@ -17,7 +17,7 @@ import { FIELD_NAMES, FieldChecks, MAX_ID_LENGTH } from "../domain/limits.js";
 import type { TaskVocabulary } from "../domain/task.js";
 import { taskFromDocument, taskToDocument, type StoredTask } from "../store/documents.js";
 import { ProgrammeStore } from "../store/programme-store.js";
-import { TaskStore } from "../store/task-store.js";
+import { TaskStore, taskNotFound } from "../store/task-store.js";
 import type { Access } from "./access.js";
 
 export interface AppDeps {
@@ -68,6 +68,16 @@ export class AppContext {
     }
     const key = id ? RequestLog.key(method, identity.userId, id) : undefined;
     return this.deps.requests.once(key, codec, work);
+  }
+
+  /**
+   * The task, if the caller may see it; a task it may not see is answered exactly as a missing one.
+   * Callers check first (assertMay…) that they may read or change tasks at all.
+   */
+  async visibleTask(identity: Identity, id: string, session?: ClientSession): Promise<StoredTask> {
+    const task = await this.tasks.get(id, session);
+    if (!task || !this.access.canRead(identity, task)) throw taskNotFound();
+    return task;
   }
 
   async record(

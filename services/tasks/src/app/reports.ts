@@ -158,13 +158,13 @@ export class Reports {
     return id === snapshot.id ? snapshot : this.snapshot(identity, id);
   }
 
+  /** A snapshot the caller may see: a unit's people see their unit's; a hidden one answers as a missing one. */
   async snapshot(identity: Identity, id: string): Promise<ReportSnapshot> {
+    this.app.access.assertMayReadSnapshots(identity);
     const doc = await this.app.deps.db.collection(REPORT_SNAPSHOTS).findOne({ _id: id as never });
-    if (!doc) throw new NotFound(`Không có bản chốt báo cáo ${id} / No report snapshot ${id}`);
-    const snapshot = fromSnapshotDocument(doc);
-    const unit = snapshot.result.query.unitId;
-    if (unit) this.app.access.assertReadUnit(identity, unit);
-    else if (!this.app.access.seesAll(identity)) this.app.access.assertSnapshot(identity);
+    const snapshot = doc ? fromSnapshotDocument(doc) : undefined;
+    if (!snapshot || !this.app.access.canReadSnapshot(identity, snapshot.result.query.unitId))
+      throw new NotFound("Không tìm thấy bản chốt báo cáo / Report snapshot not found");
     return snapshot;
   }
 

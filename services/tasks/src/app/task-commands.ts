@@ -95,16 +95,21 @@ function attachmentsOf(checks: FieldChecks, attachments: readonly DocumentRefInp
 export class TaskCommands {
   constructor(private readonly app: AppContext) {}
 
+  /**
+   * One change of one task: `mayAttempt` (the caller's roles only) before anything is looked up, then
+   * the task if the caller sees it (a hidden one answers as a missing one), then `authorize` on it.
+   */
   private async change(
     method: string,
     identity: Identity,
     m: Mutation,
-    authorize: (task: StoredTask) => void,
+    access: { mayAttempt: () => void; authorize?: (task: StoredTask) => void },
     apply: (task: StoredTask, at: Date) => Change,
   ): Promise<StoredTask> {
+    access.mayAttempt();
     return this.app.once(method, identity, m.requestId, storedTaskCodec, async (session) => {
-      const task = await this.app.tasks.require(m.id, session);
-      authorize(task);
+      const task = await this.app.visibleTask(identity, m.id, session);
+      access.authorize?.(task);
       if (m.expectedVersion !== undefined && m.expectedVersion !== task.version) throw versionConflict(task.id, task.version);
       const at = this.app.clock.now();
       const c = apply(task, at);
@@ -114,6 +119,14 @@ export class TaskCommands {
       await this.app.record(session, actor, c.action, { type: "task", id: saved.id }, c.change, c.events?.(saved, actor) ?? []);
       return saved;
     });
+  }
+
+  /** Progress, submission, completion, documents, deadline requests: some unit's people, then the task's lead unit. */
+  private mayChange(identity: Identity) {
+    return {
+      mayAttempt: () => this.app.access.assertMayChangeTasks(identity),
+      authorize: (task: StoredTask) => this.app.access.assertChange(identity, task),
+    };
   }
 
   private summary(task: Task) {
@@ -152,7 +165,10 @@ export class TaskCommands {
       "AssignTask",
       identity,
       m,
-      (task) => this.app.access.assertAssign(identity, task, changesUnits(task)),
+      {
+        mayAttempt: () => this.app.access.assertMayAssign(identity),
+        authorize: (task) => this.app.access.assertAssign(identity, task, changesUnits(task)),
+      },
       (task) => {
         const checks = new FieldChecks();
         const assignee = oneLineText(m.assignee);
@@ -204,167 +220,130 @@ export class TaskCommands {
     identity: Identity,
     m: Mutation & { percent?: number; note?: string; attachments?: readonly DocumentRefInput[] },
   ): Promise<StoredTask> {
-    return this.change(
-      "RecordProgress",
-      identity,
-      m,
-      (task) => this.app.access.assertChange(identity, task),
-      (task, at) => {
-        const checks = new FieldChecks();
-        const note = remark(checks, "note", m.note, MAX_NOTE_LENGTH, FIELD_NAMES.note);
-        const attachments = attachmentsOf(checks, m.attachments);
-        checks.check();
-        if (m.percent === undefined && note === "" && attachments.length === 0)
-          throw new InvalidArgument([
-            { field: "note", description: "Cần tiến độ, ghi chú hoặc tệp đính kèm / Give a percentage, a note or an attachment" },
-          ]);
-        let next: Task = task;
-        if (m.percent !== undefined) next = recordProgress(task, m.percent, { at, by: identity.userId }).task;
-        // A note alone is welcome until the task is final; recordProgress(current) applies the same rule.
-        else if (task.status === "completed" || task.status === "withdrawn")
-          recordProgress(task, task.progress, { at, by: identity.userId });
-        return {
-          task: next,
-          action: "task.progressed",
-          change: { percent: m.percent ?? null, note, attachments, status: { from: task.status, to: next.status } },
-          events: (saved, actor) => [
-            TaskEvents.progressed.of(saved.id, { task: this.summary(saved), actor, percent: m.percent, note, attachments }),
-          ],
-          also: async (session, saved, actor) => {
-            await this.app.deps.db
-              .collection(PROGRESS_NOTES)
-              .insertOne(
-                { taskId: saved.id, at, by: actor, percent: m.percent ?? null, note, attachments, version: saved.version },
-                { session },
-              );
-          },
-        };
-      },
-    );
+    return this.change("RecordProgress", identity, m, this.mayChange(identity), (task, at) => {
+      const checks = new FieldChecks();
+      const note = remark(checks, "note", m.note, MAX_NOTE_LENGTH, FIELD_NAMES.note);
+      const attachments = attachmentsOf(checks, m.attachments);
+      checks.check();
+      if (m.percent === undefined && note === "" && attachments.length === 0)
+        throw new InvalidArgument([
+          { field: "note", description: "Cần tiến độ, ghi chú hoặc tệp đính kèm / Give a percentage, a note or an attachment" },
+        ]);
+      let next: Task = task;
+      if (m.percent !== undefined) next = recordProgress(task, m.percent, { at, by: identity.userId }).task;
+      // A note alone is welcome until the task is final; recordProgress(current) applies the same rule.
+      else if (task.status === "completed" || task.status === "withdrawn") recordProgress(task, task.progress, { at, by: identity.userId });
+      return {
+        task: next,
+        action: "task.progressed",
+        change: { percent: m.percent ?? null, note, attachments, status: { from: task.status, to: next.status } },
+        events: (saved, actor) => [
+          TaskEvents.progressed.of(saved.id, { task: this.summary(saved), actor, percent: m.percent, note, attachments }),
+        ],
+        also: async (session, saved, actor) => {
+          await this.app.deps.db
+            .collection(PROGRESS_NOTES)
+            .insertOne(
+              { taskId: saved.id, at, by: actor, percent: m.percent ?? null, note, attachments, version: saved.version },
+              { session },
+            );
+        },
+      };
+    });
   }
 
   submit(identity: Identity, m: Mutation & { at?: Date; document?: DocumentLinkInput; note?: string }) {
-    return this.change(
-      "SubmitTask",
-      identity,
-      m,
-      (task) => this.app.access.assertChange(identity, task),
-      (task, now) => {
-        const checks = new FieldChecks();
-        const at = pastOrNow(checks, m.at, now, "submittedAt");
-        const link = documentOf(checks, m.document, "document");
-        const note = remark(checks, "note", m.note, MAX_REMARK_LENGTH, FIELD_NAMES.note);
-        checks.check();
-        const moved = transition(withDocumentLink(task, link), "submitted", { at, by: identity.userId, reason: note || undefined });
-        return {
-          task: moved.task,
-          action: "task.submitted",
-          change: { submittedAt: at, onTime: moved.task.onTime, document: link?.documentId ?? null },
-          events: (saved, actor) => [
-            TaskEvents.submitted.of(saved.id, {
-              task: this.summary(saved),
-              actor,
-              submittedAt: at,
-              onTime: saved.onTime === true,
-              documentId: link?.documentId ?? "",
-            }),
-          ],
-        };
-      },
-    );
+    return this.change("SubmitTask", identity, m, this.mayChange(identity), (task, now) => {
+      const checks = new FieldChecks();
+      const at = pastOrNow(checks, m.at, now, "submittedAt");
+      const link = documentOf(checks, m.document, "document");
+      const note = remark(checks, "note", m.note, MAX_REMARK_LENGTH, FIELD_NAMES.note);
+      checks.check();
+      const moved = transition(withDocumentLink(task, link), "submitted", { at, by: identity.userId, reason: note || undefined });
+      return {
+        task: moved.task,
+        action: "task.submitted",
+        change: { submittedAt: at, onTime: moved.task.onTime, document: link?.documentId ?? null },
+        events: (saved, actor) => [
+          TaskEvents.submitted.of(saved.id, {
+            task: this.summary(saved),
+            actor,
+            submittedAt: at,
+            onTime: saved.onTime === true,
+            documentId: link?.documentId ?? "",
+          }),
+        ],
+      };
+    });
   }
 
   complete(identity: Identity, m: Mutation & { at?: Date; document?: DocumentLinkInput; note?: string }) {
-    return this.change(
-      "CompleteTask",
-      identity,
-      m,
-      (task) => this.app.access.assertChange(identity, task),
-      (task, now) => {
-        const checks = new FieldChecks();
-        const at = pastOrNow(checks, m.at, now, "completedAt");
-        const link = documentOf(checks, m.document, "document");
-        const note = remark(checks, "note", m.note, MAX_REMARK_LENGTH, FIELD_NAMES.note);
-        checks.check();
-        const moved = transition(withDocumentLink(task, link), "completed", { at, by: identity.userId, reason: note || undefined });
-        return {
-          task: moved.task,
-          action: "task.completed",
-          change: { completedAt: at, onTime: moved.task.onTime, document: link?.documentId ?? null },
-          events: (saved, actor) => [
-            TaskEvents.completed.of(saved.id, {
-              task: this.summary(saved),
-              actor,
-              completedAt: at,
-              onTime: saved.onTime === true,
-              documentId: link?.documentId ?? "",
-            }),
-          ],
-        };
-      },
-    );
+    return this.change("CompleteTask", identity, m, this.mayChange(identity), (task, now) => {
+      const checks = new FieldChecks();
+      const at = pastOrNow(checks, m.at, now, "completedAt");
+      const link = documentOf(checks, m.document, "document");
+      const note = remark(checks, "note", m.note, MAX_REMARK_LENGTH, FIELD_NAMES.note);
+      checks.check();
+      const moved = transition(withDocumentLink(task, link), "completed", { at, by: identity.userId, reason: note || undefined });
+      return {
+        task: moved.task,
+        action: "task.completed",
+        change: { completedAt: at, onTime: moved.task.onTime, document: link?.documentId ?? null },
+        events: (saved, actor) => [
+          TaskEvents.completed.of(saved.id, {
+            task: this.summary(saved),
+            actor,
+            completedAt: at,
+            onTime: saved.onTime === true,
+            documentId: link?.documentId ?? "",
+          }),
+        ],
+      };
+    });
   }
 
   withdraw(identity: Identity, m: Mutation & { reason?: string }) {
-    return this.change(
-      "WithdrawTask",
-      identity,
-      m,
-      () => this.app.access.assertWithdraw(identity),
-      (task, at) => {
-        const checks = new FieldChecks();
-        const reason = remark(checks, "reason", m.reason, MAX_REMARK_LENGTH, FIELD_NAMES.reason);
-        if (reason === "") checks.add("reason", "Rút nhiệm vụ phải nêu lý do", "A reason is required");
-        checks.check();
-        const moved = transition(task, "withdrawn", { at, by: identity.userId, reason, approvedBy: identity.userId });
-        return {
-          task: moved.task,
-          action: "task.withdrawn",
-          change: { reason, approvedBy: identity.userId, previousStatus: task.status },
-          events: (saved, actor) => [
-            TaskEvents.withdrawn.of(saved.id, { task: this.summary(saved), actor, reason, approvedBy: identity.userId }),
-          ],
-        };
-      },
-    );
+    return this.change("WithdrawTask", identity, m, { mayAttempt: () => this.app.access.assertWithdraw(identity) }, (task, at) => {
+      const checks = new FieldChecks();
+      const reason = remark(checks, "reason", m.reason, MAX_REMARK_LENGTH, FIELD_NAMES.reason);
+      if (reason === "") checks.add("reason", "Rút nhiệm vụ phải nêu lý do", "A reason is required");
+      checks.check();
+      const moved = transition(task, "withdrawn", { at, by: identity.userId, reason, approvedBy: identity.userId });
+      return {
+        task: moved.task,
+        action: "task.withdrawn",
+        change: { reason, approvedBy: identity.userId, previousStatus: task.status },
+        events: (saved, actor) => [
+          TaskEvents.withdrawn.of(saved.id, { task: this.summary(saved), actor, reason, approvedBy: identity.userId }),
+        ],
+      };
+    });
   }
 
   linkDocument(identity: Identity, m: Mutation & { document?: DocumentLinkInput }) {
-    return this.change(
-      "LinkDocument",
-      identity,
-      m,
-      (task) => this.app.access.assertChange(identity, task),
-      (task) => {
-        const checks = new FieldChecks();
-        if (!m.document) checks.add("document", "Thiếu văn bản", "Document is required");
-        const link = documentOf(checks, m.document, "document");
-        checks.check();
-        return { task: withDocumentLink(task, link), action: "task.document_linked", change: { document: link } };
-      },
-    );
+    return this.change("LinkDocument", identity, m, this.mayChange(identity), (task) => {
+      const checks = new FieldChecks();
+      if (!m.document) checks.add("document", "Thiếu văn bản", "Document is required");
+      const link = documentOf(checks, m.document, "document");
+      checks.check();
+      return { task: withDocumentLink(task, link), action: "task.document_linked", change: { document: link } };
+    });
   }
 
   requestDeadlineChange(identity: Identity, m: Mutation & { newDeadline: string | DeadlineSpec; reason?: string }) {
-    return this.change(
-      "RequestDeadlineChange",
-      identity,
-      m,
-      (task) => this.app.access.assertChange(identity, task),
-      (task, at) => {
-        const { task: next, request } = requestDeadlineChange(task, m.newDeadline, m.reason ?? "", identity.userId, at);
-        return {
-          task: next,
-          action: "task.deadline_change_requested",
-          change: {
-            requestId: request.id,
-            from: formatVietnamDate(request.currentDeadline),
-            to: formatVietnamDate(request.requestedDeadline),
-            reason: request.reason,
-          },
-        };
-      },
-    );
+    return this.change("RequestDeadlineChange", identity, m, this.mayChange(identity), (task, at) => {
+      const { task: next, request } = requestDeadlineChange(task, m.newDeadline, m.reason ?? "", identity.userId, at);
+      return {
+        task: next,
+        action: "task.deadline_change_requested",
+        change: {
+          requestId: request.id,
+          from: formatVietnamDate(request.currentDeadline),
+          to: formatVietnamDate(request.requestedDeadline),
+          reason: request.reason,
+        },
+      };
+    });
   }
 
   decideDeadlineChange(identity: Identity, m: Mutation & { deadlineRequestId: string; approve: boolean; note?: string }) {
@@ -372,10 +351,7 @@ export class TaskCommands {
       "DecideDeadlineChange",
       identity,
       m,
-      (task) => {
-        this.app.access.assertDecideDeadline(identity);
-        this.app.access.assertRead(identity, task);
-      },
+      { mayAttempt: () => this.app.access.assertDecideDeadline(identity) },
       (task, at) => {
         const decided = decideDeadlineChange(
           task,

@@ -71,9 +71,8 @@ export class TaskQueries {
   constructor(private readonly app: AppContext) {}
 
   async get(identity: Identity, id: string): Promise<StoredTask> {
-    const task = await this.app.tasks.require(id);
-    this.app.access.assertRead(identity, task);
-    return task;
+    this.app.access.assertMayReadTasks(identity);
+    return this.app.visibleTask(identity, id);
   }
 
   filterOf(q: TaskListQuery): Filter<TaskDocument> {
