@@ -105,7 +105,7 @@ export async function readCsvTable(bytes: Uint8Array, isHeading: (cell: string) 
       map: (value: unknown) => value,
       parserOptions: { delimiter, quote: '"', escape: '"' },
     });
-    return worksheetRows(worksheet);
+    return worksheetRows(worksheet).map((row) => ({ line: row.line, cells: row.cells.map(restoreFormula) }));
   } catch (e) {
     if (e instanceof InvalidArgument) throw e;
     const message = e instanceof Error ? e.message : String(e);
@@ -158,13 +158,34 @@ export function cellText(value: ExcelJS.CellValue | unknown): string {
 }
 
 /**
+ * Formula injection (OWASP "CSV Injection"): a spreadsheet runs a cell that starts with =, +, -, @, tab
+ * or carriage return as a formula. Such a cell is written with a single quote before it, which Excel
+ * shows as text. So that reading removes exactly what writing added, the quote goes before a cell that
+ * starts with quotes followed by such a character as well ("'=x" is written "''=x"), and reading
+ * removes one quote from a cell that starts with quotes followed by such a character: every text
+ * round-trips, and a cell whose quotes are not followed by one ("'ghi chú'") is left alone both ways.
+ */
+const FORMULA_PREFIX = /^'*[=+\-@\t\r]/u;
+const NEUTRALISED = /^'+[=+\-@\t\r]/u;
+
+export function neutraliseFormula(cell: string): string {
+  return FORMULA_PREFIX.test(cell) ? `'${cell}` : cell;
+}
+
+/** The text neutraliseFormula was given. */
+export function restoreFormula(cell: string): string {
+  return NEUTRALISED.test(cell) ? cell.slice(1) : cell;
+}
+
+/**
  * Rows as CSV the way Excel opens it and any reader parses it back: RFC 4180 quoting, CRLF line ends,
- * UTF-8 with a BOM (so Excel reads Vietnamese right) unless `bom` is false.
+ * UTF-8 with a BOM (so Excel reads Vietnamese right) unless `bom` is false, formula-like cells
+ * neutralised (readCsvTable restores them).
  */
 export function writeCsvTable(rows: readonly (readonly string[])[], options: { delimiter?: "," | ";"; bom?: boolean } = {}): Uint8Array {
   const delimiter = options.delimiter ?? ",";
   const cell = (value: string) =>
     value.includes(delimiter) || /["\r\n]/u.test(value) || value !== value.trim() ? `"${value.replace(/"/gu, '""')}"` : value;
-  const lines = rows.map((cells) => cells.map(cell).join(delimiter));
+  const lines = rows.map((cells) => cells.map((c) => cell(neutraliseFormula(c))).join(delimiter));
   return new TextEncoder().encode(`${options.bom === false ? "" : "\uFEFF"}${lines.join("\r\n")}\r\n`);
 }
