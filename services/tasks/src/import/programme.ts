@@ -16,6 +16,7 @@ import {
   MAX_CODE_LENGTH,
   MAX_COORDINATING_UNITS,
   MAX_DEADLINE_TEXT_LENGTH,
+  MAX_IMPORT_FILE_BYTES,
   MAX_IMPORT_ROWS,
   MAX_REMARK_LENGTH,
   MAX_TITLE_LENGTH,
@@ -29,7 +30,7 @@ import { DEFAULT_VOCABULARY, type NewTaskInput, type TaskVocabulary } from "../d
 import { AUTHORITIES, type AuthorityCode, type Priority } from "../domain/vocabulary.js";
 import { COLUMN_KEYS, PROGRAMME_COLUMNS, columnDef, columnOf, type ColumnKey } from "./columns.js";
 import { PRIORITY_LABELS, buildLookups, splitUnits, type VocabularyLookups } from "./lookup.js";
-import { readCsvTable, readXlsxTable, writeCsvTable, type TableRow } from "./table.js";
+import { isEmptyRow, readCsvTable, readXlsxTable, tooManyRows, writeCsvTable, type TableRow } from "./table.js";
 
 export type ProgrammeFileFormat = "csv" | "xlsx";
 
@@ -128,10 +129,6 @@ function mapHeader(header: TableRow): ColumnIndex {
   }
   if (violations.length > 0) throw new InvalidArgument(violations);
   return index;
-}
-
-function isEmptyRow(row: TableRow): boolean {
-  return row.cells.every((c) => c.trim() === "");
 }
 
 /** Checks one row; `codes` maps codes seen on earlier rows (lookupKey-free: upper-cased) to their lines. */
@@ -260,21 +257,12 @@ function checkRow(row: TableRow, index: ColumnIndex, lookups: VocabularyLookups,
 
 /** Checks the rows of a table whose first non-empty row is the header. */
 export function importTable(rows: readonly TableRow[], options: ImportOptions = {}): ImportReport {
-  const nonEmpty = rows.filter((r) => !isEmptyRow(r));
+  const nonEmpty = rows.filter((r) => !isEmptyRow(r.cells));
   const header = nonEmpty[0];
   if (!header) throw new InvalidArgument([{ field: "file", description: msg("Tệp không có dữ liệu", "The file has no data") }]);
   const index = mapHeader(header);
   const data = nonEmpty.slice(1);
-  if (data.length > MAX_IMPORT_ROWS)
-    throw new InvalidArgument([
-      {
-        field: "file",
-        description: msg(
-          `Tệp có ${data.length} dòng, vượt quá ${MAX_IMPORT_ROWS} dòng`,
-          `The file has ${data.length} rows, more than ${MAX_IMPORT_ROWS}`,
-        ),
-      },
-    ]);
+  if (data.length > MAX_IMPORT_ROWS) throw tooManyRows(MAX_IMPORT_ROWS);
   const lookups = buildLookups(options.vocabulary ?? DEFAULT_VOCABULARY);
   const codes = new Map<string, number>();
   const result = data.map((row) => checkRow(row, index, lookups, codes));
@@ -302,6 +290,17 @@ export async function parseProgrammeFile(
       {
         field: "format",
         description: msg(`Định dạng tệp không hỗ trợ: "${String(format)}"`, `Unsupported file format: "${String(format)}"`),
+      },
+    ]);
+  // Before anything is parsed: every later bound (rows, unpacked bytes) is cheaper to reach when this one holds.
+  if (bytes.byteLength > MAX_IMPORT_FILE_BYTES)
+    throw new InvalidArgument([
+      {
+        field: "file",
+        description: msg(
+          `Tệp lớn hơn ${MAX_IMPORT_FILE_BYTES} byte (${MAX_IMPORT_FILE_BYTES / 1024 / 1024} MiB)`,
+          `The file is larger than ${MAX_IMPORT_FILE_BYTES} bytes (${MAX_IMPORT_FILE_BYTES / 1024 / 1024} MiB)`,
+        ),
       },
     ]);
   const rows = format === "csv" ? await readCsvTable(bytes, isHeadingCell) : await readXlsxTable(bytes);
