@@ -12,6 +12,7 @@ import type { MeetingConcluded } from "@ministry/proto/ministry/meetings/v1/even
 import type { ClientSession } from "mongodb";
 import { fromProtoDeadline, taskSummary } from "../contract.js";
 import { vietnamDay, type DeadlineSpec } from "../domain/deadline.js";
+import { sourceTaskId } from "../domain/ids.js";
 import { transition } from "../domain/lifecycle.js";
 import {
   FIELD_NAMES,
@@ -38,15 +39,6 @@ const HIGHER_AUTHORITIES = new Set(["QUOC_HOI", "UBTVQH", "CHINH_PHU", "THU_TUON
 
 /** A conclusion without a deadline is due this many days after the meeting concluded. */
 export const DEFAULT_CONCLUSION_DAYS = 30;
-
-/** Ids from other services' ids: safe, readable, stable. */
-function idPart(text: string): string {
-  return text
-    .trim()
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, "-")
-    .replace(/^-|-$/g, "");
-}
 
 function vietnamYear(at: Date): number {
   return Number(vietnamDay(at).slice(0, 4));
@@ -125,7 +117,7 @@ export class Intake {
     checks.check();
     const actor = event.chair ?? event.actor ?? systemActor("meetings");
     const inputs = event.items.map((item, i) => ({
-      id: `kl-${idPart(event.meetingId)}-${idPart(item.itemId)}`,
+      id: sourceTaskId("kl", event.meetingId, item.itemId),
       code: `KL-${event.meetingId}-${item.itemId}`,
       title: item.content,
       kind: item.taskKind || "VAN_BAN_KHAC",
@@ -156,7 +148,7 @@ export class Intake {
       ? { documentId: event.documentId, relation: "directive", number: event.number }
       : { documentId: event.documentId, relation: "directive" };
     const inputs = event.directiveTasks.map((item, i) => ({
-      id: `cd-${idPart(event.documentId)}-${idPart(item.itemId)}`,
+      id: sourceTaskId("cd", event.documentId, item.itemId),
       code: `${event.number || event.documentId}-${item.itemId}`,
       title: item.content,
       kind: item.taskKind || "VAN_BAN_KHAC",
@@ -199,12 +191,25 @@ export class Intake {
         throw inItem(err, input.item);
       }
     });
+    // Ids are injective in (source, item): two items share one only by naming the same item twice,
+    // which is the producer's mistake to report, not a second item to drop.
+    const firstItem = new Map<string, string>();
+    for (const [i, task] of tasks.entries()) {
+      const first = firstItem.get(task.id);
+      if (first !== undefined)
+        throw new InvalidArgument([
+          { field: `${inputs[i].item}.itemId`, description: `Trùng mã mục với ${first} / The same item id as ${first}` },
+        ]);
+      firstItem.set(task.id, inputs[i].item);
+    }
     const created: StoredTask[] = [];
     const events: OutgoingEvent<unknown>[] = [];
     const at = this.app.clock.now();
     for (const [i, task] of tasks.entries()) {
+      // Made by an earlier delivery of this event (or of the producer's re-publication of it).
       if (await this.app.tasks.get(task.id, session)) continue;
       const programme = await this.programmes.ensureForYear(session, inputs[i].year);
+      await this.assertCodeFree(task, programme.id, inputs[i].item, session);
       const saved = await this.app.tasks.insert({ ...task, programmeId: programme.id }, at, session);
       created.push(saved);
       events.push(TaskEvents.created.of(saved.id, { task: taskSummary(saved, this.app.vocabulary), actor }));
@@ -217,6 +222,26 @@ export class Intake {
     }
     if (events.length > 0) await this.app.deps.outbox.add(session, events);
     return created;
+  }
+
+  /**
+   * A task's code is unique in its programme. Codes are built from other services' ids ("KL-<meeting>-
+   * <item>") and two sources can build one code ("gb-x-a" and "1", "gb-x" and "a-1"): that is refused,
+   * naming both, rather than left to fail on the index (a retried, unexplained error).
+   */
+  private async assertCodeFree(task: Task, programmeId: string, item: string, session: ClientSession): Promise<void> {
+    const holder = await this.app.tasks.collection.findOne(
+      { programmeId, code: task.code },
+      { projection: { _id: 1, source: 1 }, session },
+    );
+    if (!holder || holder._id === task.id) return;
+    const source = holder.source?.ref ? ` (${holder.source.ref})` : "";
+    throw new InvalidArgument([
+      {
+        field: `${item}.itemId`,
+        description: `Mã nhiệm vụ "${task.code}" (${task.source.ref}) đã là mã của nhiệm vụ ${holder._id}${source} / The task code "${task.code}" (${task.source.ref}) is already task ${holder._id}'s${source}`,
+      },
+    ]);
   }
 
   /**

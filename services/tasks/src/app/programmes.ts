@@ -3,6 +3,7 @@
  */
 import type { Identity, ResultCodec } from "@ministry/platform";
 import type { ClientSession, Document } from "mongodb";
+import { importedTaskId } from "../domain/ids.js";
 import { changeProgrammeStatus, newProgramme, programmeId, assertImportable, type Programme } from "../domain/programme.js";
 import { validateNewTask } from "../domain/task.js";
 import type { ProgrammeStatus } from "../domain/vocabulary.js";
@@ -40,11 +41,6 @@ const importCodec: ResultCodec<ImportOutcome> = {
     skippedExisting: d.skippedExisting as number,
   }),
 };
-
-/** Tasks imported into a programme get ids from their code, so a second import of the same file adds nothing. */
-export function importedTaskId(programme: string, code: string): string {
-  return `${programme}-${code.toLowerCase().replace(/[^a-z0-9]+/g, "-")}`;
-}
 
 export class ProgrammeCommands {
   constructor(private readonly app: AppContext) {}
@@ -136,10 +132,22 @@ export class ProgrammeCommands {
       const imported = new Map<number, string>();
       let skippedExisting = 0;
       const events = [];
-      for (const row of report.rows) {
-        if (!row.ok) continue;
-        const id = importedTaskId(programme.id, row.task.code);
-        if (await this.app.tasks.get(id, session)) {
+      // Tasks get ids from their codes (injective: two codes never share one), so a second import of
+      // the same file finds its tasks and adds nothing; a task created with the code by hand counts too.
+      const rows = report.rows.flatMap((row) =>
+        row.ok ? [{ line: row.line, task: row.task, id: importedTaskId(programme.id, row.task.code) }] : [],
+      );
+      const existing = await this.app.tasks.collection
+        .find(
+          { $or: [{ _id: { $in: rows.map((r) => r.id) } }, { programmeId: programme.id, code: { $in: rows.map((r) => r.task.code) } }] },
+          { projection: { _id: 1, code: 1 }, session },
+        )
+        .toArray();
+      const existingIds = new Set(existing.map((t) => t._id));
+      const existingCodes = new Set(existing.map((t) => t.code));
+      for (const row of rows) {
+        const id = row.id;
+        if (existingIds.has(id) || existingCodes.has(row.task.code)) {
           skippedExisting += 1;
           continue;
         }

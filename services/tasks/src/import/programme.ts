@@ -26,6 +26,7 @@ import {
   tooMany,
   type FieldName,
 } from "../domain/limits.js";
+import { codeKey } from "../domain/ids.js";
 import { DEFAULT_VOCABULARY, type NewTaskInput, type TaskVocabulary } from "../domain/task.js";
 import { AUTHORITIES, type AuthorityCode, type Priority } from "../domain/vocabulary.js";
 import { COLUMN_KEYS, PROGRAMME_COLUMNS, columnDef, columnOf, type ColumnKey } from "./columns.js";
@@ -131,7 +132,7 @@ function mapHeader(header: TableRow): ColumnIndex {
   return index;
 }
 
-/** Checks one row; `codes` maps codes seen on earlier rows (lookupKey-free: upper-cased) to their lines. */
+/** Checks one row; `codes` maps the codes seen on earlier rows (by codeKey: ignoring case) to their lines. */
 function checkRow(row: TableRow, index: ColumnIndex, lookups: VocabularyLookups, codes: Map<string, number>): ImportRow {
   const errors: ImportError[] = [];
   const add = (field: ColumnKey, vi: string, en: string) => errors.push({ field, message: msg(vi, en) });
@@ -150,7 +151,7 @@ function checkRow(row: TableRow, index: ColumnIndex, lookups: VocabularyLookups,
   const code = oneLine(raw("code"));
   if (code === "") add("code", "Thiếu mã nhiệm vụ", "Code is required");
   else if (within("code", code, MAX_CODE_LENGTH, FIELD_NAMES.code)) {
-    const key = code.toUpperCase();
+    const key = codeKey(code);
     const first = codes.get(key);
     if (first !== undefined) add("code", `Mã "${code}" trùng với dòng ${first}`, `Code "${code}" duplicates line ${first}`);
     else codes.set(key, row.line);

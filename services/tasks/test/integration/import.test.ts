@@ -130,6 +130,18 @@ describe("ImportProgramme", () => {
     expect(exported.file!.contentType).toBe("text/csv; charset=utf-8");
   });
 
+  it("imports codes that differ only in punctuation or Vietnamese letters as separate tasks", async () => {
+    await office.programmes.createProgramme({ requestId: "", year: 2023, issuingBody: "", title: "" });
+    const codes = ["1.1", "1-1", "Đ-1", "D-1"];
+    const content = csv(...codes.map((code) => `${code},Nhiệm vụ ${code},Báo cáo,Bộ trưởng,Văn phòng Bộ,,Quý IV/2023,,,`));
+    const res = await office.programmes.importProgramme(
+      ImportProgrammeRequest.fromPartial({ programmeId: "bnv-2023", format: FileFormat.FILE_FORMAT_CSV, content: Buffer.from(content) }),
+    );
+    expect(res).toMatchObject({ validRows: 4, imported: 4, skippedExisting: 0 });
+    expect(new Set(res.rows.map((r) => r.taskId)).size).toBe(4);
+    expect(await tasksIn("bnv-2023")).toBe("4");
+  });
+
   it("refuses an upload over 3 MiB before it is parsed, naming the file", async () => {
     const tooLarge = Buffer.concat([Buffer.from(file), Buffer.alloc(MAX_IMPORT_FILE_BYTES, "\n")]);
     const err = await office.programmes

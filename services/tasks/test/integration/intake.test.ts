@@ -133,6 +133,46 @@ describe("meetings.meeting.concluded", () => {
   });
 });
 
+describe("ids of tasks born from events", () => {
+  const item = (itemId: string) => ({ ...briefing.items[1], itemId, content: `Kết luận ${itemId}` });
+  const meeting = (meetingId: string, itemIds: string[]): MeetingConcluded => ({ ...briefing, meetingId, items: itemIds.map(item) });
+  const deadLetterOf = async (meetingId: string) => {
+    const letters = h.svc.ctx.mongo.db.collection("deadletters");
+    const letter = await h.until(async () => (await letters.findOne({ "headers.ce-subject": meetingId })) ?? undefined, "dead letter");
+    return String(letter.error);
+  };
+  const refsOf = async (prefix: string) =>
+    (await tasksOf(TaskSource.TASK_SOURCE_MEETING_CONCLUSION)).map((t) => t.source!.ref).filter((r) => r.startsWith(prefix));
+
+  it("items whose ids differ only in punctuation or in Vietnamese letters become separate tasks", async () => {
+    await h.svc.ctx.bus.publish(MeetingConcludedEvent.of("gb-ids", meeting("gb-ids", ["1.1", "1-1", "Đ", "D"])));
+    const refs = await h.until(async () => {
+      const found = await refsOf("gb-ids#");
+      return found.length >= 4 ? found : undefined;
+    }, "four tasks");
+    expect(refs.sort()).toEqual(["gb-ids#1-1", "gb-ids#1.1", "gb-ids#D", "gb-ids#Đ"]);
+  });
+
+  it("two items of one event with one id are a dead letter naming both, not one task", async () => {
+    await h.svc.ctx.bus.publish(MeetingConcludedEvent.of("gb-twice", meeting("gb-twice", ["1", "2", "1"])));
+    const error = await deadLetterOf("gb-twice");
+    expect(error).toContain("items[2].itemId");
+    expect(error).toContain("items[0]");
+    expect(await refsOf("gb-twice#")).toEqual([]);
+  });
+
+  it("meetings whose ids run into their items' ids get different tasks; a clash of codes is a dead letter naming both", async () => {
+    await h.svc.ctx.bus.publish(MeetingConcludedEvent.of("gb-x-a", meeting("gb-x-a", ["1"])));
+    await h.until(async () => ((await refsOf("gb-x-a#")).length === 1 ? true : undefined), "the first meeting's task");
+    // Another meeting, another item: its task id differs, but "KL-gb-x-a-1" is already the first one's code.
+    await h.svc.ctx.bus.publish(MeetingConcludedEvent.of("gb-x", meeting("gb-x", ["a-1"])));
+    const error = await deadLetterOf("gb-x");
+    expect(error).toContain("KL-gb-x-a-1");
+    expect(error).toContain("gb-x-a#1");
+    expect(await refsOf("gb-x#")).toEqual([]);
+  });
+});
+
 describe("documents.document.received with directive tasks", () => {
   it("creates the directive's tasks with the directive linked, in the programme of the year received", async () => {
     const directive: DocumentReceived = {
