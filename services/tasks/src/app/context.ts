@@ -52,21 +52,24 @@ export class AppContext {
     return this.deps.vocabulary;
   }
 
-  /** Runs a mutation in a transaction, once per (method, caller, request id) when a request id is given. */
+  /**
+   * Runs a mutation in a transaction; with a request id, once: a retry (same caller, method, target and
+   * request) answers the first result, and the id used for anything else is REQUEST_ID_REUSED. Callers
+   * check the caller's permission first.
+   */
   once<T>(
     method: string,
     identity: Identity,
-    requestId: string | undefined,
+    request: { requestId?: string; target: string; body: unknown },
     codec: ResultCodec<T>,
     work: (s: ClientSession) => Promise<T>,
   ) {
-    const id = requestId?.trim();
-    if (id) {
-      const checks = new FieldChecks();
-      checks.length("requestId", id, MAX_ID_LENGTH, FIELD_NAMES.requestId);
-      checks.check();
-    }
-    const key = id ? RequestLog.key(method, identity.userId, id) : undefined;
+    const requestId = request.requestId?.trim();
+    if (!requestId) return this.deps.requests.once(undefined, codec, work);
+    const checks = new FieldChecks();
+    checks.length("requestId", requestId, MAX_ID_LENGTH, FIELD_NAMES.requestId);
+    checks.check();
+    const key = { method, caller: identity.userId, requestId, target: request.target, fingerprint: RequestLog.fingerprint(request.body) };
     return this.deps.requests.once(key, codec, work);
   }
 

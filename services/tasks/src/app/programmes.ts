@@ -53,7 +53,8 @@ export class ProgrammeCommands {
       title: input.title,
       at: this.app.clock.now(),
     });
-    return this.app.once("CreateProgramme", identity, input.requestId, programmeCodec, async (session) => {
+    const request = { requestId: input.requestId, target: `programme:${programme.id}`, body: input };
+    return this.app.once("CreateProgramme", identity, request, programmeCodec, async (session) => {
       const saved = await this.app.programmes.insert(programme, session);
       await this.app.record(
         session,
@@ -84,7 +85,8 @@ export class ProgrammeCommands {
 
   async changeStatus(identity: Identity, input: { requestId?: string; id: string; status: ProgrammeStatus; expectedVersion?: number }) {
     this.app.access.assertManageProgrammes(identity);
-    return this.app.once("ChangeProgrammeStatus", identity, input.requestId, programmeCodec, async (session) => {
+    const request = { requestId: input.requestId, target: `programme:${input.id}`, body: input };
+    return this.app.once("ChangeProgrammeStatus", identity, request, programmeCodec, async (session) => {
       const programme = await this.app.programmes.require(input.id, session);
       if (input.expectedVersion !== undefined && input.expectedVersion !== programme.version)
         throw programmeVersionConflict(programme.id, programme.version);
@@ -125,7 +127,8 @@ export class ProgrammeCommands {
     assertImportable(programme);
     if (input.dryRun || (report.invalid > 0 && !input.validRowsOnly) || report.valid === 0)
       return { report, imported: new Map(), skippedExisting: 0 };
-    return this.app.once("ImportProgramme", identity, input.requestId, importCodec, async (session) => {
+    const request = { requestId: input.requestId, target: `programme:${input.programmeId}`, body: input };
+    return this.app.once("ImportProgramme", identity, request, importCodec, async (session) => {
       assertImportable(await this.app.programmes.require(input.programmeId, session));
       const actor = actorOf(identity, this.app.vocabulary);
       const at = this.app.clock.now();

@@ -138,7 +138,9 @@ export class Reports {
       createdBy: actorOf(identity, this.app.vocabulary),
     };
     if (meetingId) snapshot.meetingId = meetingId;
-    const id = await this.app.once("CreateReportSnapshot", identity, input.requestId, snapshotIdCodec, async (session) => {
+    // A new snapshot has no id yet: the request's content (its query, title, meeting) tells retries apart.
+    const request = { requestId: input.requestId, target: "report_snapshots", body: input };
+    const id = await this.app.once("CreateReportSnapshot", identity, request, snapshotIdCodec, async (session) => {
       await this.app.deps.db.collection(REPORT_SNAPSHOTS).insertOne(toSnapshotDocument(snapshot), { session });
       await this.app.record(
         session,

@@ -107,18 +107,24 @@ export class TaskCommands {
     apply: (task: StoredTask, at: Date) => Change,
   ): Promise<StoredTask> {
     access.mayAttempt();
-    return this.app.once(method, identity, m.requestId, storedTaskCodec, async (session) => {
-      const task = await this.app.visibleTask(identity, m.id, session);
-      access.authorize?.(task);
-      if (m.expectedVersion !== undefined && m.expectedVersion !== task.version) throw versionConflict(task.id, task.version);
-      const at = this.app.clock.now();
-      const c = apply(task, at);
-      const saved = await this.app.tasks.save(task, c.task, at, session);
-      const actor = actorOf(identity, this.app.vocabulary);
-      await c.also?.(session, saved, actor);
-      await this.app.record(session, actor, c.action, { type: "task", id: saved.id }, c.change, c.events?.(saved, actor) ?? []);
-      return saved;
-    });
+    return this.app.once(
+      method,
+      identity,
+      { requestId: m.requestId, target: `task:${m.id}`, body: m },
+      storedTaskCodec,
+      async (session) => {
+        const task = await this.app.visibleTask(identity, m.id, session);
+        access.authorize?.(task);
+        if (m.expectedVersion !== undefined && m.expectedVersion !== task.version) throw versionConflict(task.id, task.version);
+        const at = this.app.clock.now();
+        const c = apply(task, at);
+        const saved = await this.app.tasks.save(task, c.task, at, session);
+        const actor = actorOf(identity, this.app.vocabulary);
+        await c.also?.(session, saved, actor);
+        await this.app.record(session, actor, c.action, { type: "task", id: saved.id }, c.change, c.events?.(saved, actor) ?? []);
+        return saved;
+      },
+    );
   }
 
   /** Progress, submission, completion, documents, deadline requests: some unit's people, then the task's lead unit. */
@@ -139,7 +145,8 @@ export class TaskCommands {
     const code = input.code?.trim() || `NV-${id.slice(0, 8).toUpperCase()}`;
     const task = validateNewTask({ ...input, id, code, source: input.source ?? { type: "ad_hoc" } }, this.app.vocabulary);
     this.app.access.assertCreate(identity, task.leadUnit);
-    return this.app.once("CreateTask", identity, input.requestId, storedTaskCodec, async (session) => {
+    const request = { requestId: input.requestId, target: `programme:${task.programmeId}`, body: input };
+    return this.app.once("CreateTask", identity, request, storedTaskCodec, async (session) => {
       const programme = await this.app.programmes.require(task.programmeId, session);
       assertAcceptsTasks(programme);
       const at = this.app.clock.now();
