@@ -54,6 +54,20 @@ export class TaskStore {
     return stored;
   }
 
+  /**
+   * Writes the deadline watch's marker on the task if it is still at `read.version`: a write, so that
+   * the watch's transaction conflicts with a concurrent command on the task, without a new version.
+   * False when the task changed since it was read.
+   */
+  async markAlerted(read: StoredTask, at: Date, session: ClientSession): Promise<boolean> {
+    const result = await this.collection.updateOne(
+      { _id: read.id, version: read.version },
+      { $set: { deadlineAlertedAt: at } },
+      { session },
+    );
+    return result.matchedCount === 1;
+  }
+
   async find(filter: Filter<TaskDocument>, opts: { sort?: Sort; skip?: number; limit?: number; session?: ClientSession } = {}) {
     const docs = await this.collection
       .find(filter, { session: opts.session, sort: opts.sort, skip: opts.skip, limit: opts.limit })

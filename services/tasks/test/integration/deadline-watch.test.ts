@@ -3,8 +3,11 @@
  * deadline passes, each once per task and threshold, never twice, across a restart of the service.
  */
 import { ManualClock } from "@ministry/platform";
+import type { CommandFailedEvent } from "mongodb";
 import { TaskDueSoon, TaskOverdue } from "@ministry/proto/ministry/tasks/v1/events";
+import { TaskStatus } from "@ministry/proto/ministry/tasks/v1/tasks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DeadlineWatch } from "../../src/app/deadline-watch.js";
 import { startTasksHarness, type TasksHarness } from "./harness.js";
 
 const DAY = 24 * 3600_000;
@@ -156,5 +159,90 @@ describe("deadline watch", () => {
     await h.runtime.watch.runOnce();
     await h.until(() => (dueSoonOf(moved.id).length === 2 ? true : undefined), "due_soon for the new deadline");
     expect(dueSoonOf(moved.id)[1].data.dueAt!.toISOString()).toBe("2020-10-20T16:59:59.999Z");
+  });
+});
+
+describe("an alert and a concurrent change of its task", () => {
+  /** A watch of its own whose alert transaction, for `taskId`, stops once at `point` until released. */
+  function pausedWatch(point: "read" | "written", taskId: string) {
+    let reached = () => {};
+    let release = () => {};
+    const atPoint = new Promise<void>((r) => {
+      reached = r;
+    });
+    const released = new Promise<void>((r) => {
+      release = r;
+    });
+    let paused = false;
+    const watch = new DeadlineWatch(h.runtime.services.app, {
+      dueSoonDays: [7, 1],
+      overdueAfterDays: [0],
+      intervalMs: 3_600_000,
+      log: h.svc.ctx.log,
+      interleave: async (at, id) => {
+        if (at !== point || id !== taskId || paused) return;
+        paused = true;
+        reached();
+        await released;
+      },
+    });
+    return { watch, atPoint, release };
+  }
+
+  /** The task's events in the order the relay publishes them (the outbox sequence). */
+  const publishedOrder = async (taskId: string) =>
+    (await h.svc.ctx.mongo.db.collection("outbox").find({ aggregateId: taskId }).sort({ seq: 1 }).toArray()).map(
+      (r) => String(r.type).split(".")[3],
+    );
+
+  /** Resolves when the next command fails with WriteConflict (MongoDB error 112). */
+  function nextWriteConflict(): Promise<void> {
+    const client = h.svc.ctx.mongo.client;
+    return new Promise((resolve) => {
+      const listener = (e: CommandFailedEvent) => {
+        if ((e.failure as { code?: unknown }).code !== 112) return;
+        client.off("commandFailed", listener);
+        resolve();
+      };
+      client.on("commandFailed", listener);
+    });
+  }
+
+  const completion = (id: string) => ({
+    requestId: "",
+    id,
+    expectedVersion: undefined,
+    completedAt: undefined,
+    document: undefined,
+    note: "",
+  });
+
+  it("an alert that read the task before a CompleteTask committed publishes nothing: never overdue after completed", async () => {
+    h.clock.set("2020-12-10T02:00:00Z");
+    const task = await create("DW-C1", "2020-12-01");
+    const { watch, atPoint, release } = pausedWatch("read", task.id);
+    const run = watch.runOnce();
+    await atPoint;
+    await office.tasks.completeTask(completion(task.id));
+    release();
+    await run;
+    expect(await publishedOrder(task.id)).toEqual(["created", "completed"]);
+    expect(await h.svc.ctx.mongo.db.collection("deadline_alerts").countDocuments({ taskId: task.id })).toBe(0);
+  });
+
+  it("an alert that wrote before a CompleteTask commits first: the command waits for it, overdue then completed", async () => {
+    h.clock.set("2020-12-20T02:00:00Z");
+    const task = await create("DW-C2", "2020-12-15");
+    const { watch, atPoint, release } = pausedWatch("written", task.id);
+    const run = watch.runOnce();
+    await atPoint;
+    const conflict = nextWriteConflict();
+    const completing = office.tasks.completeTask(completion(task.id));
+    // The command ran into the alert's uncommitted write of the task: it retries until the alert ends.
+    await conflict;
+    release();
+    await run;
+    expect((await completing).task!.status).toBe(TaskStatus.TASK_STATUS_COMPLETED);
+    expect(await publishedOrder(task.id)).toEqual(["created", "overdue", "completed"]);
   });
 });
