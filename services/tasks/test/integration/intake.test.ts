@@ -80,7 +80,7 @@ describe("meetings.meeting.concluded", () => {
     // All three distinct deliveries are handled (inbox records), and the work was done once.
     const inbox = h.svc.ctx.mongo.db.collection("inbox");
     await h.until(
-      async () => ((await inbox.countDocuments({ type: MeetingConcludedEvent.type })) >= 3 ? true : undefined),
+      async () => ((await inbox.countDocuments({ aggregateId: briefing.meetingId })) >= 3 ? true : undefined),
       "three deliveries handled",
     );
     const tasks = await tasksOf(TaskSource.TASK_SOURCE_MEETING_CONCLUSION);
@@ -102,16 +102,12 @@ describe("meetings.meeting.concluded", () => {
     // No deadline given: 30 days after the meeting concluded (29 April 2020 in Vietnam).
     expect(tasks.find((t) => t.source!.ref === "gb-2020-q1#3")!.deadline!.spec).toEqual({ $case: "date", value: "2020-04-29" });
 
-    await h.until(
-      () =>
-        h.eventsOf("tasks.task.created", TaskCreated).filter((e) => e.data.task!.source!.ref.startsWith("gb-2020-q1#")).length >= 3
-          ? true
-          : undefined,
-      "created events",
-    );
-    await new Promise((r) => setTimeout(r, 300));
-    const created = h.eventsOf("tasks.task.created", TaskCreated).filter((e) => e.data.task!.source!.ref.startsWith("gb-2020-q1#"));
-    expect(created).toHaveLength(3);
+    // Every delivery committed its effect with its inbox record: one created event per task, no more.
+    for (const t of tasks) expect(await h.committed(t.id)).toEqual(["created"]);
+    const created = await h.until(() => {
+      const found = h.eventsOf("tasks.task.created", TaskCreated).filter((e) => e.data.task!.source!.ref.startsWith("gb-2020-q1#"));
+      return found.length === 3 ? found : undefined;
+    }, "created events");
     expect(created[0].data.actor!.userId).toBe("minister");
   });
 
@@ -196,12 +192,15 @@ describe("documents.document.received with directive tasks", () => {
     };
     await h.svc.ctx.bus.publish(DocumentReceivedEvent.of(directive.documentId, directive));
     await h.svc.ctx.bus.publish(DocumentReceivedEvent.of(directive.documentId, directive));
-    const tasks = await h.until(async () => {
-      const list = await tasksOf(TaskSource.TASK_SOURCE_DIRECTIVE);
-      return list.length > 0 ? list : undefined;
-    }, "directive task");
-    await new Promise((r) => setTimeout(r, 300));
-    expect(await tasksOf(TaskSource.TASK_SOURCE_DIRECTIVE)).toHaveLength(1);
+    // Both deliveries handled (their inbox records commit with their effects): one task, one event.
+    const inbox = h.svc.ctx.mongo.db.collection("inbox");
+    await h.until(
+      async () => ((await inbox.countDocuments({ aggregateId: directive.documentId })) === 2 ? true : undefined),
+      "both deliveries handled",
+    );
+    const tasks = await tasksOf(TaskSource.TASK_SOURCE_DIRECTIVE);
+    expect(tasks).toHaveLength(1);
+    expect(await h.committed(tasks[0].id)).toEqual(["created"]);
     expect(tasks[0]).toMatchObject({ programmeId: "bnv-2021", leadUnit: "CCHC", code: "05/CT-TTg-2a" });
     expect(tasks[0].documentLinks).toEqual([{ documentId: "den-2021-0042", relation: 1, number: "05/CT-TTg" }]);
     expect(tasks[0].deadline!.dueAt!.toISOString()).toBe("2021-03-31T16:59:59.999Z");
