@@ -465,6 +465,8 @@ const svc = await startService(
       MONGODB_URI: mongo.uri,
       GRPC_PORT: "0",
       ADMIN_PORT: "0",
+      // The platform lets only a development run use the local signing authority (its tokens drive the bench).
+      DEV_MODE: "true",
       SEED_DATA: "false",
       // The watch would scan the 100,000 tasks while the report is timed.
       DEADLINE_WATCH_INTERVAL_MS: "3600000",

@@ -3,6 +3,11 @@
  * leads; it sees those it coordinates too); the Ministry Office, the Minister and the deputies see and
  * manage every task; deciding a deadline change and withdrawing a task need their configured roles.
  * Everything else is PERMISSION_DENIED.
+ *
+ * Permission comes before existence. The `assertMay…` checks depend on the caller only and run before
+ * anything is looked up; a task or snapshot the caller may not see is then answered exactly as a
+ * missing one (NOT_FOUND, one message that names nothing). Only a caller who may see a thing learns,
+ * by PERMISSION_DENIED, that it may not change it.
  */
 import { PermissionDenied, type Identity, type Role } from "@ministry/platform";
 import type { Filter } from "mongodb";
@@ -56,14 +61,32 @@ export class Access {
     throw deny("Không có quyền xem nhiệm vụ", "Not allowed to read tasks");
   }
 
+  /** "all" for those who see everything, else the reader's unit; PERMISSION_DENIED for those who read nothing. */
+  private readerUnitOrAll(identity: Identity): string | "all" {
+    return this.seesAll(identity) ? "all" : this.readerUnit(identity);
+  }
+
   canRead(identity: Identity, task: Pick<Task, "leadUnit" | "coordinatingUnits">): boolean {
     if (this.seesAll(identity)) return true;
     if (!has(identity, ["unit_head", "staff", "clerk"]) || !identity.unitId) return false;
     return task.leadUnit === identity.unitId || task.coordinatingUnits.includes(identity.unitId);
   }
 
-  assertRead(identity: Identity, task: Pick<Task, "id" | "leadUnit" | "coordinatingUnits">): void {
-    if (!this.canRead(identity, task)) throw deny(`Không có quyền xem nhiệm vụ ${task.id}`, `Not allowed to read task ${task.id}`);
+  /** Whether the caller may read any task at all (checked before a task is looked up). */
+  assertMayReadTasks(identity: Identity): void {
+    this.readerUnitOrAll(identity);
+  }
+
+  /** Progress, submission, completion, documents, deadline requests of some task: the Office, leaders, unit heads and staff. */
+  assertMayChangeTasks(identity: Identity): void {
+    if (this.managesAll(identity) || this.unitMember(identity)) return;
+    throw deny("Không có quyền cập nhật nhiệm vụ", "Not allowed to change tasks");
+  }
+
+  /** Assigning some task: the Office, leaders and unit heads. */
+  assertMayAssign(identity: Identity): void {
+    if (this.managesAll(identity) || (has(identity, ["unit_head"]) && identity.unitId !== undefined)) return;
+    throw deny("Không có quyền phân công nhiệm vụ", "Not allowed to assign tasks");
   }
 
   /** Reading a unit's figures (dashboard, unit report): its own people, or those who see all. */
@@ -79,7 +102,10 @@ export class Access {
       throw deny("Chỉ xem được báo cáo của đơn vị mình; hãy chọn đơn vị", "Only your own unit's report is open to you; choose your unit");
   }
 
-  /** Progress, submission, completion, document links, deadline-change requests. */
+  /**
+   * Progress, submission, completion, document links, deadline-change requests, on a task the caller
+   * sees (so naming its lead unit tells it nothing new).
+   */
   assertChange(identity: Identity, task: Pick<Task, "id" | "leadUnit">): void {
     if (this.managesAll(identity)) return;
     if (this.unitMember(identity) && identity.unitId === task.leadUnit) return;
@@ -115,6 +141,17 @@ export class Access {
   assertManageProgrammes(identity: Identity): void {
     if (!this.managesAll(identity))
       throw deny("Chỉ Văn phòng Bộ và Lãnh đạo Bộ quản lý chương trình công tác", "Only the Office and the leadership manage programmes");
+  }
+
+  /** Whether the caller may read any report snapshot at all (checked before one is looked up). */
+  assertMayReadSnapshots(identity: Identity): void {
+    this.readerUnitOrAll(identity);
+  }
+
+  /** A snapshot of one unit's figures (or of every unit's, `unitId` undefined). */
+  canReadSnapshot(identity: Identity, unitId: string | undefined): boolean {
+    if (this.seesAll(identity)) return true;
+    return unitId !== undefined && has(identity, ["unit_head", "staff", "clerk"]) && identity.unitId === unitId;
   }
 
   assertReadProgrammes(identity: Identity): void {

@@ -13,10 +13,11 @@ import {
 } from "@ministry/platform";
 import type { Actor } from "@ministry/proto/ministry/common/v1/common";
 import type { ClientSession, Db, MongoClient } from "mongodb";
+import { FIELD_NAMES, FieldChecks, MAX_ID_LENGTH } from "../domain/limits.js";
 import type { TaskVocabulary } from "../domain/task.js";
 import { taskFromDocument, taskToDocument, type StoredTask } from "../store/documents.js";
 import { ProgrammeStore } from "../store/programme-store.js";
-import { TaskStore } from "../store/task-store.js";
+import { TaskStore, taskNotFound } from "../store/task-store.js";
 import type { Access } from "./access.js";
 
 export interface AppDeps {
@@ -51,16 +52,35 @@ export class AppContext {
     return this.deps.vocabulary;
   }
 
-  /** Runs a mutation in a transaction, once per (method, caller, request id) when a request id is given. */
+  /**
+   * Runs a mutation in a transaction; with a request id, once: a retry (same caller, method, target and
+   * request) answers the first result, and the id used for anything else is REQUEST_ID_REUSED. Callers
+   * check the caller's permission first.
+   */
   once<T>(
     method: string,
     identity: Identity,
-    requestId: string | undefined,
+    request: { requestId?: string; target: string; body: unknown },
     codec: ResultCodec<T>,
     work: (s: ClientSession) => Promise<T>,
   ) {
-    const key = requestId?.trim() ? RequestLog.key(method, identity.userId, requestId.trim()) : undefined;
+    const requestId = request.requestId?.trim();
+    if (!requestId) return this.deps.requests.once(undefined, codec, work);
+    const checks = new FieldChecks();
+    checks.length("requestId", requestId, MAX_ID_LENGTH, FIELD_NAMES.requestId);
+    checks.check();
+    const key = { method, caller: identity.userId, requestId, target: request.target, fingerprint: RequestLog.fingerprint(request.body) };
     return this.deps.requests.once(key, codec, work);
+  }
+
+  /**
+   * The task, if the caller may see it; a task it may not see is answered exactly as a missing one.
+   * Callers check first (assertMay…) that they may read or change tasks at all.
+   */
+  async visibleTask(identity: Identity, id: string, session?: ClientSession): Promise<StoredTask> {
+    const task = await this.tasks.get(id, session);
+    if (!task || !this.access.canRead(identity, task)) throw taskNotFound();
+    return task;
   }
 
   async record(

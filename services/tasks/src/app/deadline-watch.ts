@@ -27,6 +27,11 @@ export interface DeadlineWatchOptions {
   overdueAfterDays: readonly number[];
   intervalMs: number;
   log: Logger;
+  /**
+   * A seam for tests that interleave a command with an alert: awaited inside the alert's transaction
+   * once the task is read ("read") and once everything is written, before the commit ("written").
+   */
+  interleave?: (point: "read" | "written", taskId: string) => Promise<void>;
 }
 
 interface AlertRecord {
@@ -142,7 +147,13 @@ export class DeadlineWatch {
       const published = await inTransaction(this.app.deps.client, async (session: ClientSession) => {
         // Re-read in the transaction: the task may have been submitted or re-scheduled meanwhile.
         const current = await this.app.tasks.get(task.id, session);
+        await this.opts.interleave?.("read", task.id);
         if (!current || !ACTIVE_STATUSES.includes(current.status) || current.deadline.getTime() !== task.deadline.getTime()) return false;
+        // Write the task, at the version read, so the alert conflicts with any command that changes it:
+        // a read alone does not, and a CompleteTask committing meanwhile would be followed by "overdue".
+        // Now one of the two commits first and the other retries (this one then finds the task done), so
+        // the task's events keep their order. The marker is no change of the task: no new version.
+        if (!(await this.app.tasks.markAlerted(current, now, session))) return false;
         const alerts = this.app.deps.db.collection<AlertRecord>(DEADLINE_ALERTS);
         await alerts.insertMany(
           due.map((d) => ({
@@ -169,6 +180,7 @@ export class DeadlineWatch {
           { days: publish.days },
           [event],
         );
+        await this.opts.interleave?.("written", task.id);
         return true;
       });
       return published ? publish : undefined;

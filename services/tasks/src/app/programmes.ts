@@ -3,6 +3,7 @@
  */
 import type { Identity, ResultCodec } from "@ministry/platform";
 import type { ClientSession, Document } from "mongodb";
+import { importedTaskId } from "../domain/ids.js";
 import { changeProgrammeStatus, newProgramme, programmeId, assertImportable, type Programme } from "../domain/programme.js";
 import { validateNewTask } from "../domain/task.js";
 import type { ProgrammeStatus } from "../domain/vocabulary.js";
@@ -41,11 +42,6 @@ const importCodec: ResultCodec<ImportOutcome> = {
   }),
 };
 
-/** Tasks imported into a programme get ids from their code, so a second import of the same file adds nothing. */
-export function importedTaskId(programme: string, code: string): string {
-  return `${programme}-${code.toLowerCase().replace(/[^a-z0-9]+/g, "-")}`;
-}
-
 export class ProgrammeCommands {
   constructor(private readonly app: AppContext) {}
 
@@ -57,7 +53,8 @@ export class ProgrammeCommands {
       title: input.title,
       at: this.app.clock.now(),
     });
-    return this.app.once("CreateProgramme", identity, input.requestId, programmeCodec, async (session) => {
+    const request = { requestId: input.requestId, target: `programme:${programme.id}`, body: input };
+    return this.app.once("CreateProgramme", identity, request, programmeCodec, async (session) => {
       const saved = await this.app.programmes.insert(programme, session);
       await this.app.record(
         session,
@@ -88,7 +85,8 @@ export class ProgrammeCommands {
 
   async changeStatus(identity: Identity, input: { requestId?: string; id: string; status: ProgrammeStatus; expectedVersion?: number }) {
     this.app.access.assertManageProgrammes(identity);
-    return this.app.once("ChangeProgrammeStatus", identity, input.requestId, programmeCodec, async (session) => {
+    const request = { requestId: input.requestId, target: `programme:${input.id}`, body: input };
+    return this.app.once("ChangeProgrammeStatus", identity, request, programmeCodec, async (session) => {
       const programme = await this.app.programmes.require(input.id, session);
       if (input.expectedVersion !== undefined && input.expectedVersion !== programme.version)
         throw programmeVersionConflict(programme.id, programme.version);
@@ -129,17 +127,30 @@ export class ProgrammeCommands {
     assertImportable(programme);
     if (input.dryRun || (report.invalid > 0 && !input.validRowsOnly) || report.valid === 0)
       return { report, imported: new Map(), skippedExisting: 0 };
-    return this.app.once("ImportProgramme", identity, input.requestId, importCodec, async (session) => {
+    const request = { requestId: input.requestId, target: `programme:${input.programmeId}`, body: input };
+    return this.app.once("ImportProgramme", identity, request, importCodec, async (session) => {
       assertImportable(await this.app.programmes.require(input.programmeId, session));
       const actor = actorOf(identity, this.app.vocabulary);
       const at = this.app.clock.now();
       const imported = new Map<number, string>();
       let skippedExisting = 0;
       const events = [];
-      for (const row of report.rows) {
-        if (!row.ok) continue;
-        const id = importedTaskId(programme.id, row.task.code);
-        if (await this.app.tasks.get(id, session)) {
+      // Tasks get ids from their codes (injective: two codes never share one), so a second import of
+      // the same file finds its tasks and adds nothing; a task created with the code by hand counts too.
+      const rows = report.rows.flatMap((row) =>
+        row.ok ? [{ line: row.line, task: row.task, id: importedTaskId(programme.id, row.task.code) }] : [],
+      );
+      const existing = await this.app.tasks.collection
+        .find(
+          { $or: [{ _id: { $in: rows.map((r) => r.id) } }, { programmeId: programme.id, code: { $in: rows.map((r) => r.task.code) } }] },
+          { projection: { _id: 1, code: 1 }, session },
+        )
+        .toArray();
+      const existingIds = new Set(existing.map((t) => t._id));
+      const existingCodes = new Set(existing.map((t) => t.code));
+      for (const row of rows) {
+        const id = row.id;
+        if (existingIds.has(id) || existingCodes.has(row.task.code)) {
           skippedExisting += 1;
           continue;
         }

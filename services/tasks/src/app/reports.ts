@@ -7,7 +7,9 @@ import { InvalidArgument, NotFound, type Identity, type ResultCodec } from "@min
 import type { Actor } from "@ministry/proto/ministry/common/v1/common";
 import type { Document, Filter } from "mongodb";
 import { MAX_DEADLINE_YEAR, MIN_DEADLINE_YEAR, periodBounds, type Period } from "../domain/deadline.js";
+import { FIELD_NAMES, FieldChecks, MAX_EXTERNAL_ID_LENGTH, MAX_TITLE_LENGTH } from "../domain/limits.js";
 import { buildReport, categorize, reportFromGroups, type TaskReport } from "../domain/report.js";
+import { oneLineText } from "../domain/task.js";
 import { compareLines, reportLine, reportLinesOf, type ReportLine } from "../report/export.js";
 import { withoutEmpty, type TaskDocument } from "../store/documents.js";
 import { REPORT_SNAPSHOTS } from "../store/indexes.js";
@@ -120,8 +122,14 @@ export class Reports {
     input: { requestId?: string; query: ReportQuery; title?: string; meetingId?: string },
   ): Promise<ReportSnapshot> {
     this.app.access.assertSnapshot(identity);
+    const checks = new FieldChecks();
+    const givenTitle = oneLineText(input.title);
+    checks.length("title", givenTitle, MAX_TITLE_LENGTH, FIELD_NAMES.snapshotTitle);
+    const meetingId = input.meetingId?.trim() ?? "";
+    checks.length("meetingId", meetingId, MAX_EXTERNAL_ID_LENGTH, FIELD_NAMES.id);
+    checks.check();
     const result = await this.report(identity, input.query, "all");
-    const title = input.title?.trim() || `Báo cáo ${result.report.label.vi}`;
+    const title = givenTitle || `Báo cáo ${result.report.label.vi}`;
     const snapshot: ReportSnapshot = {
       id: randomUUID(),
       title,
@@ -129,8 +137,10 @@ export class Reports {
       createdAt: this.app.clock.now(),
       createdBy: actorOf(identity, this.app.vocabulary),
     };
-    if (input.meetingId?.trim()) snapshot.meetingId = input.meetingId.trim();
-    const id = await this.app.once("CreateReportSnapshot", identity, input.requestId, snapshotIdCodec, async (session) => {
+    if (meetingId) snapshot.meetingId = meetingId;
+    // A new snapshot has no id yet: the request's content (its query, title, meeting) tells retries apart.
+    const request = { requestId: input.requestId, target: "report_snapshots", body: input };
+    const id = await this.app.once("CreateReportSnapshot", identity, request, snapshotIdCodec, async (session) => {
       await this.app.deps.db.collection(REPORT_SNAPSHOTS).insertOne(toSnapshotDocument(snapshot), { session });
       await this.app.record(
         session,
@@ -150,13 +160,13 @@ export class Reports {
     return id === snapshot.id ? snapshot : this.snapshot(identity, id);
   }
 
+  /** A snapshot the caller may see: a unit's people see their unit's; a hidden one answers as a missing one. */
   async snapshot(identity: Identity, id: string): Promise<ReportSnapshot> {
+    this.app.access.assertMayReadSnapshots(identity);
     const doc = await this.app.deps.db.collection(REPORT_SNAPSHOTS).findOne({ _id: id as never });
-    if (!doc) throw new NotFound(`Không có bản chốt báo cáo ${id} / No report snapshot ${id}`);
-    const snapshot = fromSnapshotDocument(doc);
-    const unit = snapshot.result.query.unitId;
-    if (unit) this.app.access.assertReadUnit(identity, unit);
-    else if (!this.app.access.seesAll(identity)) this.app.access.assertSnapshot(identity);
+    const snapshot = doc ? fromSnapshotDocument(doc) : undefined;
+    if (!snapshot || !this.app.access.canReadSnapshot(identity, snapshot.result.query.unitId))
+      throw new NotFound("Không tìm thấy bản chốt báo cáo / Report snapshot not found");
     return snapshot;
   }
 

@@ -10,7 +10,27 @@ import { formatVietnamDate, type DeadlineSpec } from "../domain/deadline.js";
 import { decideDeadlineChange, requestDeadlineChange } from "../domain/deadline-change.js";
 import { recordProgress, transition } from "../domain/lifecycle.js";
 import { assertAcceptsTasks } from "../domain/programme.js";
-import { DOCUMENT_RELATIONS, validateNewTask, type DocumentLink, type NewTaskInput, type Task } from "../domain/task.js";
+import {
+  FIELD_NAMES,
+  FieldChecks,
+  MAX_ASSIGNEE_LENGTH,
+  MAX_ATTACHMENTS,
+  MAX_ATTACHMENT_TITLE_LENGTH,
+  MAX_EXTERNAL_ID_LENGTH,
+  MAX_NOTE_LENGTH,
+  MAX_REMARK_LENGTH,
+  type FieldName,
+} from "../domain/limits.js";
+import {
+  checkDocumentLink,
+  oneLineText,
+  validateNewTask,
+  withDocumentLink,
+  type DocumentLink,
+  type DocumentLinkInput,
+  type NewTaskInput,
+  type Task,
+} from "../domain/task.js";
 import { taskSummary, toProtoDeadline } from "../contract.js";
 import { TaskEvents } from "../events/definitions.js";
 import type { StoredTask } from "../store/documents.js";
@@ -41,62 +61,78 @@ interface Change {
   also?: (session: ClientSession, saved: StoredTask, actor: Actor) => Promise<void>;
 }
 
-function cleanText(value: string | undefined, max: number, field: string): string {
+/** A note or a reason as stored: NFC, trimmed (line breaks kept), within `max` characters. */
+function remark(checks: FieldChecks, field: string, value: string | undefined, max: number, what: FieldName): string {
   const text = (value ?? "").normalize("NFC").trim();
-  if ([...text].length > max) throw new InvalidArgument([{ field, description: `Dài quá ${max} ký tự / Longer than ${max} characters` }]);
+  checks.length(field, text, max, what);
   return text;
 }
 
-function pastOrNow(at: Date | undefined, now: Date, field: string): Date {
+function pastOrNow(checks: FieldChecks, at: Date | undefined, now: Date, field: string): Date {
   if (!at) return now;
-  if (Number.isNaN(at.getTime())) throw new InvalidArgument([{ field, description: "Thời điểm không hợp lệ / Invalid time" }]);
-  if (at.getTime() > now.getTime() + FUTURE_TOLERANCE_MS)
-    throw new InvalidArgument([{ field, description: "Thời điểm ở tương lai / The time is in the future" }]);
+  if (Number.isNaN(at.getTime())) checks.add(field, "Thời điểm không hợp lệ", "Invalid time");
+  else if (at.getTime() > now.getTime() + FUTURE_TOLERANCE_MS) checks.add(field, "Thời điểm ở tương lai", "The time is in the future");
   return at;
 }
 
-function checkDocumentLink(
-  link: { documentId: string; relation: string; number?: string } | undefined,
-  field: string,
-): DocumentLink | undefined {
-  if (!link) return undefined;
-  const documentId = link.documentId?.trim() ?? "";
-  const violations = [];
-  if (documentId === "") violations.push({ field: `${field}.documentId`, description: "Thiếu mã văn bản / Document id is required" });
-  const relation = DOCUMENT_RELATIONS.find((r) => r === link.relation);
-  if (!relation) violations.push({ field: `${field}.relation`, description: "Thiếu quan hệ văn bản / Relation is required" });
-  if (violations.length > 0 || !relation) throw new InvalidArgument(violations);
-  const number = link.number?.trim();
-  return number ? { documentId, relation, number } : { documentId, relation };
+function documentOf(checks: FieldChecks, link: DocumentLinkInput | undefined, field: string): DocumentLink | undefined {
+  return link ? checkDocumentLink(link, field, checks) : undefined;
 }
 
-function withLink(task: Task, link: DocumentLink | undefined): Task {
-  if (!link || task.documentLinks.some((l) => l.documentId === link.documentId && l.relation === link.relation)) return task;
-  return { ...task, documentLinks: [...task.documentLinks, link] };
+/** A progress note's attachments: at most MAX_ATTACHMENTS, each a document id and a title within their limits. */
+function attachmentsOf(checks: FieldChecks, attachments: readonly DocumentRefInput[] | undefined): { documentId: string; title: string }[] {
+  if (!checks.count("attachments", attachments, MAX_ATTACHMENTS, FIELD_NAMES.attachments)) return [];
+  return (attachments ?? []).map((a, i) => {
+    const documentId = oneLineText(a.documentId);
+    const title = oneLineText(a.title);
+    if (documentId === "") checks.add(`attachments[${i}].documentId`, "Thiếu mã văn bản", "Document id is required");
+    else checks.length(`attachments[${i}].documentId`, documentId, MAX_EXTERNAL_ID_LENGTH, FIELD_NAMES.documentId);
+    checks.length(`attachments[${i}].title`, title, MAX_ATTACHMENT_TITLE_LENGTH, FIELD_NAMES.attachmentTitle);
+    return { documentId, title };
+  });
 }
 
 export class TaskCommands {
   constructor(private readonly app: AppContext) {}
 
+  /**
+   * One change of one task: `mayAttempt` (the caller's roles only) before anything is looked up, then
+   * the task if the caller sees it (a hidden one answers as a missing one), then `authorize` on it.
+   */
   private async change(
     method: string,
     identity: Identity,
     m: Mutation,
-    authorize: (task: StoredTask) => void,
+    access: { mayAttempt: () => void; authorize?: (task: StoredTask) => void },
     apply: (task: StoredTask, at: Date) => Change,
   ): Promise<StoredTask> {
-    return this.app.once(method, identity, m.requestId, storedTaskCodec, async (session) => {
-      const task = await this.app.tasks.require(m.id, session);
-      authorize(task);
-      if (m.expectedVersion !== undefined && m.expectedVersion !== task.version) throw versionConflict(task.id, task.version);
-      const at = this.app.clock.now();
-      const c = apply(task, at);
-      const saved = await this.app.tasks.save(task, c.task, at, session);
-      const actor = actorOf(identity, this.app.vocabulary);
-      await c.also?.(session, saved, actor);
-      await this.app.record(session, actor, c.action, { type: "task", id: saved.id }, c.change, c.events?.(saved, actor) ?? []);
-      return saved;
-    });
+    access.mayAttempt();
+    return this.app.once(
+      method,
+      identity,
+      { requestId: m.requestId, target: `task:${m.id}`, body: m },
+      storedTaskCodec,
+      async (session) => {
+        const task = await this.app.visibleTask(identity, m.id, session);
+        access.authorize?.(task);
+        if (m.expectedVersion !== undefined && m.expectedVersion !== task.version) throw versionConflict(task.id, task.version);
+        const at = this.app.clock.now();
+        const c = apply(task, at);
+        const saved = await this.app.tasks.save(task, c.task, at, session);
+        const actor = actorOf(identity, this.app.vocabulary);
+        await c.also?.(session, saved, actor);
+        await this.app.record(session, actor, c.action, { type: "task", id: saved.id }, c.change, c.events?.(saved, actor) ?? []);
+        return saved;
+      },
+    );
+  }
+
+  /** Progress, submission, completion, documents, deadline requests: some unit's people, then the task's lead unit. */
+  private mayChange(identity: Identity) {
+    return {
+      mayAttempt: () => this.app.access.assertMayChangeTasks(identity),
+      authorize: (task: StoredTask) => this.app.access.assertChange(identity, task),
+    };
   }
 
   private summary(task: Task) {
@@ -109,7 +145,8 @@ export class TaskCommands {
     const code = input.code?.trim() || `NV-${id.slice(0, 8).toUpperCase()}`;
     const task = validateNewTask({ ...input, id, code, source: input.source ?? { type: "ad_hoc" } }, this.app.vocabulary);
     this.app.access.assertCreate(identity, task.leadUnit);
-    return this.app.once("CreateTask", identity, input.requestId, storedTaskCodec, async (session) => {
+    const request = { requestId: input.requestId, target: `programme:${task.programmeId}`, body: input };
+    return this.app.once("CreateTask", identity, request, storedTaskCodec, async (session) => {
       const programme = await this.app.programmes.require(task.programmeId, session);
       assertAcceptsTasks(programme);
       const at = this.app.clock.now();
@@ -135,9 +172,15 @@ export class TaskCommands {
       "AssignTask",
       identity,
       m,
-      (task) => this.app.access.assertAssign(identity, task, changesUnits(task)),
+      {
+        mayAttempt: () => this.app.access.assertMayAssign(identity),
+        authorize: (task) => this.app.access.assertAssign(identity, task, changesUnits(task)),
+      },
       (task) => {
-        const assignee = cleanText(m.assignee, 200, "assignee");
+        const checks = new FieldChecks();
+        const assignee = oneLineText(m.assignee);
+        checks.length("assignee", assignee, MAX_ASSIGNEE_LENGTH, FIELD_NAMES.assignee);
+        checks.check();
         const leadUnit = m.leadUnit?.trim() || task.leadUnit;
         const coordinatingUnits = m.coordinatingUnits ?? task.coordinatingUnits.filter((u) => u !== leadUnit);
         // Re-validating through the domain checks the units exist and the lead is not also coordinating.
@@ -184,171 +227,130 @@ export class TaskCommands {
     identity: Identity,
     m: Mutation & { percent?: number; note?: string; attachments?: readonly DocumentRefInput[] },
   ): Promise<StoredTask> {
-    return this.change(
-      "RecordProgress",
-      identity,
-      m,
-      (task) => this.app.access.assertChange(identity, task),
-      (task, at) => {
-        const note = cleanText(m.note, 4000, "note");
-        const attachments = (m.attachments ?? []).map((a, i) => {
-          const documentId = a.documentId?.trim() ?? "";
-          if (documentId === "")
-            throw new InvalidArgument([
-              { field: `attachments[${i}].documentId`, description: "Thiếu mã văn bản / Document id is required" },
-            ]);
-          return { documentId, title: a.title?.trim() ?? "" };
-        });
-        if (m.percent === undefined && note === "" && attachments.length === 0)
-          throw new InvalidArgument([
-            { field: "note", description: "Cần tiến độ, ghi chú hoặc tệp đính kèm / Give a percentage, a note or an attachment" },
-          ]);
-        let next: Task = task;
-        if (m.percent !== undefined) next = recordProgress(task, m.percent, { at, by: identity.userId }).task;
-        // A note alone is welcome until the task is final; recordProgress(current) applies the same rule.
-        else if (task.status === "completed" || task.status === "withdrawn")
-          recordProgress(task, task.progress, { at, by: identity.userId });
-        return {
-          task: next,
-          action: "task.progressed",
-          change: { percent: m.percent ?? null, note, attachments, status: { from: task.status, to: next.status } },
-          events: (saved, actor) => [
-            TaskEvents.progressed.of(saved.id, { task: this.summary(saved), actor, percent: m.percent, note, attachments }),
-          ],
-          also: async (session, saved, actor) => {
-            await this.app.deps.db
-              .collection(PROGRESS_NOTES)
-              .insertOne(
-                { taskId: saved.id, at, by: actor, percent: m.percent ?? null, note, attachments, version: saved.version },
-                { session },
-              );
-          },
-        };
-      },
-    );
+    return this.change("RecordProgress", identity, m, this.mayChange(identity), (task, at) => {
+      const checks = new FieldChecks();
+      const note = remark(checks, "note", m.note, MAX_NOTE_LENGTH, FIELD_NAMES.note);
+      const attachments = attachmentsOf(checks, m.attachments);
+      checks.check();
+      if (m.percent === undefined && note === "" && attachments.length === 0)
+        throw new InvalidArgument([
+          { field: "note", description: "Cần tiến độ, ghi chú hoặc tệp đính kèm / Give a percentage, a note or an attachment" },
+        ]);
+      let next: Task = task;
+      if (m.percent !== undefined) next = recordProgress(task, m.percent, { at, by: identity.userId }).task;
+      // A note alone is welcome until the task is final; recordProgress(current) applies the same rule.
+      else if (task.status === "completed" || task.status === "withdrawn") recordProgress(task, task.progress, { at, by: identity.userId });
+      return {
+        task: next,
+        action: "task.progressed",
+        change: { percent: m.percent ?? null, note, attachments, status: { from: task.status, to: next.status } },
+        events: (saved, actor) => [
+          TaskEvents.progressed.of(saved.id, { task: this.summary(saved), actor, percent: m.percent, note, attachments }),
+        ],
+        also: async (session, saved, actor) => {
+          await this.app.deps.db
+            .collection(PROGRESS_NOTES)
+            .insertOne(
+              { taskId: saved.id, at, by: actor, percent: m.percent ?? null, note, attachments, version: saved.version },
+              { session },
+            );
+        },
+      };
+    });
   }
 
-  submit(
-    identity: Identity,
-    m: Mutation & { at?: Date; document?: { documentId: string; relation: string; number?: string }; note?: string },
-  ) {
-    return this.change(
-      "SubmitTask",
-      identity,
-      m,
-      (task) => this.app.access.assertChange(identity, task),
-      (task, now) => {
-        const at = pastOrNow(m.at, now, "submittedAt");
-        const link = checkDocumentLink(m.document, "document");
-        const note = cleanText(m.note, 2000, "note");
-        const moved = transition(withLink(task, link), "submitted", { at, by: identity.userId, reason: note || undefined });
-        return {
-          task: moved.task,
-          action: "task.submitted",
-          change: { submittedAt: at, onTime: moved.task.onTime, document: link?.documentId ?? null },
-          events: (saved, actor) => [
-            TaskEvents.submitted.of(saved.id, {
-              task: this.summary(saved),
-              actor,
-              submittedAt: at,
-              onTime: saved.onTime === true,
-              documentId: link?.documentId ?? "",
-            }),
-          ],
-        };
-      },
-    );
+  submit(identity: Identity, m: Mutation & { at?: Date; document?: DocumentLinkInput; note?: string }) {
+    return this.change("SubmitTask", identity, m, this.mayChange(identity), (task, now) => {
+      const checks = new FieldChecks();
+      const at = pastOrNow(checks, m.at, now, "submittedAt");
+      const link = documentOf(checks, m.document, "document");
+      const note = remark(checks, "note", m.note, MAX_REMARK_LENGTH, FIELD_NAMES.note);
+      checks.check();
+      const moved = transition(withDocumentLink(task, link), "submitted", { at, by: identity.userId, reason: note || undefined });
+      return {
+        task: moved.task,
+        action: "task.submitted",
+        change: { submittedAt: at, onTime: moved.task.onTime, document: link?.documentId ?? null },
+        events: (saved, actor) => [
+          TaskEvents.submitted.of(saved.id, {
+            task: this.summary(saved),
+            actor,
+            submittedAt: at,
+            onTime: saved.onTime === true,
+            documentId: link?.documentId ?? "",
+          }),
+        ],
+      };
+    });
   }
 
-  complete(
-    identity: Identity,
-    m: Mutation & { at?: Date; document?: { documentId: string; relation: string; number?: string }; note?: string },
-  ) {
-    return this.change(
-      "CompleteTask",
-      identity,
-      m,
-      (task) => this.app.access.assertChange(identity, task),
-      (task, now) => {
-        const at = pastOrNow(m.at, now, "completedAt");
-        const link = checkDocumentLink(m.document, "document");
-        const note = cleanText(m.note, 2000, "note");
-        const moved = transition(withLink(task, link), "completed", { at, by: identity.userId, reason: note || undefined });
-        return {
-          task: moved.task,
-          action: "task.completed",
-          change: { completedAt: at, onTime: moved.task.onTime, document: link?.documentId ?? null },
-          events: (saved, actor) => [
-            TaskEvents.completed.of(saved.id, {
-              task: this.summary(saved),
-              actor,
-              completedAt: at,
-              onTime: saved.onTime === true,
-              documentId: link?.documentId ?? "",
-            }),
-          ],
-        };
-      },
-    );
+  complete(identity: Identity, m: Mutation & { at?: Date; document?: DocumentLinkInput; note?: string }) {
+    return this.change("CompleteTask", identity, m, this.mayChange(identity), (task, now) => {
+      const checks = new FieldChecks();
+      const at = pastOrNow(checks, m.at, now, "completedAt");
+      const link = documentOf(checks, m.document, "document");
+      const note = remark(checks, "note", m.note, MAX_REMARK_LENGTH, FIELD_NAMES.note);
+      checks.check();
+      const moved = transition(withDocumentLink(task, link), "completed", { at, by: identity.userId, reason: note || undefined });
+      return {
+        task: moved.task,
+        action: "task.completed",
+        change: { completedAt: at, onTime: moved.task.onTime, document: link?.documentId ?? null },
+        events: (saved, actor) => [
+          TaskEvents.completed.of(saved.id, {
+            task: this.summary(saved),
+            actor,
+            completedAt: at,
+            onTime: saved.onTime === true,
+            documentId: link?.documentId ?? "",
+          }),
+        ],
+      };
+    });
   }
 
   withdraw(identity: Identity, m: Mutation & { reason?: string }) {
-    return this.change(
-      "WithdrawTask",
-      identity,
-      m,
-      () => this.app.access.assertWithdraw(identity),
-      (task, at) => {
-        const reason = cleanText(m.reason, 2000, "reason");
-        if (reason === "")
-          throw new InvalidArgument([{ field: "reason", description: "Rút nhiệm vụ phải nêu lý do / A reason is required" }]);
-        const moved = transition(task, "withdrawn", { at, by: identity.userId, reason, approvedBy: identity.userId });
-        return {
-          task: moved.task,
-          action: "task.withdrawn",
-          change: { reason, approvedBy: identity.userId, previousStatus: task.status },
-          events: (saved, actor) => [
-            TaskEvents.withdrawn.of(saved.id, { task: this.summary(saved), actor, reason, approvedBy: identity.userId }),
-          ],
-        };
-      },
-    );
+    return this.change("WithdrawTask", identity, m, { mayAttempt: () => this.app.access.assertWithdraw(identity) }, (task, at) => {
+      const checks = new FieldChecks();
+      const reason = remark(checks, "reason", m.reason, MAX_REMARK_LENGTH, FIELD_NAMES.reason);
+      if (reason === "") checks.add("reason", "Rút nhiệm vụ phải nêu lý do", "A reason is required");
+      checks.check();
+      const moved = transition(task, "withdrawn", { at, by: identity.userId, reason, approvedBy: identity.userId });
+      return {
+        task: moved.task,
+        action: "task.withdrawn",
+        change: { reason, approvedBy: identity.userId, previousStatus: task.status },
+        events: (saved, actor) => [
+          TaskEvents.withdrawn.of(saved.id, { task: this.summary(saved), actor, reason, approvedBy: identity.userId }),
+        ],
+      };
+    });
   }
 
-  linkDocument(identity: Identity, m: Mutation & { document?: { documentId: string; relation: string; number?: string } }) {
-    return this.change(
-      "LinkDocument",
-      identity,
-      m,
-      (task) => this.app.access.assertChange(identity, task),
-      (task) => {
-        const link = checkDocumentLink(m.document, "document");
-        if (!link) throw new InvalidArgument([{ field: "document", description: "Thiếu văn bản / Document is required" }]);
-        return { task: withLink(task, link), action: "task.document_linked", change: { document: link } };
-      },
-    );
+  linkDocument(identity: Identity, m: Mutation & { document?: DocumentLinkInput }) {
+    return this.change("LinkDocument", identity, m, this.mayChange(identity), (task) => {
+      const checks = new FieldChecks();
+      if (!m.document) checks.add("document", "Thiếu văn bản", "Document is required");
+      const link = documentOf(checks, m.document, "document");
+      checks.check();
+      return { task: withDocumentLink(task, link), action: "task.document_linked", change: { document: link } };
+    });
   }
 
   requestDeadlineChange(identity: Identity, m: Mutation & { newDeadline: string | DeadlineSpec; reason?: string }) {
-    return this.change(
-      "RequestDeadlineChange",
-      identity,
-      m,
-      (task) => this.app.access.assertChange(identity, task),
-      (task, at) => {
-        const { task: next, request } = requestDeadlineChange(task, m.newDeadline, m.reason ?? "", identity.userId, at);
-        return {
-          task: next,
-          action: "task.deadline_change_requested",
-          change: {
-            requestId: request.id,
-            from: formatVietnamDate(request.currentDeadline),
-            to: formatVietnamDate(request.requestedDeadline),
-            reason: request.reason,
-          },
-        };
-      },
-    );
+    return this.change("RequestDeadlineChange", identity, m, this.mayChange(identity), (task, at) => {
+      const { task: next, request } = requestDeadlineChange(task, m.newDeadline, m.reason ?? "", identity.userId, at);
+      return {
+        task: next,
+        action: "task.deadline_change_requested",
+        change: {
+          requestId: request.id,
+          from: formatVietnamDate(request.currentDeadline),
+          to: formatVietnamDate(request.requestedDeadline),
+          reason: request.reason,
+        },
+      };
+    });
   }
 
   decideDeadlineChange(identity: Identity, m: Mutation & { deadlineRequestId: string; approve: boolean; note?: string }) {
@@ -356,10 +358,7 @@ export class TaskCommands {
       "DecideDeadlineChange",
       identity,
       m,
-      (task) => {
-        this.app.access.assertDecideDeadline(identity);
-        this.app.access.assertRead(identity, task);
-      },
+      { mayAttempt: () => this.app.access.assertDecideDeadline(identity) },
       (task, at) => {
         const decided = decideDeadlineChange(
           task,

@@ -12,6 +12,7 @@ import type { AppContext } from "./context.js";
 export const ACTIVE_STATUSES: readonly TaskStatus[] = ["not_started", "in_progress"];
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 500;
+const MAX_PAGE_TOKEN_LENGTH = 64;
 
 export interface TaskListQuery {
   programmeId?: string;
@@ -41,6 +42,9 @@ export function parsePage(pageSize: number | undefined, pageToken: string | unde
   if (pageSize !== undefined && pageSize < 0)
     throw new InvalidArgument([{ field: "page.pageSize", description: "Kích thước trang không âm / Page size cannot be negative" }]);
   if (!pageToken) return { offset: 0, size };
+  // Tokens this service issues are a dozen characters; anything much longer is not one of them.
+  if (pageToken.length > MAX_PAGE_TOKEN_LENGTH)
+    throw new InvalidArgument([{ field: "page.pageToken", description: "Mã trang không hợp lệ / Invalid page token" }]);
   const decoded = Buffer.from(pageToken, "base64url").toString("utf8");
   const match = /^o:(\d{1,9})$/.exec(decoded);
   if (!match) throw new InvalidArgument([{ field: "page.pageToken", description: "Mã trang không hợp lệ / Invalid page token" }]);
@@ -67,9 +71,8 @@ export class TaskQueries {
   constructor(private readonly app: AppContext) {}
 
   async get(identity: Identity, id: string): Promise<StoredTask> {
-    const task = await this.app.tasks.require(id);
-    this.app.access.assertRead(identity, task);
-    return task;
+    this.app.access.assertMayReadTasks(identity);
+    return this.app.visibleTask(identity, id);
   }
 
   filterOf(q: TaskListQuery): Filter<TaskDocument> {

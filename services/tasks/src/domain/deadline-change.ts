@@ -2,9 +2,10 @@
  * Deadline changes ("lùi thời hạn"): a unit asks, a leader decides. Approval moves the deadline and
  * keeps the old one in history; refusal leaves the task as it was. One pending request per task.
  */
-import { FailedPrecondition, InvalidArgument, NotFound, PermissionDenied, type FieldViolation } from "@ministry/platform";
+import { FailedPrecondition, InvalidArgument, NotFound, PermissionDenied } from "@ministry/platform";
 import { assertDeadlineSpec, deadlineLabel, parseDeadlineText, resolveDeadline, type DeadlineSpec } from "./deadline.js";
 import { assertTransition } from "./lifecycle.js";
+import { FIELD_NAMES, FieldChecks, MAX_DEADLINE_TEXT_LENGTH, MAX_ID_LENGTH, MAX_REMARK_LENGTH } from "./limits.js";
 import type { DeadlineChangeRequest, DeadlineHistoryEntry, Task } from "./task.js";
 
 /** Roles that may decide a deadline change unless configuration says otherwise. */
@@ -45,25 +46,27 @@ export function requestDeadlineChange(
   by: string,
   at: Date,
 ): { task: Task; request: DeadlineChangeRequest } {
-  const violations: FieldViolation[] = [];
+  const checks = new FieldChecks();
   let requestedSpec: DeadlineSpec | undefined;
   try {
-    if (typeof newDeadline === "string") requestedSpec = parseDeadlineText(newDeadline, "newDeadline");
-    else {
+    if (typeof newDeadline === "string") {
+      if (checks.length("newDeadline", newDeadline.trim(), MAX_DEADLINE_TEXT_LENGTH, FIELD_NAMES.deadline))
+        requestedSpec = parseDeadlineText(newDeadline, "newDeadline");
+    } else {
       assertDeadlineSpec(newDeadline, "newDeadline");
       requestedSpec = newDeadline;
     }
   } catch (e) {
     if (!(e instanceof InvalidArgument)) throw e;
-    violations.push(...e.violations);
+    checks.violations.push(...e.violations);
   }
-  const cleanReason = typeof reason === "string" ? reason.trim() : "";
-  if (cleanReason === "")
-    violations.push({ field: "reason", description: "Đề nghị lùi thời hạn phải nêu lý do / A deadline change needs a reason" });
+  const cleanReason = typeof reason === "string" ? reason.normalize("NFC").trim() : "";
+  if (cleanReason === "") checks.add("reason", "Đề nghị lùi thời hạn phải nêu lý do", "A deadline change needs a reason");
+  else checks.length("reason", cleanReason, MAX_REMARK_LENGTH, FIELD_NAMES.reason);
   const requester = typeof by === "string" ? by.trim() : "";
-  if (requester === "") violations.push({ field: "by", description: "Thiếu người đề nghị / Requester is required" });
-  if (!validInstant(at)) violations.push({ field: "at", description: "Thời điểm không hợp lệ / Invalid time" });
-  if (violations.length > 0 || !requestedSpec) throw new InvalidArgument(violations);
+  if (requester === "") checks.add("by", "Thiếu người đề nghị", "Requester is required");
+  if (!validInstant(at)) checks.add("at", "Thời điểm không hợp lệ", "Invalid time");
+  if (!checks.ok || !requestedSpec) throw new InvalidArgument(checks.violations);
 
   const requestedDeadline = resolveDeadline(requestedSpec);
   // Same last instant means the same deadline, whatever the wording ("Tháng 6/2020" = "30/06/2020").
@@ -114,11 +117,14 @@ export function decideDeadlineChange(
   note?: string,
   deciderRoles: readonly string[] = DEFAULT_DEADLINE_DECIDER_ROLES,
 ): { task: Task; request: DeadlineChangeRequest; entry?: DeadlineHistoryEntry } {
-  const violations: FieldViolation[] = [];
+  const checks = new FieldChecks();
   const decider = typeof decidedBy === "string" ? decidedBy.trim() : "";
-  if (decider === "") violations.push({ field: "decidedBy", description: "Thiếu người quyết định / Decider is required" });
-  if (!validInstant(at)) violations.push({ field: "at", description: "Thời điểm không hợp lệ / Invalid time" });
-  if (violations.length > 0) throw new InvalidArgument(violations);
+  if (decider === "") checks.add("decidedBy", "Thiếu người quyết định", "Decider is required");
+  if (!validInstant(at)) checks.add("at", "Thời điểm không hợp lệ", "Invalid time");
+  checks.length("deadlineRequestId", requestId, MAX_ID_LENGTH, FIELD_NAMES.id);
+  const cleanNote = typeof note === "string" ? note.normalize("NFC").trim() : "";
+  checks.length("note", cleanNote, MAX_REMARK_LENGTH, FIELD_NAMES.note);
+  checks.check();
 
   if (!roles.some((r) => deciderRoles.includes(r)))
     throw new PermissionDenied(
@@ -137,7 +143,6 @@ export function decideDeadlineChange(
   assertDeadlineOpen(task);
 
   const decidedAt = new Date(at.getTime());
-  const cleanNote = typeof note === "string" ? note.trim() : "";
   const request: DeadlineChangeRequest = {
     ...current,
     status: approve ? "approved" : "rejected",

@@ -6,3 +6,4 @@ export * from "./lifecycle.js";
 export * from "./deadline-change.js";
 export * from "./report.js";
 export * from "./programme.js";
+export * from "./limits.js";

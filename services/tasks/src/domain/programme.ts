@@ -4,6 +4,7 @@
  */
 import { FailedPrecondition, InvalidArgument } from "@ministry/platform";
 import { MAX_DEADLINE_YEAR, MIN_DEADLINE_YEAR } from "./deadline.js";
+import { FIELD_NAMES, MAX_TITLE_LENGTH, characterCount, tooLong } from "./limits.js";
 import type { ProgrammeStatus } from "./vocabulary.js";
 
 export interface Programme {
@@ -42,7 +43,7 @@ export function newProgramme(input: { year: number; issuingBody: string; title?:
       description: "Mã cơ quan ban hành gồm chữ, số, gạch dưới (tối đa 32) / Issuing body: letters, digits, underscores (max 32)",
     });
   const title = (input.title ?? "").normalize("NFC").replace(/\s+/gu, " ").trim() || defaultProgrammeTitle(input.year);
-  if ([...title].length > 300) violations.push({ field: "title", description: "Tên chương trình quá dài / Title too long" });
+  if (characterCount(title) > MAX_TITLE_LENGTH) violations.push(tooLong("title", FIELD_NAMES.programmeTitle, MAX_TITLE_LENGTH));
   if (violations.length > 0) throw new InvalidArgument(violations);
   const status = input.status ?? "draft";
   const programme: Programme = {

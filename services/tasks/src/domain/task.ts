@@ -2,8 +2,24 @@
  * The Task aggregate: one item of a year's work programme (or a task born from a meeting conclusion or
  * a directive), with its lead unit, deadline, lifecycle and the trail of what changed.
  */
-import { InvalidArgument, type FieldViolation } from "@ministry/platform";
+import { FailedPrecondition, InvalidArgument } from "@ministry/platform";
 import { assertDeadlineSpec, parseDeadlineText, resolveDeadline, type DeadlineSpec } from "./deadline.js";
+import {
+  FIELD_NAMES,
+  FieldChecks,
+  MAX_ASSIGNEE_LENGTH,
+  MAX_CODE_LENGTH,
+  MAX_COORDINATING_UNITS,
+  MAX_DEADLINE_TEXT_LENGTH,
+  MAX_DOCUMENT_LINKS,
+  MAX_DOCUMENT_NUMBER_LENGTH,
+  MAX_EXTERNAL_ID_LENGTH,
+  MAX_ID_LENGTH,
+  MAX_SOURCE_REF_LENGTH,
+  MAX_TASK_ID_LENGTH,
+  MAX_TITLE_LENGTH,
+  MAX_VOCABULARY_CODE_LENGTH,
+} from "./limits.js";
 import {
   AUTHORITIES,
   DEFAULT_TASK_KINDS,
@@ -17,8 +33,6 @@ import {
   type TaskStatus,
   type UnitDef,
 } from "./vocabulary.js";
-
-export const MAX_TITLE_LENGTH = 500;
 
 /** How a document relates to a task. */
 export const DOCUMENT_RELATIONS = ["directive", "draft", "submission", "issued", "reference"] as const;
@@ -147,7 +161,7 @@ export interface NewTaskInput {
   priority?: string;
   /** Default { type: "programme" }. */
   source?: { type: string; ref?: string | null };
-  documentLinks?: readonly { documentId: string; relation: string; number?: string | null }[];
+  documentLinks?: readonly DocumentLinkInput[];
 }
 
 export interface TaskVocabulary {
@@ -157,74 +171,134 @@ export interface TaskVocabulary {
 
 export const DEFAULT_VOCABULARY: TaskVocabulary = { kinds: DEFAULT_TASK_KINDS, units: DEFAULT_UNITS };
 
-function describe(vi: string, en: string): string {
-  return `${vi} / ${en}`;
+/** NFC, whitespace runs as one space, trimmed: a one-line text as stored. */
+export function oneLineText(value: unknown): string {
+  return typeof value === "string" ? value.normalize("NFC").replace(/\s+/gu, " ").trim() : "";
 }
 
-function clean(value: unknown): string {
-  return typeof value === "string" ? value.normalize("NFC").replace(/\s+/gu, " ").trim() : "";
+/** A document link as a request gives it. */
+export interface DocumentLinkInput {
+  documentId?: string | null;
+  relation?: string | null;
+  number?: string | null;
+}
+
+/**
+ * A document link checked against the limits and the relations; undefined (with the violations in
+ * `checks`) when it is not valid. `field` names it in violations ("document", "documentLinks[2]").
+ */
+export function checkDocumentLink(link: DocumentLinkInput, field: string, checks: FieldChecks): DocumentLink | undefined {
+  const documentId = oneLineText(link.documentId);
+  const number = oneLineText(link.number);
+  const relationText = oneLineText(link.relation);
+  const relation = DOCUMENT_RELATIONS.find((r) => r === relationText);
+  let ok = checks.length(`${field}.documentId`, documentId, MAX_EXTERNAL_ID_LENGTH, FIELD_NAMES.documentId);
+  if (documentId === "") {
+    checks.add(`${field}.documentId`, "Thiếu mã văn bản", "Document id is required");
+    ok = false;
+  }
+  if (!relation) {
+    const shown = relationText.slice(0, MAX_VOCABULARY_CODE_LENGTH);
+    checks.add(`${field}.relation`, `Quan hệ văn bản không xác định: "${shown}"`, `Unknown relation: "${shown}"`);
+    ok = false;
+  }
+  ok = checks.length(`${field}.number`, number, MAX_DOCUMENT_NUMBER_LENGTH, FIELD_NAMES.documentNumber) && ok;
+  if (!ok || !relation) return undefined;
+  return number ? { documentId, relation, number } : { documentId, relation };
+}
+
+/**
+ * The task with `link` among its documents (unchanged when it is there already). A task holds at most
+ * MAX_DOCUMENT_LINKS documents: one more is FAILED_PRECONDITION (DOCUMENT_LINKS_FULL).
+ */
+export function withDocumentLink(task: Task, link: DocumentLink | undefined): Task {
+  if (!link || task.documentLinks.some((l) => l.documentId === link.documentId && l.relation === link.relation)) return task;
+  if (task.documentLinks.length >= MAX_DOCUMENT_LINKS)
+    throw new FailedPrecondition(
+      `Nhiệm vụ đã có ${MAX_DOCUMENT_LINKS} văn bản liên quan, không gắn thêm được / The task already has ${MAX_DOCUMENT_LINKS} linked documents`,
+      "DOCUMENT_LINKS_FULL",
+      { max: String(MAX_DOCUMENT_LINKS) },
+    );
+  return { ...task, documentLinks: [...task.documentLinks, link] };
+}
+
+/**
+ * A vocabulary reference (a kind, an authority, a unit) as given, or undefined when it is too long to
+ * be one: the violation is recorded, and the text is never echoed in a message.
+ */
+function vocabularyRef(checks: FieldChecks, field: string, value: unknown): string | undefined {
+  const text = oneLineText(value);
+  return checks.length(field, text, MAX_VOCABULARY_CODE_LENGTH, FIELD_NAMES.vocabularyCode) ? text : undefined;
 }
 
 /**
  * A normalized new task (status not_started, progress 0, no history, version 0), or InvalidArgument
- * listing every field violation at once.
+ * listing every field violation at once. Every text and list is bounded (limits.ts).
  */
 export function validateNewTask(input: NewTaskInput, vocabulary: TaskVocabulary = DEFAULT_VOCABULARY): Task {
-  const violations: FieldViolation[] = [];
-  const add = (field: string, vi: string, en: string) => violations.push({ field, description: describe(vi, en) });
+  const checks = new FieldChecks();
+  const add = (field: string, vi: string, en: string) => checks.add(field, vi, en);
   const unitIds = new Set(vocabulary.units.map((u) => u.id));
 
-  const id = clean(input.id);
+  const id = oneLineText(input.id);
   if (id === "") add("id", "Thiếu mã định danh nhiệm vụ", "Task id is required");
-  const programmeId = clean(input.programmeId);
+  else checks.length("id", id, MAX_TASK_ID_LENGTH, FIELD_NAMES.taskId);
+  const programmeId = oneLineText(input.programmeId);
   if (programmeId === "") add("programmeId", "Thiếu chương trình công tác", "Programme is required");
-  const code = clean(input.code) || id;
+  else checks.length("programmeId", programmeId, MAX_ID_LENGTH, FIELD_NAMES.id);
+  const code = oneLineText(input.code) || id;
+  checks.length("code", code, MAX_CODE_LENGTH, FIELD_NAMES.code);
 
-  const title = clean(input.title);
+  const title = oneLineText(input.title);
   if (title === "") add("title", "Tên nhiệm vụ không được để trống", "Title is required");
-  else if ([...title].length > MAX_TITLE_LENGTH)
-    add("title", `Tên nhiệm vụ dài quá ${MAX_TITLE_LENGTH} ký tự`, `Title is longer than ${MAX_TITLE_LENGTH} characters`);
+  else checks.length("title", title, MAX_TITLE_LENGTH, FIELD_NAMES.taskTitle);
 
-  const kind = clean(input.kind);
+  const kind = vocabularyRef(checks, "kind", input.kind);
   if (kind === "") add("kind", "Thiếu loại nhiệm vụ", "Kind is required");
-  else if (!vocabulary.kinds.some((k) => k.code === kind))
+  else if (kind !== undefined && !vocabulary.kinds.some((k) => k.code === kind))
     add("kind", `Loại nhiệm vụ không xác định: "${kind}"`, `Unknown kind: "${kind}"`);
 
   let authority: AuthorityCode | null = null;
-  const authorityText = clean(input.authority);
-  if (authorityText !== "") {
+  const authorityText = vocabularyRef(checks, "authority", input.authority);
+  if (authorityText) {
     const known = AUTHORITIES.find((a) => a.code === authorityText);
     if (known) authority = known.code;
     else add("authority", `Cấp trình không xác định: "${authorityText}"`, `Unknown authority: "${authorityText}"`);
   }
 
-  const leadUnits = (typeof input.leadUnit === "string" ? [input.leadUnit] : Array.isArray(input.leadUnit) ? input.leadUnit : [])
-    .map(clean)
-    .filter((u) => u !== "");
-  const distinctLeads = [...new Set(leadUnits)];
+  const leadInput = typeof input.leadUnit === "string" ? [input.leadUnit] : Array.isArray(input.leadUnit) ? input.leadUnit : [];
+  const leadRefs = leadInput.map((u) => vocabularyRef(checks, "leadUnit", u));
+  const distinctLeads = [...new Set(leadRefs.filter((u): u is string => u !== undefined && u !== ""))];
   let leadUnit = "";
-  if (distinctLeads.length === 0) add("leadUnit", "Thiếu đơn vị chủ trì", "Lead unit is required");
+  if (leadRefs.includes(undefined)) {
+    // Too long to name a unit: reported as such.
+  } else if (distinctLeads.length === 0) add("leadUnit", "Thiếu đơn vị chủ trì", "Lead unit is required");
   else if (distinctLeads.length > 1) add("leadUnit", "Mỗi nhiệm vụ chỉ có một đơn vị chủ trì", "A task has exactly one lead unit");
   else if (!unitIds.has(distinctLeads[0]))
     add("leadUnit", `Đơn vị không tồn tại: "${distinctLeads[0]}"`, `No such unit: "${distinctLeads[0]}"`);
   else leadUnit = distinctLeads[0];
 
   const coordinatingUnits: string[] = [];
-  (input.coordinatingUnits ?? []).forEach((raw, i) => {
-    const unit = clean(raw);
-    const field = `coordinatingUnits[${i}]`;
-    if (unit === "") add(field, "Thiếu mã đơn vị phối hợp", "Coordinating unit is empty");
-    else if (!unitIds.has(unit)) add(field, `Đơn vị không tồn tại: "${unit}"`, `No such unit: "${unit}"`);
-    else if (distinctLeads.includes(unit))
-      add(field, "Đơn vị chủ trì không đồng thời là đơn vị phối hợp", "The lead unit cannot also coordinate");
-    else if (!coordinatingUnits.includes(unit)) coordinatingUnits.push(unit);
-  });
+  const coordinatingInput = input.coordinatingUnits ?? [];
+  if (checks.count("coordinatingUnits", coordinatingInput, MAX_COORDINATING_UNITS, FIELD_NAMES.units))
+    coordinatingInput.forEach((raw, i) => {
+      const field = `coordinatingUnits[${i}]`;
+      const unit = vocabularyRef(checks, field, raw);
+      if (unit === undefined) return;
+      if (unit === "") add(field, "Thiếu mã đơn vị phối hợp", "Coordinating unit is empty");
+      else if (!unitIds.has(unit)) add(field, `Đơn vị không tồn tại: "${unit}"`, `No such unit: "${unit}"`);
+      else if (distinctLeads.includes(unit))
+        add(field, "Đơn vị chủ trì không đồng thời là đơn vị phối hợp", "The lead unit cannot also coordinate");
+      else if (!coordinatingUnits.includes(unit)) coordinatingUnits.push(unit);
+    });
 
   let deadlineSpec: DeadlineSpec | undefined;
   try {
     if (input.deadline === undefined || input.deadline === null) add("deadline", "Thiếu thời hạn", "Deadline is required");
-    else if (typeof input.deadline === "string") deadlineSpec = parseDeadlineText(input.deadline, "deadline");
-    else {
+    else if (typeof input.deadline === "string") {
+      if (checks.length("deadline", input.deadline.trim(), MAX_DEADLINE_TEXT_LENGTH, FIELD_NAMES.deadline))
+        deadlineSpec = parseDeadlineText(input.deadline, "deadline");
+    } else {
       assertDeadlineSpec(input.deadline, "deadline");
       deadlineSpec =
         input.deadline.kind === "date"
@@ -235,38 +309,31 @@ export function validateNewTask(input: NewTaskInput, vocabulary: TaskVocabulary 
     }
   } catch (e) {
     if (!(e instanceof InvalidArgument)) throw e;
-    violations.push(...e.violations);
+    checks.violations.push(...e.violations);
   }
 
-  const priorityText = clean(input.priority) || "normal";
+  const priorityText = vocabularyRef(checks, "priority", input.priority) || "normal";
   const priority = PRIORITIES.find((p) => p === priorityText);
   if (!priority) add("priority", `Mức ưu tiên không xác định: "${priorityText}"`, `Unknown priority: "${priorityText}"`);
 
-  const sourceType = clean(input.source?.type) || "programme";
+  const sourceType = vocabularyRef(checks, "source.type", input.source?.type) || "programme";
   const source = TASK_SOURCES.find((s) => s === sourceType);
   if (!source) add("source.type", `Nguồn nhiệm vụ không xác định: "${sourceType}"`, `Unknown source: "${sourceType}"`);
-  const sourceRef = clean(input.source?.ref);
+  const sourceRef = oneLineText(input.source?.ref);
+  checks.length("source.ref", sourceRef, MAX_SOURCE_REF_LENGTH, FIELD_NAMES.sourceRef);
 
   const documentLinks: DocumentLink[] = [];
-  (input.documentLinks ?? []).forEach((link, i) => {
-    const documentId = clean(link?.documentId);
-    const relation = DOCUMENT_RELATIONS.find((r) => r === clean(link?.relation));
-    if (documentId === "") add(`documentLinks[${i}].documentId`, "Thiếu mã văn bản", "Document id is required");
-    if (!relation)
-      add(
-        `documentLinks[${i}].relation`,
-        `Quan hệ văn bản không xác định: "${clean(link?.relation)}"`,
-        `Unknown relation: "${clean(link?.relation)}"`,
-      );
-    if (documentId !== "" && relation && !documentLinks.some((l) => l.documentId === documentId && l.relation === relation)) {
-      const number = clean(link.number);
-      documentLinks.push(number ? { documentId, relation, number } : { documentId, relation });
-    }
-  });
+  const linksInput = input.documentLinks ?? [];
+  if (checks.count("documentLinks", linksInput, MAX_DOCUMENT_LINKS, FIELD_NAMES.documentLinks))
+    linksInput.forEach((raw, i) => {
+      const link = checkDocumentLink(raw ?? {}, `documentLinks[${i}]`, checks);
+      if (link && !documentLinks.some((l) => l.documentId === link.documentId && l.relation === link.relation)) documentLinks.push(link);
+    });
 
-  const assignee = clean(input.assignee);
+  const assignee = oneLineText(input.assignee);
+  checks.length("assignee", assignee, MAX_ASSIGNEE_LENGTH, FIELD_NAMES.assignee);
 
-  if (violations.length > 0 || !deadlineSpec || !priority || !source) throw new InvalidArgument(violations);
+  if (!checks.ok || !deadlineSpec || !priority || !source || kind === undefined) throw new InvalidArgument(checks.violations);
 
   const task: Task = {
     id,

@@ -3,7 +3,7 @@
  * domain mapping, and the call into the use case. Errors are typed domain errors; the platform maps
  * them to status codes with their details.
  */
-import { InvalidArgument, requireIdentity, type FieldViolation } from "@ministry/platform";
+import { InvalidArgument, requireIdentity } from "@ministry/platform";
 import {
   FileFormat,
   KindGroup,
@@ -16,6 +16,17 @@ import {
   type DocumentLink as ProtoDocumentLink,
 } from "@ministry/proto/ministry/tasks/v1/tasks";
 import { documentRelation, fromProtoDeadline, priority, programmeStatus, taskSource, taskStatus } from "../contract.js";
+import {
+  FIELD_NAMES,
+  FieldChecks,
+  MAX_ASSIGNEE_LENGTH,
+  MAX_EXTERNAL_ID_LENGTH,
+  MAX_FILTER_VALUES,
+  MAX_ID_LENGTH,
+  MAX_SEARCH_TEXT_LENGTH,
+  MAX_TASK_ID_LENGTH,
+  MAX_VOCABULARY_CODE_LENGTH,
+} from "../domain/limits.js";
 import { AUTHORITIES } from "../domain/vocabulary.js";
 import type { Services } from "../app/index.js";
 import { nextPageToken, parsePage, type TaskListQuery } from "../app/task-queries.js";
@@ -28,21 +39,31 @@ const CONTENT_TYPES = {
   xlsx: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 } as const;
 
-function required(value: string | undefined, field: string, violations: FieldViolation[] = []): string {
+/** A required id within `max` characters (violations collected in `checks`). */
+function requiredId(checks: FieldChecks, value: string | undefined, field: string, max = MAX_ID_LENGTH): string {
   const v = (value ?? "").trim();
-  if (v === "") violations.push({ field, description: "Bắt buộc / Required" });
+  if (v === "") checks.add(field, "Bắt buộc", "Required");
+  else checks.length(field, v, max, FIELD_NAMES.id);
   return v;
 }
 
-function check(violations: FieldViolation[]): void {
-  if (violations.length > 0) throw new InvalidArgument(violations);
+/** An optional id or code within `max` characters; undefined when empty. */
+function optionalId(checks: FieldChecks, value: string | undefined, field: string, max = MAX_ID_LENGTH): string | undefined {
+  const v = (value ?? "").trim();
+  checks.length(field, v, max, FIELD_NAMES.id);
+  return v || undefined;
 }
 
-function requireId(value: string | undefined, field = "id"): string {
-  const violations: FieldViolation[] = [];
-  const v = required(value, field, violations);
-  check(violations);
+function requireId(value: string | undefined, field = "id", max = MAX_ID_LENGTH): string {
+  const checks = new FieldChecks();
+  const v = requiredId(checks, value, field, max);
+  checks.check();
   return v;
+}
+
+/** A task's id: longer than other ids, because imported tasks derive theirs from their code. */
+function requireTaskId(value: string | undefined): string {
+  return requireId(value, "id", MAX_TASK_ID_LENGTH);
 }
 
 function fileFormat(format: FileFormat, field = "format"): "csv" | "xlsx" {
@@ -66,20 +87,20 @@ function kindGroup(g: KindGroup): "normative" | "other" | undefined {
   return g === KindGroup.KIND_GROUP_NORMATIVE ? "normative" : g === KindGroup.KIND_GROUP_OTHER ? "other" : undefined;
 }
 
-function reportQuery(r: GetReportRequest | undefined, field = "period"): ReportQuery {
+/** A report's query; `prefix` names where it sits in the request ("report." in ExportReport and CreateReportSnapshot). */
+function reportQuery(r: GetReportRequest | undefined, prefix = ""): ReportQuery {
+  const checks = new FieldChecks();
   const period = fromProtoPeriod(r?.period);
-  if (!period)
-    throw new InvalidArgument([
-      { field, description: "Thiếu kỳ báo cáo (tháng, quý hoặc năm) / Period (month, quarter or year) is required" },
-    ]);
-  return {
-    period,
-    programmeId: r?.programmeId || undefined,
-    unitId: r?.unitId || undefined,
-    kind: r?.kind || undefined,
+  if (!period) checks.add(`${prefix}period`, "Thiếu kỳ báo cáo (tháng, quý hoặc năm)", "Period (month, quarter or year) is required");
+  const query = {
+    programmeId: optionalId(checks, r?.programmeId, `${prefix}programmeId`),
+    unitId: optionalId(checks, r?.unitId, `${prefix}unitId`, MAX_VOCABULARY_CODE_LENGTH),
+    kind: optionalId(checks, r?.kind, `${prefix}kind`, MAX_VOCABULARY_CODE_LENGTH),
     kindGroup: kindGroup(r?.kindGroup ?? KindGroup.KIND_GROUP_UNSPECIFIED),
     asOf: r?.asOf,
   };
+  checks.check();
+  return { period: period!, ...query };
 }
 
 export function programmeHandlers(s: Services): ProgrammeServiceServer {
@@ -117,10 +138,10 @@ export function programmeHandlers(s: Services): ProgrammeServiceServer {
     },
     importProgramme: async (call) => {
       const r = call.request;
-      const violations: FieldViolation[] = [];
-      const programmeId = required(r.programmeId, "programmeId", violations);
-      if (r.content.length === 0) violations.push({ field: "content", description: "Tệp rỗng / The file is empty" });
-      check(violations);
+      const checks = new FieldChecks();
+      const programmeId = requiredId(checks, r.programmeId, "programmeId");
+      if (r.content.length === 0) checks.add("content", "Tệp rỗng", "The file is empty");
+      checks.check();
       const outcome = await s.programmes.import(requireIdentity(), {
         requestId: r.requestId,
         programmeId,
@@ -149,7 +170,10 @@ export function programmeHandlers(s: Services): ProgrammeServiceServer {
     },
     exportProgramme: async (call) => {
       const format = fileFormat(call.request.format);
-      const file = await s.programmes.export(requireIdentity(), { programmeId: call.request.programmeId || undefined, format });
+      const checks = new FieldChecks();
+      const programmeId = optionalId(checks, call.request.programmeId, "programmeId");
+      checks.check();
+      const file = await s.programmes.export(requireIdentity(), { programmeId, format });
       return { file: { fileName: file.fileName, contentType: CONTENT_TYPES[format], content: Buffer.from(file.bytes) } };
     },
     getVocabulary: async () => {
@@ -197,22 +221,31 @@ export function taskHandlers(s: Services): TaskServiceServer {
       });
       return out(task);
     },
-    getTask: async (call) => out(await s.queries.get(requireIdentity(), requireId(call.request.id))),
+    getTask: async (call) => out(await s.queries.get(requireIdentity(), requireTaskId(call.request.id))),
     listTasks: async (call) => {
       const r = call.request;
-      const statuses = r.statuses.map((st, i) => {
-        const d = taskStatus.fromProto(st);
-        if (!d) throw new InvalidArgument([{ field: `statuses[${i}]`, description: "Trạng thái không hợp lệ / Invalid status" }]);
-        return d;
-      });
+      const checks = new FieldChecks();
+      const statuses = checks.count("statuses", r.statuses, MAX_FILTER_VALUES, FIELD_NAMES.filterValues)
+        ? r.statuses.flatMap((st, i) => {
+            const d = taskStatus.fromProto(st);
+            if (!d) checks.add(`statuses[${i}]`, "Trạng thái không hợp lệ", "Invalid status");
+            return d ? [d] : [];
+          })
+        : [];
+      checks.texts("kinds", r.kinds, MAX_FILTER_VALUES, MAX_VOCABULARY_CODE_LENGTH, FIELD_NAMES.kind);
+      const programmeId = optionalId(checks, r.programmeId, "programmeId");
+      const unitId = optionalId(checks, r.unitId, "unitId", MAX_VOCABULARY_CODE_LENGTH);
+      checks.length("text", r.text, MAX_SEARCH_TEXT_LENGTH, FIELD_NAMES.search);
+      checks.length("assignee", r.assignee, MAX_ASSIGNEE_LENGTH, FIELD_NAMES.assignee);
+      checks.check();
       const page = parsePage(r.page?.pageSize, r.page?.pageToken);
       const unitRole =
         r.unitRole === UnitRole.UNIT_ROLE_LEAD ? "lead" : r.unitRole === UnitRole.UNIT_ROLE_COORDINATING ? "coordinating" : "any";
       const result = await s.queries.list(
         requireIdentity(),
         {
-          programmeId: r.programmeId || undefined,
-          unitId: r.unitId || undefined,
+          programmeId,
+          unitId,
           unitRole,
           statuses,
           kinds: r.kinds,
@@ -238,7 +271,7 @@ export function taskHandlers(s: Services): TaskServiceServer {
       return out(
         await s.commands.assign(requireIdentity(), {
           requestId: r.requestId,
-          id: requireId(r.id),
+          id: requireTaskId(r.id),
           expectedVersion: r.expectedVersion,
           assignee: r.assignee,
           leadUnit: r.leadUnit || undefined,
@@ -251,7 +284,7 @@ export function taskHandlers(s: Services): TaskServiceServer {
       return out(
         await s.commands.recordProgress(requireIdentity(), {
           requestId: r.requestId,
-          id: requireId(r.id),
+          id: requireTaskId(r.id),
           expectedVersion: r.expectedVersion,
           percent: r.percent,
           note: r.note,
@@ -264,7 +297,7 @@ export function taskHandlers(s: Services): TaskServiceServer {
       return out(
         await s.commands.submit(requireIdentity(), {
           requestId: r.requestId,
-          id: requireId(r.id),
+          id: requireTaskId(r.id),
           expectedVersion: r.expectedVersion,
           at: r.submittedAt,
           document: documentLink(r.document),
@@ -277,7 +310,7 @@ export function taskHandlers(s: Services): TaskServiceServer {
       return out(
         await s.commands.complete(requireIdentity(), {
           requestId: r.requestId,
-          id: requireId(r.id),
+          id: requireTaskId(r.id),
           expectedVersion: r.expectedVersion,
           at: r.completedAt,
           document: documentLink(r.document),
@@ -290,7 +323,7 @@ export function taskHandlers(s: Services): TaskServiceServer {
       return out(
         await s.commands.withdraw(requireIdentity(), {
           requestId: r.requestId,
-          id: requireId(r.id),
+          id: requireTaskId(r.id),
           expectedVersion: r.expectedVersion,
           reason: r.reason,
         }),
@@ -301,7 +334,7 @@ export function taskHandlers(s: Services): TaskServiceServer {
       return out(
         await s.commands.linkDocument(requireIdentity(), {
           requestId: r.requestId,
-          id: requireId(r.id),
+          id: requireTaskId(r.id),
           expectedVersion: r.expectedVersion,
           document: documentLink(r.document),
         }),
@@ -309,7 +342,7 @@ export function taskHandlers(s: Services): TaskServiceServer {
     },
     requestDeadlineChange: async (call) => {
       const r = call.request;
-      const id = requireId(r.id);
+      const id = requireTaskId(r.id);
       return out(
         await s.commands.requestDeadlineChange(requireIdentity(), {
           requestId: r.requestId,
@@ -322,10 +355,12 @@ export function taskHandlers(s: Services): TaskServiceServer {
     },
     decideDeadlineChange: async (call) => {
       const r = call.request;
-      const violations: FieldViolation[] = [];
-      const id = required(r.id, "id", violations);
-      const deadlineRequestId = required(r.deadlineRequestId, "deadlineRequestId", violations);
-      check(violations);
+      const checks = new FieldChecks();
+      const id = requiredId(checks, r.id, "id", MAX_TASK_ID_LENGTH);
+      // Its length is the domain's to check (decideDeadlineChange), with the note's.
+      const deadlineRequestId = (r.deadlineRequestId ?? "").trim();
+      if (deadlineRequestId === "") checks.add("deadlineRequestId", "Bắt buộc", "Required");
+      checks.check();
       return out(
         await s.commands.decideDeadlineChange(requireIdentity(), {
           requestId: r.requestId,
@@ -339,16 +374,16 @@ export function taskHandlers(s: Services): TaskServiceServer {
     },
     getTaskHistory: async (call) => {
       const page = parsePage(call.request.page?.pageSize, call.request.page?.pageToken);
-      const h = await s.queries.history(requireIdentity(), requireId(call.request.id), page);
+      const h = await s.queries.history(requireIdentity(), requireTaskId(call.request.id), page);
       return { entries: h.entries.map(toHistoryEntry), page: { nextPageToken: h.nextPageToken, totalSize: String(h.total) } };
     },
     getUnitDashboard: async (call) => {
       const r = call.request;
-      const d = await s.queries.dashboard(requireIdentity(), {
-        unitId: requireId(r.unitId, "unitId"),
-        programmeId: r.programmeId || undefined,
-        upcomingLimit: r.upcomingLimit,
-      });
+      const checks = new FieldChecks();
+      const unitId = requiredId(checks, r.unitId, "unitId", MAX_VOCABULARY_CODE_LENGTH);
+      const programmeId = optionalId(checks, r.programmeId, "programmeId");
+      checks.check();
+      const d = await s.queries.dashboard(requireIdentity(), { unitId, programmeId, upcomingLimit: r.upcomingLimit });
       const now = s.clock.now();
       const unit = s.vocabulary.units.find((u) => u.id === d.unitId);
       return {
@@ -380,10 +415,13 @@ export function reportHandlers(s: Services): ReportServiceServer {
       const format = fileFormat(r.format);
       const locale = r.locale === "en" ? "en" : r.locale === "" || r.locale === "vi" ? "vi" : undefined;
       if (!locale) throw new InvalidArgument([{ field: "locale", description: 'Chọn "vi" hoặc "en" / Choose "vi" or "en"' }]);
+      const checks = new FieldChecks();
+      const snapshotId = optionalId(checks, r.snapshotId, "snapshotId");
+      checks.check();
       const identity = requireIdentity();
-      const result = r.snapshotId
-        ? (await s.reports.snapshot(identity, r.snapshotId)).result
-        : await s.reports.report(identity, reportQuery(r.report, "report.period"), "all");
+      const result = snapshotId
+        ? (await s.reports.snapshot(identity, snapshotId)).result
+        : await s.reports.report(identity, reportQuery(r.report, "report."), "all");
       const input = { report: result.report, lines: result.lines, locale, units: s.vocabulary.units, kinds: s.vocabulary.kinds } as const;
       const bytes = format === "xlsx" ? await exportReportXlsx(input) : exportReportCsv(input);
       return { file: { fileName: reportFileName(result.report, format), contentType: CONTENT_TYPES[format], content: Buffer.from(bytes) } };
@@ -392,7 +430,7 @@ export function reportHandlers(s: Services): ReportServiceServer {
       const r = call.request;
       const snapshot = await s.reports.createSnapshot(requireIdentity(), {
         requestId: r.requestId,
-        query: reportQuery(r.report, "report.period"),
+        query: reportQuery(r.report, "report."),
         title: r.title,
         meetingId: r.meetingId,
       });
@@ -408,11 +446,13 @@ export function reportHandlers(s: Services): ReportServiceServer {
     listReportSnapshots: async (call) => {
       const r = call.request;
       const page = parsePage(r.page?.pageSize, r.page?.pageToken);
-      const { snapshots, total } = await s.reports.listSnapshots(
-        requireIdentity(),
-        { meetingId: r.meetingId || undefined, programmeId: r.programmeId || undefined },
-        page,
-      );
+      const checks = new FieldChecks();
+      const filter = {
+        meetingId: optionalId(checks, r.meetingId, "meetingId", MAX_EXTERNAL_ID_LENGTH),
+        programmeId: optionalId(checks, r.programmeId, "programmeId"),
+      };
+      checks.check();
+      const { snapshots, total } = await s.reports.listSnapshots(requireIdentity(), filter, page);
       return {
         snapshots: snapshots.map((sn) => toProtoSnapshot(sn, s.vocabulary, 0)),
         page: { nextPageToken: nextPageToken(page, snapshots.length, total), totalSize: String(total) },

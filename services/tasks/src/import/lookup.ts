@@ -135,6 +135,12 @@ export function buildLookups(vocabulary: TaskVocabulary): VocabularyLookups {
 }
 
 /**
+ * How many comma-separated pieces one unit's name may span: the ministry's longest has four ("Vụ Đào
+ * tạo, bồi dưỡng cán bộ, công chức, viên chức"). Bounding the join keeps a cell of many commas linear.
+ */
+const MAX_UNIT_NAME_PIECES = 8;
+
+/**
  * Units named in one cell: separated by ";" or new lines, or by "," — but a unit's own name may hold
  * commas ("Vụ Đào tạo, bồi dưỡng cán bộ, công chức, viên chức"), so comma-separated pieces are joined
  * back, longest first, when together they name a unit. Unrecognised pieces are returned as written.
@@ -151,7 +157,7 @@ export function splitUnits(text: string, units: Lookup): { ids: string[]; unknow
         continue;
       }
       let matched = false;
-      for (let j = parts.length; j > i; j -= 1) {
+      for (let j = Math.min(parts.length, i + MAX_UNIT_NAME_PIECES); j > i; j -= 1) {
         const id = units.get(parts.slice(i, j).join(", "));
         if (id !== undefined) {
           ids.push(id);

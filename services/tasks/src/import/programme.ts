@@ -10,11 +10,28 @@
 import ExcelJS from "exceljs";
 import { InvalidArgument } from "@ministry/platform";
 import { deadlineLabel, parseDeadlineText, type DeadlineSpec } from "../domain/deadline.js";
-import { DEFAULT_VOCABULARY, MAX_TITLE_LENGTH, type NewTaskInput, type TaskVocabulary } from "../domain/task.js";
+import {
+  FIELD_NAMES,
+  MAX_ASSIGNEE_LENGTH,
+  MAX_CODE_LENGTH,
+  MAX_COORDINATING_UNITS,
+  MAX_DEADLINE_TEXT_LENGTH,
+  MAX_IMPORT_FILE_BYTES,
+  MAX_IMPORT_ROWS,
+  MAX_REMARK_LENGTH,
+  MAX_TITLE_LENGTH,
+  MAX_VOCABULARY_NAME_LENGTH,
+  characterCount,
+  tooLong,
+  tooMany,
+  type FieldName,
+} from "../domain/limits.js";
+import { codeKey } from "../domain/ids.js";
+import { DEFAULT_VOCABULARY, type NewTaskInput, type TaskVocabulary } from "../domain/task.js";
 import { AUTHORITIES, type AuthorityCode, type Priority } from "../domain/vocabulary.js";
 import { COLUMN_KEYS, PROGRAMME_COLUMNS, columnDef, columnOf, type ColumnKey } from "./columns.js";
 import { PRIORITY_LABELS, buildLookups, splitUnits, type VocabularyLookups } from "./lookup.js";
-import { readCsvTable, readXlsxTable, writeCsvTable, type TableRow } from "./table.js";
+import { isEmptyRow, readCsvTable, readXlsxTable, tooManyRows, writeCsvTable, type TableRow } from "./table.js";
 
 export type ProgrammeFileFormat = "csv" | "xlsx";
 
@@ -57,12 +74,6 @@ export interface ImportOptions {
   /** Kinds and units to recognise; default the ministry's (DEFAULT_VOCABULARY). */
   vocabulary?: TaskVocabulary;
 }
-
-/** Larger files are refused: a year's programme has a few hundred tasks. */
-export const MAX_IMPORT_ROWS = 5000;
-export const MAX_CODE_LENGTH = 64;
-export const MAX_ASSIGNEE_LENGTH = 200;
-export const MAX_NOTE_LENGTH = 2000;
 
 function msg(vi: string, en: string): string {
   return `${vi} / ${en}`;
@@ -121,11 +132,7 @@ function mapHeader(header: TableRow): ColumnIndex {
   return index;
 }
 
-function isEmptyRow(row: TableRow): boolean {
-  return row.cells.every((c) => c.trim() === "");
-}
-
-/** Checks one row; `codes` maps codes seen on earlier rows (lookupKey-free: upper-cased) to their lines. */
+/** Checks one row; `codes` maps the codes seen on earlier rows (by codeKey: ignoring case) to their lines. */
 function checkRow(row: TableRow, index: ColumnIndex, lookups: VocabularyLookups, codes: Map<string, number>): ImportRow {
   const errors: ImportError[] = [];
   const add = (field: ColumnKey, vi: string, en: string) => errors.push({ field, message: msg(vi, en) });
@@ -134,12 +141,17 @@ function checkRow(row: TableRow, index: ColumnIndex, lookups: VocabularyLookups,
     return i === undefined ? "" : (row.cells[i] ?? "");
   };
 
+  /** Whether the cell is within `max` characters; an over-long cell is reported, never echoed. */
+  const within = (key: ColumnKey, text: string, max: number, what: FieldName): boolean => {
+    if (characterCount(text) <= max) return true;
+    errors.push({ field: key, message: tooLong(key, what, max).description });
+    return false;
+  };
+
   const code = oneLine(raw("code"));
   if (code === "") add("code", "Thiếu mã nhiệm vụ", "Code is required");
-  else if ([...code].length > MAX_CODE_LENGTH)
-    add("code", `Mã nhiệm vụ dài quá ${MAX_CODE_LENGTH} ký tự`, `Code is longer than ${MAX_CODE_LENGTH} characters`);
-  else {
-    const key = code.toUpperCase();
+  else if (within("code", code, MAX_CODE_LENGTH, FIELD_NAMES.code)) {
+    const key = codeKey(code);
     const first = codes.get(key);
     if (first !== undefined) add("code", `Mã "${code}" trùng với dòng ${first}`, `Code "${code}" duplicates line ${first}`);
     else codes.set(key, row.line);
@@ -147,66 +159,83 @@ function checkRow(row: TableRow, index: ColumnIndex, lookups: VocabularyLookups,
 
   const title = oneLine(raw("title"));
   if (title === "") add("title", "Tên nhiệm vụ không được để trống", "Title is required");
-  else if ([...title].length > MAX_TITLE_LENGTH)
-    add("title", `Tên nhiệm vụ dài quá ${MAX_TITLE_LENGTH} ký tự`, `Title is longer than ${MAX_TITLE_LENGTH} characters`);
+  else within("title", title, MAX_TITLE_LENGTH, FIELD_NAMES.taskTitle);
 
   const kindText = oneLine(raw("kindCode"));
   const kindCode = kindText === "" ? undefined : lookups.kinds.get(kindText);
   if (kindText === "") add("kindCode", "Thiếu loại nhiệm vụ", "Kind is required");
-  else if (!kindCode) add("kindCode", `Loại nhiệm vụ không xác định: "${kindText}"`, `Unknown kind: "${kindText}"`);
+  else if (!kindCode && within("kindCode", kindText, MAX_VOCABULARY_NAME_LENGTH, FIELD_NAMES.kind))
+    add("kindCode", `Loại nhiệm vụ không xác định: "${kindText}"`, `Unknown kind: "${kindText}"`);
 
   const authorityText = oneLine(raw("authority"));
   const authority = authorityText === "" ? undefined : lookups.authorities.get(authorityText);
   if (authorityText === "") add("authority", "Thiếu cấp trình", "Authority is required");
-  else if (!authority) add("authority", `Cấp trình không xác định: "${authorityText}"`, `Unknown authority: "${authorityText}"`);
+  else if (!authority && within("authority", authorityText, MAX_VOCABULARY_NAME_LENGTH, FIELD_NAMES.authority))
+    add("authority", `Cấp trình không xác định: "${authorityText}"`, `Unknown authority: "${authorityText}"`);
 
   const leadText = raw("leadUnit").normalize("NFC").trim();
-  const lead = splitUnits(leadText, lookups.units);
-  const leads = [...new Set(lead.ids)];
-  for (const u of lead.unknown) add("leadUnit", `Đơn vị chủ trì không xác định: "${u}"`, `Unknown lead unit: "${u}"`);
-  if (lead.ids.length === 0 && lead.unknown.length === 0) add("leadUnit", "Thiếu đơn vị chủ trì", "Lead unit is required");
-  else if (leads.length + lead.unknown.length > 1) {
-    const named = quoteList([...leads, ...lead.unknown]);
-    add(
-      "leadUnit",
-      `Mỗi nhiệm vụ chỉ có một đơn vị chủ trì (có ${leads.length + lead.unknown.length}: ${named})`,
-      `A task has exactly one lead unit (found ${leads.length + lead.unknown.length}: ${named})`,
-    );
+  const lead = within("leadUnit", leadText, MAX_VOCABULARY_NAME_LENGTH, FIELD_NAMES.leadUnit)
+    ? splitUnits(leadText, lookups.units)
+    : undefined;
+  const leads = [...new Set(lead?.ids ?? [])];
+  if (lead) {
+    for (const u of lead.unknown) add("leadUnit", `Đơn vị chủ trì không xác định: "${u}"`, `Unknown lead unit: "${u}"`);
+    if (lead.ids.length === 0 && lead.unknown.length === 0) add("leadUnit", "Thiếu đơn vị chủ trì", "Lead unit is required");
+    else if (leads.length + lead.unknown.length > 1) {
+      const named = quoteList([...leads, ...lead.unknown]);
+      add(
+        "leadUnit",
+        `Mỗi nhiệm vụ chỉ có một đơn vị chủ trì (có ${leads.length + lead.unknown.length}: ${named})`,
+        `A task has exactly one lead unit (found ${leads.length + lead.unknown.length}: ${named})`,
+      );
+    }
   }
 
-  const coordinating = splitUnits(raw("coordinatingUnits").normalize("NFC").trim(), lookups.units);
-  for (const u of coordinating.unknown)
-    add("coordinatingUnits", `Đơn vị phối hợp không xác định: "${u}"`, `Unknown coordinating unit: "${u}"`);
+  const coordinatingText = raw("coordinatingUnits").normalize("NFC").trim();
   const coordinatingUnits: string[] = [];
-  for (const id of coordinating.ids) {
-    if (leads.includes(id)) {
-      add(
-        "coordinatingUnits",
-        `Đơn vị chủ trì "${id}" không đồng thời là đơn vị phối hợp`,
-        `The lead unit "${id}" cannot also be a coordinating unit`,
-      );
-    } else if (!coordinatingUnits.includes(id)) coordinatingUnits.push(id);
+  if (within("coordinatingUnits", coordinatingText, MAX_REMARK_LENGTH, FIELD_NAMES.units)) {
+    const coordinating = splitUnits(coordinatingText, lookups.units);
+    if (coordinating.ids.length + coordinating.unknown.length > MAX_COORDINATING_UNITS)
+      errors.push({
+        field: "coordinatingUnits",
+        message: tooMany("coordinatingUnits", FIELD_NAMES.units, MAX_COORDINATING_UNITS).description,
+      });
+    else {
+      for (const u of coordinating.unknown)
+        if (within("coordinatingUnits", u, MAX_VOCABULARY_NAME_LENGTH, FIELD_NAMES.units))
+          add("coordinatingUnits", `Đơn vị phối hợp không xác định: "${u}"`, `Unknown coordinating unit: "${u}"`);
+      for (const id of coordinating.ids) {
+        if (leads.includes(id)) {
+          add(
+            "coordinatingUnits",
+            `Đơn vị chủ trì "${id}" không đồng thời là đơn vị phối hợp`,
+            `The lead unit "${id}" cannot also be a coordinating unit`,
+          );
+        } else if (!coordinatingUnits.includes(id)) coordinatingUnits.push(id);
+      }
+    }
   }
 
   const deadlineText = oneLine(raw("deadlineText"));
   let deadlineSpec: DeadlineSpec | undefined;
-  try {
-    deadlineSpec = parseDeadlineText(deadlineText, "deadlineText");
-  } catch (e) {
-    if (!(e instanceof InvalidArgument)) throw e;
-    for (const v of e.violations) errors.push({ field: "deadlineText", message: v.description });
+  if (within("deadlineText", deadlineText, MAX_DEADLINE_TEXT_LENGTH, FIELD_NAMES.deadline)) {
+    try {
+      deadlineSpec = parseDeadlineText(deadlineText, "deadlineText");
+    } catch (e) {
+      if (!(e instanceof InvalidArgument)) throw e;
+      for (const v of e.violations) errors.push({ field: "deadlineText", message: v.description });
+    }
   }
 
   const priorityText = oneLine(raw("priority"));
   const priority: Priority | undefined = priorityText === "" ? "normal" : lookups.priorities.get(priorityText);
-  if (!priority) add("priority", `Mức ưu tiên không xác định: "${priorityText}"`, `Unknown priority: "${priorityText}"`);
+  if (!priority && within("priority", priorityText, MAX_VOCABULARY_NAME_LENGTH, FIELD_NAMES.priority))
+    add("priority", `Mức ưu tiên không xác định: "${priorityText}"`, `Unknown priority: "${priorityText}"`);
 
   const assignee = oneLine(raw("assignee"));
-  if ([...assignee].length > MAX_ASSIGNEE_LENGTH)
-    add("assignee", `Người thực hiện dài quá ${MAX_ASSIGNEE_LENGTH} ký tự`, `Assignee is longer than ${MAX_ASSIGNEE_LENGTH} characters`);
+  within("assignee", assignee, MAX_ASSIGNEE_LENGTH, FIELD_NAMES.assignee);
   const note = multiLine(raw("note"));
-  if ([...note].length > MAX_NOTE_LENGTH)
-    add("note", `Ghi chú dài quá ${MAX_NOTE_LENGTH} ký tự`, `Note is longer than ${MAX_NOTE_LENGTH} characters`);
+  within("note", note, MAX_REMARK_LENGTH, FIELD_NAMES.note);
 
   if (errors.length > 0 || !kindCode || !authority || !deadlineSpec || !priority || leads.length !== 1) {
     return { line: row.line, ok: false, errors };
@@ -229,21 +258,12 @@ function checkRow(row: TableRow, index: ColumnIndex, lookups: VocabularyLookups,
 
 /** Checks the rows of a table whose first non-empty row is the header. */
 export function importTable(rows: readonly TableRow[], options: ImportOptions = {}): ImportReport {
-  const nonEmpty = rows.filter((r) => !isEmptyRow(r));
+  const nonEmpty = rows.filter((r) => !isEmptyRow(r.cells));
   const header = nonEmpty[0];
   if (!header) throw new InvalidArgument([{ field: "file", description: msg("Tệp không có dữ liệu", "The file has no data") }]);
   const index = mapHeader(header);
   const data = nonEmpty.slice(1);
-  if (data.length > MAX_IMPORT_ROWS)
-    throw new InvalidArgument([
-      {
-        field: "file",
-        description: msg(
-          `Tệp có ${data.length} dòng, vượt quá ${MAX_IMPORT_ROWS} dòng`,
-          `The file has ${data.length} rows, more than ${MAX_IMPORT_ROWS}`,
-        ),
-      },
-    ]);
+  if (data.length > MAX_IMPORT_ROWS) throw tooManyRows(MAX_IMPORT_ROWS);
   const lookups = buildLookups(options.vocabulary ?? DEFAULT_VOCABULARY);
   const codes = new Map<string, number>();
   const result = data.map((row) => checkRow(row, index, lookups, codes));
@@ -271,6 +291,17 @@ export async function parseProgrammeFile(
       {
         field: "format",
         description: msg(`Định dạng tệp không hỗ trợ: "${String(format)}"`, `Unsupported file format: "${String(format)}"`),
+      },
+    ]);
+  // Before anything is parsed: every later bound (rows, unpacked bytes) is cheaper to reach when this one holds.
+  if (bytes.byteLength > MAX_IMPORT_FILE_BYTES)
+    throw new InvalidArgument([
+      {
+        field: "file",
+        description: msg(
+          `Tệp lớn hơn ${MAX_IMPORT_FILE_BYTES} byte (${MAX_IMPORT_FILE_BYTES / 1024 / 1024} MiB)`,
+          `The file is larger than ${MAX_IMPORT_FILE_BYTES} bytes (${MAX_IMPORT_FILE_BYTES / 1024 / 1024} MiB)`,
+        ),
       },
     ]);
   const rows = format === "csv" ? await readCsvTable(bytes, isHeadingCell) : await readXlsxTable(bytes);

@@ -1,13 +1,17 @@
 /**
- * Reading a file into rows of cell text, whatever its format: CSV (UTF-8 with or without BOM, comma,
- * semicolon or tab separated, RFC 4180 quoting — read by exceljs' CSV reader, fast-csv underneath) or
- * XLSX (the first worksheet, through exceljs). Every value becomes text: spreadsheet dates (a deadline
- * cell Excel turned into a date) become yyyy-MM-dd, numbers their decimal text, rich text its plain text,
- * formulas their cached result.
+ * Reading an uploaded file into rows of cell text, whatever its format, with bounded memory: CSV
+ * (UTF-8 with or without BOM, comma, semicolon or tab separated, RFC 4180 quoting) record by record,
+ * XLSX (the first worksheet) row by row through exceljs' streaming reader, after the package has passed
+ * its size gate (xlsx-package.ts). Empty rows cost nothing; reading stops as soon as the file has more
+ * data rows than the limit. Every value becomes text: spreadsheet dates (a deadline cell Excel turned
+ * into a date) become yyyy-MM-dd, numbers their decimal text, rich text its plain text, formulas their
+ * cached result.
  */
 import { Readable } from "node:stream";
 import ExcelJS from "exceljs";
 import { InvalidArgument } from "@ministry/platform";
+import { MAX_IMPORT_COLUMNS, MAX_IMPORT_ROWS } from "../domain/limits.js";
+import { storedPackage, unpackWorkbook } from "./xlsx-package.js";
 
 /** One row of the file: `line` is its 1-based row number (CSV: record number, the row a spreadsheet shows). */
 export interface TableRow {
@@ -15,43 +19,97 @@ export interface TableRow {
   cells: string[];
 }
 
+/** How much of a file is read: data rows (the non-empty rows after the first, the heading row) and columns. */
+export interface TableLimits {
+  maxDataRows: number;
+  /** Cells further right are ignored. */
+  maxColumns: number;
+}
+
+export const DEFAULT_TABLE_LIMITS: TableLimits = { maxDataRows: MAX_IMPORT_ROWS, maxColumns: MAX_IMPORT_COLUMNS };
+
 function fileError(vi: string, en: string): InvalidArgument {
   return new InvalidArgument([{ field: "file", description: `${vi} / ${en}` }]);
 }
 
-function asBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+export function tooManyRows(maxDataRows: number): InvalidArgument {
+  return fileError(`Tệp có hơn ${maxDataRows} dòng dữ liệu`, `The file has more than ${maxDataRows} data rows`);
+}
+
+export function isEmptyRow(cells: readonly string[]): boolean {
+  return cells.every((c) => c.trim() === "");
+}
+
+/** The non-empty rows of a table as they are read, the first being the heading row; refuses one data row too many. */
+class Rows {
+  readonly rows: TableRow[] = [];
+
+  constructor(private readonly limits: TableLimits) {}
+
+  add(line: number, cells: string[]): void {
+    if (isEmptyRow(cells)) return;
+    if (this.rows.length > this.limits.maxDataRows) throw tooManyRows(this.limits.maxDataRows);
+    this.rows.push({ line, cells: cells.length > this.limits.maxColumns ? cells.slice(0, this.limits.maxColumns) : cells });
+  }
 }
 
 export const CSV_DELIMITERS = [",", ";", "\t"] as const;
 export type CsvDelimiter = (typeof CSV_DELIMITERS)[number];
 
-/** The cells of the first non-empty record, split on `delimiter` with RFC 4180 quotes honoured. */
-function firstRecordCells(text: string, delimiter: string): string[] {
-  let cells: string[] = [];
-  let cell = "";
-  let quoted = false;
-  for (let i = 0; i < text.length; i += 1) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        cell += '"';
-        i += 1;
-      } else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === delimiter) {
-      cells.push(cell);
-      cell = "";
-    } else if (c === "\n" || c === "\r") {
-      cells.push(cell);
-      if (cells.some((x) => x.trim() !== "")) return cells;
-      cells = [];
-      cell = "";
-    } else cell += c;
+function malformedCsv(reason: string): InvalidArgument {
+  return fileError(`Tệp CSV không đúng định dạng (${reason})`, `Malformed CSV file (${reason})`);
+}
+
+/**
+ * The records of a CSV text, one at a time (RFC 4180): a cell that starts with a quote may hold the
+ * delimiter, line breaks and doubled quotes, and must be followed by a delimiter or a line end; a
+ * record ends at CR LF, LF or CR. A quote inside an unquoted cell is taken as it is.
+ */
+function* csvRecords(text: string, delimiter: string): Generator<string[]> {
+  const n = text.length;
+  const endsCell = (at: number) => at >= n || text[at] === delimiter || text[at] === "\r" || text[at] === "\n";
+  let i = 0;
+  while (i < n) {
+    const cells: string[] = [];
+    for (;;) {
+      if (text[i] === '"') {
+        let value = "";
+        let j = i + 1;
+        for (;;) {
+          const quote = text.indexOf('"', j);
+          if (quote < 0) throw malformedCsv("a quoted cell is never closed");
+          value += text.slice(j, quote);
+          j = quote + 1;
+          if (text[j] !== '"') break;
+          value += '"';
+          j += 1;
+        }
+        if (!endsCell(j)) throw malformedCsv(`text after a closing quote: "${text.slice(j, j + 20)}"`);
+        cells.push(value);
+        i = j;
+      } else {
+        let j = i;
+        while (!endsCell(j)) j += 1;
+        cells.push(text.slice(i, j));
+        i = j;
+      }
+      if (i < n && text[i] === delimiter) i += 1;
+      else break;
+    }
+    if (text[i] === "\r" && text[i + 1] === "\n") i += 2;
+    else if (i < n) i += 1;
+    yield cells;
   }
-  cells.push(cell);
-  return cells;
+}
+
+/** The cells of the first non-empty record under `delimiter`; none when the text does not parse so. */
+function firstRecordCells(text: string, delimiter: string): string[] {
+  try {
+    for (const cells of csvRecords(text, delimiter)) if (!isEmptyRow(cells)) return cells;
+  } catch (e) {
+    if (!(e instanceof InvalidArgument)) throw e;
+  }
+  return [];
 }
 
 /**
@@ -84,48 +142,61 @@ export function decodeUtf8(bytes: Uint8Array): string {
   }
 }
 
-function worksheetRows(worksheet: ExcelJS.Worksheet): TableRow[] {
-  const rows: TableRow[] = [];
-  worksheet.eachRow({ includeEmpty: false }, (row, rowNumber) => {
-    const cells: string[] = [];
-    const count = row.cellCount;
-    for (let col = 1; col <= count; col += 1) cells.push(cellText(row.getCell(col).value));
-    rows.push({ line: rowNumber, cells });
-  });
-  return rows;
-}
-
-export async function readCsvTable(bytes: Uint8Array, isHeading: (cell: string) => boolean): Promise<TableRow[]> {
+/** The non-empty rows of a CSV file, the cells' formula quotes removed (restoreFormula). */
+export async function readCsvTable(
+  bytes: Uint8Array,
+  isHeading: (cell: string) => boolean,
+  limits: TableLimits = DEFAULT_TABLE_LIMITS,
+): Promise<TableRow[]> {
   const text = decodeUtf8(bytes);
   const delimiter = detectDelimiter(text, isHeading);
-  const workbook = new ExcelJS.Workbook();
-  try {
-    const worksheet = await workbook.csv.read(Readable.from([Buffer.from(text, "utf8")]), {
-      // Cells stay text: exceljs would otherwise turn "001" into 1 and "2020-06-30" into a Date.
-      map: (value: unknown) => value,
-      parserOptions: { delimiter, quote: '"', escape: '"' },
-    });
-    return worksheetRows(worksheet);
-  } catch (e) {
-    if (e instanceof InvalidArgument) throw e;
-    const message = e instanceof Error ? e.message : String(e);
-    const reason = message.length > 160 ? `${message.slice(0, 160)}…` : message;
-    throw fileError(`Tệp CSV không đúng định dạng (${reason})`, `Malformed CSV file (${reason})`);
+  const rows = new Rows(limits);
+  let line = 0;
+  for (const cells of csvRecords(text, delimiter)) {
+    line += 1;
+    rows.add(line, cells.map(restoreFormula));
   }
+  return rows.rows;
 }
 
-export async function readXlsxTable(bytes: Uint8Array): Promise<TableRow[]> {
-  const workbook = new ExcelJS.Workbook();
+/**
+ * The reader parses what it is given a chunk at a time and yields rows only between chunks: small
+ * chunks keep what it holds small and let reading stop soon after the row limit.
+ */
+const STREAM_CHUNK_BYTES = 64 * 1024;
+
+function* slices(bytes: Buffer, size: number): Generator<Buffer> {
+  for (let at = 0; at < bytes.length; at += size) yield bytes.subarray(at, at + size);
+}
+
+/** The non-empty rows of the first worksheet of an XLSX file. */
+export async function readXlsxTable(bytes: Uint8Array, limits: TableLimits = DEFAULT_TABLE_LIMITS): Promise<TableRow[]> {
+  const parts = await unpackWorkbook(bytes);
+  const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from(slices(storedPackage(parts), STREAM_CHUNK_BYTES)), {
+    worksheets: "emit",
+    sharedStrings: "cache",
+    // Styles say which numbers are dates.
+    styles: "cache",
+    hyperlinks: "ignore",
+    entries: "ignore",
+  });
+  const rows = new Rows(limits);
   try {
-    // exceljs' typings name their own Buffer interface; a Node Buffer is what it reads.
-    await workbook.xlsx.load(asBuffer(bytes) as unknown as ExcelJS.Buffer);
+    // The package holds one worksheet, the first.
+    for await (const worksheet of reader) {
+      for await (const row of worksheet) {
+        const count = Math.min(row.cellCount, limits.maxColumns);
+        const cells: string[] = [];
+        for (let col = 1; col <= count; col += 1) cells.push(cellText(row.getCell(col).value));
+        rows.add(row.number, cells);
+      }
+    }
   } catch (e) {
+    if (e instanceof InvalidArgument) throw e;
     const reason = e instanceof Error ? e.message : String(e);
     throw fileError(`Không đọc được tệp XLSX (${reason})`, `Cannot read the XLSX file (${reason})`);
   }
-  const worksheet = workbook.worksheets[0];
-  if (!worksheet) throw fileError("Tệp XLSX không có trang tính nào", "The XLSX file has no worksheet");
-  return worksheetRows(worksheet);
+  return rows.rows;
 }
 
 function pad2(n: number): string {
@@ -158,13 +229,34 @@ export function cellText(value: ExcelJS.CellValue | unknown): string {
 }
 
 /**
+ * Formula injection (OWASP "CSV Injection"): a spreadsheet runs a cell that starts with =, +, -, @, tab
+ * or carriage return as a formula. Such a cell is written with a single quote before it, which Excel
+ * shows as text. So that reading removes exactly what writing added, the quote goes before a cell that
+ * starts with quotes followed by such a character as well ("'=x" is written "''=x"), and reading
+ * removes one quote from a cell that starts with quotes followed by such a character: every text
+ * round-trips, and a cell whose quotes are not followed by one ("'ghi chú'") is left alone both ways.
+ */
+const FORMULA_PREFIX = /^'*[=+\-@\t\r]/u;
+const NEUTRALISED = /^'+[=+\-@\t\r]/u;
+
+export function neutraliseFormula(cell: string): string {
+  return FORMULA_PREFIX.test(cell) ? `'${cell}` : cell;
+}
+
+/** The text neutraliseFormula was given. */
+export function restoreFormula(cell: string): string {
+  return NEUTRALISED.test(cell) ? cell.slice(1) : cell;
+}
+
+/**
  * Rows as CSV the way Excel opens it and any reader parses it back: RFC 4180 quoting, CRLF line ends,
- * UTF-8 with a BOM (so Excel reads Vietnamese right) unless `bom` is false.
+ * UTF-8 with a BOM (so Excel reads Vietnamese right) unless `bom` is false, formula-like cells
+ * neutralised (readCsvTable restores them).
  */
 export function writeCsvTable(rows: readonly (readonly string[])[], options: { delimiter?: "," | ";"; bom?: boolean } = {}): Uint8Array {
   const delimiter = options.delimiter ?? ",";
   const cell = (value: string) =>
     value.includes(delimiter) || /["\r\n]/u.test(value) || value !== value.trim() ? `"${value.replace(/"/gu, '""')}"` : value;
-  const lines = rows.map((cells) => cells.map(cell).join(delimiter));
+  const lines = rows.map((cells) => cells.map((c) => cell(neutraliseFormula(c))).join(delimiter));
   return new TextEncoder().encode(`${options.bom === false ? "" : "\uFEFF"}${lines.join("\r\n")}\r\n`);
 }

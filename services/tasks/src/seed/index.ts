@@ -8,6 +8,7 @@
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { InvalidArgument } from "@ministry/platform";
+import { importedTaskId } from "../domain/ids.js";
 import { recordProgress, transition } from "../domain/lifecycle.js";
 import { validateNewTask, type Task } from "../domain/task.js";
 import { importedTaskToInput, parseProgrammeFile, type ImportReport } from "../import/programme.js";
@@ -42,9 +43,9 @@ export async function loadSeedProgramme(): Promise<ImportReport> {
   return parseProgrammeFile(await readSeedCsv(), "csv");
 }
 
-/** The id a seed task gets: "bnv-2020-qp-05". */
+/** The id a seed task gets, "bnv-2020-qp-05": the id importing the seed file gives it, so a re-import skips it. */
 export function seedTaskId(code: string): string {
-  return `${SEED_PROGRAMME_ID}-${code.toLowerCase()}`;
+  return importedTaskId(SEED_PROGRAMME_ID, code);
 }
 
 /**

@@ -27,6 +27,11 @@ export interface TaskDocument extends Omit<Task, "id"> {
   search: string;
   /** When the task was done (submitted, or completed without submission): reports count by it. */
   doneAt?: Date;
+  /**
+   * When the deadline watch last alerted on the task (TaskStore.markAlerted): written only so that an
+   * alert and a command on the task conflict. Not part of the task; a save of the task drops it.
+   */
+  deadlineAlertedAt?: Date;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -53,7 +58,7 @@ export function taskToDocument(task: Task, times: { createdAt: Date; updatedAt: 
 }
 
 export function taskFromDocument(doc: Document): StoredTask {
-  const { _id, search: _search, doneAt: _doneAt, ...rest } = withoutEmpty(doc) as TaskDocument;
+  const { _id, search: _search, doneAt: _doneAt, deadlineAlertedAt: _alerted, ...rest } = withoutEmpty(doc) as TaskDocument;
   // An authority is null when the task goes to no authority: null is a value here, not an absence.
   return { id: _id, ...rest, authority: (doc.authority as Task["authority"]) ?? null } as StoredTask;
 }

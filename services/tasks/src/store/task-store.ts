@@ -21,12 +21,6 @@ export class TaskStore {
     return doc ? taskFromDocument(doc) : undefined;
   }
 
-  async require(id: string, session?: ClientSession): Promise<StoredTask> {
-    const task = await this.get(id, session);
-    if (!task) throw new NotFound(`Không có nhiệm vụ ${id} / No task ${id}`);
-    return task;
-  }
-
   /** Inserts a new task at version 1. */
   async insert(task: Task, at: Date, session?: ClientSession): Promise<StoredTask> {
     const stored = { ...task, version: 1, createdAt: at, updatedAt: at };
@@ -54,10 +48,24 @@ export class TaskStore {
     const result = await this.collection.replaceOne({ _id: read.id, version: read.version }, taskToDocument(stored, stored), { session });
     if (result.matchedCount === 0) {
       const current = await this.get(read.id, session);
-      if (!current) throw new NotFound(`Không có nhiệm vụ ${read.id} / No task ${read.id}`);
+      if (!current) throw taskNotFound();
       throw versionConflict(read.id, current.version);
     }
     return stored;
+  }
+
+  /**
+   * Writes the deadline watch's marker on the task if it is still at `read.version`: a write, so that
+   * the watch's transaction conflicts with a concurrent command on the task, without a new version.
+   * False when the task changed since it was read.
+   */
+  async markAlerted(read: StoredTask, at: Date, session: ClientSession): Promise<boolean> {
+    const result = await this.collection.updateOne(
+      { _id: read.id, version: read.version },
+      { $set: { deadlineAlertedAt: at } },
+      { session },
+    );
+    return result.matchedCount === 1;
   }
 
   async find(filter: Filter<TaskDocument>, opts: { sort?: Sort; skip?: number; limit?: number; session?: ClientSession } = {}) {
@@ -132,6 +140,14 @@ export class TaskStore {
     const docs = await this.collection.find(filter, { projection, batchSize: 10_000, sort: opts.sort, limit: opts.limit }).toArray();
     return docs.map((d) => ({ ...(d as unknown as StoredTask), id: d._id }));
   }
+}
+
+/**
+ * A task that is not there, or that the caller may not see: one answer for both, naming nothing (not
+ * even the id asked for), so the two cannot be told apart.
+ */
+export function taskNotFound(): NotFound {
+  return new NotFound("Không tìm thấy nhiệm vụ / Task not found");
 }
 
 export function versionConflict(id: string, currentVersion: number): Aborted {

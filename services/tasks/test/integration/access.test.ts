@@ -8,13 +8,19 @@
  * needs minister/deputy_minister; clerk, ops and a token without roles change nothing. Every denied call
  * must answer PERMISSION_DENIED and leave the task, programme or report list exactly as it was. Each row
  * works on state of its own (a fresh task or programme), so the rows are independent.
+ *
+ * Permission comes before existence: a task (or snapshot) the caller may not see answers exactly as a
+ * missing one — the same code, message and details, byte for byte — and no refusal names hidden data.
+ * Callers who may read no task at all (ops, no role), or may not make this kind of change at all (only
+ * the configured roles withdraw or decide), are refused before anything is looked up.
  */
-import { decodeStatusDetails } from "@ministry/platform";
+import { decodeStatusDetails, STATUS_DETAILS_KEY } from "@ministry/platform";
 import {
   CreateReportSnapshotRequest,
   CreateTaskRequest,
   DeadlineRequestStatus,
   DocumentRelation,
+  ExportReportRequest,
   FileFormat,
   GetReportRequest,
   ListTasksRequest,
@@ -22,7 +28,7 @@ import {
   type Task,
   TaskStatus,
 } from "@ministry/proto/ministry/tasks/v1/tasks";
-import { status as Status } from "@grpc/grpc-js";
+import { type ServiceError, status as Status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTasksHarness, type TasksHarness } from "./harness.js";
 
@@ -57,7 +63,8 @@ type Caller = keyof typeof CALLERS;
 const CALLER_NAMES = Object.keys(CALLERS) as Caller[];
 
 // ---------------------------------------------------------------------------------------------------
-// The mutation matrix. ✓ allowed, ✗ PERMISSION_DENIED (and nothing changes).
+// The mutation matrix. ✓ allowed, ✗ PERMISSION_DENIED, ∅ NOT_FOUND (the caller may not see the task,
+// which answers as a missing one); refused, nothing changes.
 //
 //   crProg    CreateProgramme                 progress  RecordProgress
 //   chProg    ChangeProgrammeStatus (approve) submit    SubmitTask
@@ -95,8 +102,8 @@ const MUTATION_MATRIX = table(
   officeChief         ✓       ✓       ✓       ✓       ✓       ✓        ✓        ✓        ✓         ✗       ✓      ✓      ✓        ✓
   leadHead            ✗       ✗       ✗       ✓       ✓       ✗        ✓        ✓        ✓         ✗       ✓      ✓      ✗        ✗
   leadStaff           ✗       ✗       ✗       ✗       ✗       ✗        ✓        ✓        ✓         ✗       ✓      ✓      ✗        ✗
-  otherHead           ✗       ✗       ✗       ✗       ✗       ✗        ✗        ✗        ✗         ✗       ✗      ✗      ✗        ✗
-  otherStaff          ✗       ✗       ✗       ✗       ✗       ✗        ✗        ✗        ✗         ✗       ✗      ✗      ✗        ✗
+  otherHead           ✗       ✗       ✗       ✗       ∅       ∅        ∅        ∅        ∅         ✗       ∅      ∅      ✗        ✗
+  otherStaff          ✗       ✗       ✗       ✗       ✗       ✗        ∅        ∅        ∅         ✗       ∅      ∅      ✗        ✗
   coordStaff          ✗       ✗       ✗       ✗       ✗       ✗        ✗        ✗        ✗         ✗       ✗      ✗      ✗        ✗
   officeStaff         ✓       ✓       ✓       ✓       ✓       ✓        ✓        ✓        ✓         ✗       ✓      ✓      ✗        ✓
   clerk               ✗       ✗       ✗       ✗       ✗       ✗        ✗        ✗        ✗         ✗       ✗      ✗      ✗        ✗
@@ -111,7 +118,7 @@ const MUTATION_MATRIX = table(
 // The read matrix, on tasks of programme bnv-2021: T1 led by PC, coordinated by TCBC; T2 led by KHTC;
 // T3 led by CQDP, coordinated by PC.
 //
-//   getTask / history   GetTask / GetTaskHistory of T1                         ✓ / ✗ PERMISSION_DENIED
+//   getTask / history   GetTask / GetTaskHistory of T1                         ✓ / ✗ PERMISSION_DENIED / ∅ NOT_FOUND
 //   list                ListTasks of the programme: the tasks seen, or ✗ PERMISSION_DENIED
 //   dashPC / dashKHTC   GetUnitDashboard of unit PC / KHTC                     ✓ / ✗ PERMISSION_DENIED
 //   reportPC            GetReport of year 2021 for unit_id PC                  ✓ / ✗ PERMISSION_DENIED
@@ -130,8 +137,8 @@ const READ_MATRIX = table(
   officeChief          ✓        ✓     T1+T2+T3    ✓        ✓         ✓          ✓
   leadHead             ✓        ✓      T1+T3      ✓        ✗         ✓          ✗
   leadStaff            ✓        ✓      T1+T3      ✓        ✗         ✓          ✗
-  otherHead            ✗        ✗        T2       ✗        ✓         ✗          ✗
-  otherStaff           ✗        ✗        T2       ✗        ✓         ✗          ✗
+  otherHead            ∅        ∅        T2       ✗        ✓         ✗          ✗
+  otherStaff           ∅        ∅        T2       ✗        ✓         ✗          ✗
   coordStaff           ✓        ✓        T1       ✗        ✗         ✗          ✗
   officeStaff          ✓        ✓     T1+T2+T3    ✓        ✓         ✓          ✓
   clerk                ✓        ✓      T1+T3      ✓        ✗         ✓          ✗
@@ -221,6 +228,22 @@ async function outcome<T>(p: Promise<T>): Promise<Outcome<T>> {
 
 function expectDenied(o: Outcome<unknown>): void {
   expect(o.ok ? "allowed" : o.code).toBe(Status.PERMISSION_DENIED);
+}
+
+function expectNotFound(o: Outcome<unknown>): void {
+  expect(o.ok ? "allowed" : o.code).toBe(Status.NOT_FOUND);
+}
+
+/** A refusal as the caller receives it: status code, message and the status details trailer, as bytes. */
+async function rawRefusal(p: Promise<unknown>): Promise<{ code: number; message: string; details: string[] }> {
+  try {
+    await p;
+  } catch (err) {
+    const e = err as ServiceError;
+    if (typeof e.code !== "number") throw err;
+    return { code: e.code, message: e.details, details: e.metadata.get(STATUS_DETAILS_KEY).map((v) => Buffer.from(v).toString("base64")) };
+  }
+  throw new Error("expected a refusal");
 }
 
 function expectAllowed<T>(o: Outcome<T>): T {
@@ -504,7 +527,8 @@ const CASES: Record<Mutation, Case<unknown, unknown>> = {
   }),
 };
 
-const outcomeLabel = (cell: string) => (cell === "✓" ? "allowed" : cell === "✗" ? "PERMISSION_DENIED" : cell);
+const outcomeLabel = (cell: string) =>
+  cell === "✓" ? "allowed" : cell === "✗" ? "PERMISSION_DENIED" : cell === "∅" ? "NOT_FOUND, as a missing task" : cell;
 
 describe("who may change what", () => {
   for (const mutation of MUTATIONS) {
@@ -516,8 +540,9 @@ describe("who may change what", () => {
           const state = await c.arrange();
           const o = await outcome(c.act(clients[caller], state));
           if (cell === "✓") await c.allowed(state, expectAllowed(o));
-          else if (cell === "✗") {
-            expectDenied(o);
+          else if (cell === "✗" || cell === "∅") {
+            if (cell === "✗") expectDenied(o);
+            else expectNotFound(o);
             await c.unchanged(state);
           } else throw new Error(`unknown cell ${cell}`);
         });
@@ -575,6 +600,7 @@ describe("who may read what", () => {
             if (read === "reportPC") expect(value.report!.unitId).toBe(LEAD);
             if (read === "reportAll") expect(value.report!.unitId).toBe("");
           } else if (cell === "✗") expectDenied(o);
+          else if (cell === "∅") expectNotFound(o);
           else throw new Error(`unknown cell ${cell}`);
         });
       }
@@ -601,5 +627,80 @@ describe("refusals say nothing about the request", () => {
       const o = await outcome(clients[caller].tasks.createTask(CreateTaskRequest.fromPartial({ programmeId: "", title: "", kind: "???" })));
       expectDenied(o);
     }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// Permission before existence.
+
+const MISSING_TASK = "bnv-2021-khong-co";
+const base = { requestId: "", expectedVersion: undefined };
+
+/** Every read and mutation of one task, by id. */
+const TASK_OPERATIONS: Record<string, (c: Clients, id: string) => Promise<unknown>> = {
+  getTask: (c, id) => c.tasks.getTask({ id }),
+  history: (c, id) => c.tasks.getTaskHistory({ id, page: undefined }),
+  assign: (c, id) =>
+    c.tasks.assignTask({ ...base, id, assignee: "Trần Thị Lan", leadUnit: "", coordinatingUnits: [], setCoordinatingUnits: false }),
+  relead: (c, id) => c.tasks.assignTask({ ...base, id, assignee: "", leadUnit: OTHER, coordinatingUnits: [], setCoordinatingUnits: false }),
+  progress: (c, id) => c.tasks.recordProgress({ ...base, id, percent: 30, note: "Đã có dự thảo", attachments: [] }),
+  submit: (c, id) => c.tasks.submitTask({ ...base, id, submittedAt: undefined, document: undefined, note: "" }),
+  complete: (c, id) => c.tasks.completeTask({ ...base, id, completedAt: undefined, document: undefined, note: "" }),
+  withdraw: (c, id) => c.tasks.withdrawTask({ ...base, id, reason: "Không còn cần thiết" }),
+  link: (c, id) =>
+    c.tasks.linkDocument({
+      ...base,
+      id,
+      document: { documentId: "doc-ref-2", relation: DocumentRelation.DOCUMENT_RELATION_REFERENCE, number: "" },
+    }),
+  reqDl: (c, id) => c.tasks.requestDeadlineChange({ ...base, id, newDeadline: deadline("Tháng 12/2021"), reason: "Chờ thẩm định" }),
+  decide: (c, id) => c.tasks.decideDeadlineChange({ ...base, id, deadlineRequestId: "dcr-1", approve: true, note: "" }),
+};
+
+/** The callers T1 is hidden from (the read matrix's ✗ and ∅ for getTask). */
+const CANNOT_SEE_T1 = CALLER_NAMES.filter((c) => READ_MATRIX[c].getTask !== "✓");
+
+describe("a task the caller may not see answers exactly as a missing one", () => {
+  for (const [operation, call] of Object.entries(TASK_OPERATIONS)) {
+    for (const caller of CANNOT_SEE_T1) {
+      it(`${operation} by ${caller}: code, message and details as for a missing task, naming nothing hidden`, async () => {
+        const before = await taskState(visible.T1);
+        const hidden = await rawRefusal(call(clients[caller], visible.T1));
+        const missing = await rawRefusal(call(clients[caller], MISSING_TASK));
+        expect(hidden).toEqual(missing);
+        for (const secret of [visible.T1, before.before.title, before.before.code, LEAD, COORDINATING])
+          expect(hidden.message).not.toContain(secret);
+        const after = await taskState(visible.T1);
+        expect(after.before).toEqual(before.before);
+        expect(after.historySize).toBe(before.historySize);
+      });
+    }
+  }
+
+  it("a caller who may see a task but not change it is refused without its hidden data", async () => {
+    const denied = await rawRefusal(TASK_OPERATIONS.progress(clients.coordStaff, visible.T1));
+    expect(denied.code).toBe(Status.PERMISSION_DENIED);
+  });
+});
+
+describe("a report snapshot the caller may not see answers exactly as a missing one", () => {
+  it("another unit's snapshot, by GetReportSnapshot and ExportReport", async () => {
+    const { snapshot } = await office.reports.createReportSnapshot(
+      CreateReportSnapshotRequest.fromPartial({ report: { period: { period: { $case: "year", value: 2021 } }, unitId: OTHER } }),
+    );
+    // PC's people read PC's snapshots; this one is KHTC's.
+    for (const caller of ["leadHead", "leadStaff", "clerk", "coordStaff"] as const) {
+      const get = (id: string) => clients[caller].reports.getReportSnapshot({ id, maxLines: 0 });
+      const exported = (id: string) =>
+        clients[caller].reports.exportReport(ExportReportRequest.fromPartial({ snapshotId: id, format: FileFormat.FILE_FORMAT_CSV }));
+      for (const op of [get, exported]) {
+        const hidden = await rawRefusal(op(snapshot!.id));
+        expect(hidden).toEqual(await rawRefusal(op("00000000-0000-4000-8000-000000000000")));
+        expect(hidden.code).toBe(Status.NOT_FOUND);
+        expect(hidden.message).not.toContain(OTHER);
+        expect(hidden.message).not.toContain(snapshot!.id);
+      }
+    }
+    expect((await clients.otherStaff.reports.getReportSnapshot({ id: snapshot!.id, maxLines: 0 })).snapshot!.id).toBe(snapshot!.id);
   });
 });

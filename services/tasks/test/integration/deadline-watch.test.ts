@@ -1,10 +1,15 @@
 /**
  * The deadline watch as the test clock moves: due_soon at 7 and 1 days before, overdue once the
  * deadline passes, each once per task and threshold, never twice, across a restart of the service.
+ * "Nothing more" is asserted on what each run committed (the outbox) when runOnce returns; what was
+ * published is awaited on NATS for its content.
  */
 import { ManualClock } from "@ministry/platform";
+import type { CommandFailedEvent } from "mongodb";
 import { TaskDueSoon, TaskOverdue } from "@ministry/proto/ministry/tasks/v1/events";
+import { TaskStatus } from "@ministry/proto/ministry/tasks/v1/tasks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DeadlineWatch } from "../../src/app/deadline-watch.js";
 import { startTasksHarness, type TasksHarness } from "./harness.js";
 
 const DAY = 24 * 3600_000;
@@ -42,8 +47,6 @@ async function create(code: string, date: string) {
 
 const dueSoonOf = (id: string) => h.eventsOf("tasks.task.due_soon", TaskDueSoon).filter((e) => e.aggregateId === id);
 const overdueOf = (id: string) => h.eventsOf("tasks.task.overdue", TaskOverdue).filter((e) => e.aggregateId === id);
-/** Lets the relay publish what the run committed, and the subscription collect it. */
-const settle = () => new Promise((r) => setTimeout(r, 250));
 
 describe("deadline watch", () => {
   it("publishes due_soon 7 days and 1 day before, then overdue, each exactly once as the clock moves", async () => {
@@ -55,11 +58,11 @@ describe("deadline watch", () => {
 
     h.clock.set("2020-06-23T16:59:59.000Z"); // a second short of 7 days before
     await watch.runOnce();
-    await settle();
-    expect(dueSoonOf(task.id)).toHaveLength(0);
+    expect(await h.committed(task.id)).toEqual(["created"]);
 
     h.clock.set("2020-06-23T17:00:00.000Z"); // 7 days before, 00:00 on 24 June in Vietnam
     await watch.runOnce();
+    expect(await h.committed(task.id)).toEqual(["created", "due_soon"]);
     await h.until(() => (dueSoonOf(task.id).length === 1 ? true : undefined), "7-day due_soon");
     const week = dueSoonOf(task.id)[0].data;
     expect(week.daysBefore).toBe(7);
@@ -75,43 +78,40 @@ describe("deadline watch", () => {
       h.clock.set(at);
       await watch.runOnce();
     }
-    await settle();
-    expect(dueSoonOf(task.id)).toHaveLength(1);
+    expect(await h.committed(task.id)).toEqual(["created", "due_soon"]);
 
     h.clock.set("2020-06-29T18:00:00Z"); // within the last day
     await watch.runOnce();
     await watch.runOnce();
+    expect(await h.committed(task.id)).toEqual(["created", "due_soon", "due_soon"]);
     await h.until(() => (dueSoonOf(task.id).length === 2 ? true : undefined), "1-day due_soon");
     expect(dueSoonOf(task.id)[1].data.daysBefore).toBe(1);
 
     h.clock.set("2020-06-30T16:59:59.999Z"); // the deadline's last instant: not overdue yet
     await watch.runOnce();
-    await settle();
-    expect(overdueOf(task.id)).toHaveLength(0);
+    expect(await h.committed(task.id)).toEqual(["created", "due_soon", "due_soon"]);
 
     h.clock.set("2020-06-30T17:00:00.000Z"); // 00:00 on 1 July in Vietnam
     await watch.runOnce();
+    expect(await h.committed(task.id)).toEqual(["created", "due_soon", "due_soon", "overdue"]);
     await h.until(() => (overdueOf(task.id).length === 1 ? true : undefined), "overdue");
     expect(overdueOf(task.id)[0].data.daysAfter).toBe(0);
 
     h.clock.advance(30 * DAY);
     await watch.runOnce();
-    await settle();
-    expect(dueSoonOf(task.id)).toHaveLength(2);
-    expect(overdueOf(task.id)).toHaveLength(1);
+    expect(await h.committed(task.id)).toEqual(["created", "due_soon", "due_soon", "overdue"]);
   });
 
   it("a task created inside the last day gets one due_soon (the most urgent), not two", async () => {
     h.clock.set("2020-08-10T02:00:00Z");
     const task = await create("DW-2", "2020-08-10");
     await h.runtime.watch.runOnce();
+    expect(await h.committed(task.id)).toEqual(["created", "due_soon"]);
     await h.until(() => (dueSoonOf(task.id).length === 1 ? true : undefined), "due_soon");
-    await settle();
     expect(dueSoonOf(task.id).map((e) => e.data.daysBefore)).toEqual([1]);
     h.clock.set("2020-08-10T12:00:00Z");
     await h.runtime.watch.runOnce();
-    await settle();
-    expect(dueSoonOf(task.id)).toHaveLength(1);
+    expect(await h.committed(task.id)).toEqual(["created", "due_soon"]);
   });
 
   it("a task submitted in time is never reported overdue; an approved deadline change arms the alerts again", async () => {
@@ -148,13 +148,91 @@ describe("deadline watch", () => {
 
     h.clock.set("2020-09-10T02:00:00Z"); // past the old deadline
     await h.runtime.watch.runOnce();
-    await settle();
-    expect(overdueOf(done.id)).toHaveLength(0);
-    expect(overdueOf(moved.id)).toHaveLength(0);
+    expect(await h.committed(done.id)).toEqual(["created", "completed"]);
+    expect(await h.committed(moved.id)).toEqual(["created", "due_soon", "deadline_changed"]);
 
     h.clock.set("2020-10-19T02:00:00Z"); // inside the new deadline's last day
     await h.runtime.watch.runOnce();
     await h.until(() => (dueSoonOf(moved.id).length === 2 ? true : undefined), "due_soon for the new deadline");
     expect(dueSoonOf(moved.id)[1].data.dueAt!.toISOString()).toBe("2020-10-20T16:59:59.999Z");
+  });
+});
+
+describe("an alert and a concurrent change of its task", () => {
+  /** A watch of its own whose alert transaction, for `taskId`, stops once at `point` until released. */
+  function pausedWatch(point: "read" | "written", taskId: string) {
+    let reached = () => {};
+    let release = () => {};
+    const atPoint = new Promise<void>((r) => {
+      reached = r;
+    });
+    const released = new Promise<void>((r) => {
+      release = r;
+    });
+    let paused = false;
+    const watch = new DeadlineWatch(h.runtime.services.app, {
+      dueSoonDays: [7, 1],
+      overdueAfterDays: [0],
+      intervalMs: 3_600_000,
+      log: h.svc.ctx.log,
+      interleave: async (at, id) => {
+        if (at !== point || id !== taskId || paused) return;
+        paused = true;
+        reached();
+        await released;
+      },
+    });
+    return { watch, atPoint, release };
+  }
+
+  /** Resolves when the next command fails with WriteConflict (MongoDB error 112). */
+  function nextWriteConflict(): Promise<void> {
+    const client = h.svc.ctx.mongo.client;
+    return new Promise((resolve) => {
+      const listener = (e: CommandFailedEvent) => {
+        if ((e.failure as { code?: unknown }).code !== 112) return;
+        client.off("commandFailed", listener);
+        resolve();
+      };
+      client.on("commandFailed", listener);
+    });
+  }
+
+  const completion = (id: string) => ({
+    requestId: "",
+    id,
+    expectedVersion: undefined,
+    completedAt: undefined,
+    document: undefined,
+    note: "",
+  });
+
+  it("an alert that read the task before a CompleteTask committed publishes nothing: never overdue after completed", async () => {
+    h.clock.set("2020-12-10T02:00:00Z");
+    const task = await create("DW-C1", "2020-12-01");
+    const { watch, atPoint, release } = pausedWatch("read", task.id);
+    const run = watch.runOnce();
+    await atPoint;
+    await office.tasks.completeTask(completion(task.id));
+    release();
+    await run;
+    expect(await h.committed(task.id)).toEqual(["created", "completed"]);
+    expect(await h.svc.ctx.mongo.db.collection("deadline_alerts").countDocuments({ taskId: task.id })).toBe(0);
+  });
+
+  it("an alert that wrote before a CompleteTask commits first: the command waits for it, overdue then completed", async () => {
+    h.clock.set("2020-12-20T02:00:00Z");
+    const task = await create("DW-C2", "2020-12-15");
+    const { watch, atPoint, release } = pausedWatch("written", task.id);
+    const run = watch.runOnce();
+    await atPoint;
+    const conflict = nextWriteConflict();
+    const completing = office.tasks.completeTask(completion(task.id));
+    // The command ran into the alert's uncommitted write of the task: it retries until the alert ends.
+    await conflict;
+    release();
+    await run;
+    expect((await completing).task!.status).toBe(TaskStatus.TASK_STATUS_COMPLETED);
+    expect(await h.committed(task.id)).toEqual(["created", "overdue", "completed"]);
   });
 });

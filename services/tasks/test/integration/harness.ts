@@ -31,6 +31,12 @@ export interface TasksHarness {
   }>;
   /** Events of one subject, decoded. */
   eventsOf<T>(subject: string, codec: ProtoCodec<T>): { id: string; aggregateId: string; data: T }[];
+  /**
+   * The events the service committed about an aggregate, in publishing order ("created", "due_soon"...):
+   * the outbox, written in the transaction of the change, so complete as soon as the call that made the
+   * change has returned — what a test asserts "nothing else was published" on.
+   */
+  committed(aggregateId: string): Promise<string[]>;
   /** Resolves once `probe` returns a value (polling), or fails after the timeout. */
   until<T>(probe: () => T | undefined | Promise<T | undefined>, what: string, timeoutMs?: number): Promise<T>;
   stop(): Promise<void>;
@@ -53,6 +59,8 @@ export async function startTasksHarness(opts: { env?: Record<string, string>; cl
         MONGODB_URI: undefined,
         GRPC_PORT: "0",
         ADMIN_PORT: "0",
+        // The platform lets only a development run use the embedded store and the local signing authority.
+        DEV_MODE: "true",
         // Tests drive the watch by hand (runOnce) unless they ask for the timer.
         DEADLINE_WATCH_INTERVAL_MS: "3600000",
         ...opts.env,
@@ -93,6 +101,10 @@ export async function startTasksHarness(opts: { env?: Record<string, string>; cl
       ] as const;
       open.push(...raw);
       return { programmes: promised(raw[0]), tasks: promised(raw[1]), reports: promised(raw[2]) };
+    },
+    async committed(aggregateId) {
+      const records = await svc.ctx.mongo.db.collection("outbox").find({ aggregateId }).sort({ seq: 1 }).toArray();
+      return records.map((r) => String(r.subject).split(".").pop() ?? "");
     },
     eventsOf(subject, codec) {
       return events.filter((e) => e.subject === subject).map((e) => ({ id: e.id, aggregateId: e.aggregateId, data: codec.decode(e.body) }));

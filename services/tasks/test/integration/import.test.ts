@@ -7,6 +7,7 @@ import { decodeStatusDetails } from "@ministry/platform";
 import { TaskCreated } from "@ministry/proto/ministry/tasks/v1/events";
 import { FileFormat, ImportProgrammeRequest, ListTasksRequest, ProgrammeStatus } from "@ministry/proto/ministry/tasks/v1/tasks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MAX_IMPORT_FILE_BYTES } from "../../src/domain/limits.js";
 import { writeProgrammeXlsx } from "../../src/import/programme.js";
 import { csv } from "../import/helpers.js";
 import { startTasksHarness, type TasksHarness } from "./harness.js";
@@ -127,6 +128,36 @@ describe("ImportProgramme", () => {
     expect(text).toContain("NV-10");
     expect(text).toContain("Kế hoạch triển khai Luật Thanh niên");
     expect(exported.file!.contentType).toBe("text/csv; charset=utf-8");
+  });
+
+  it("imports codes that differ only in punctuation or Vietnamese letters as separate tasks", async () => {
+    await office.programmes.createProgramme({ requestId: "", year: 2023, issuingBody: "", title: "" });
+    const codes = ["1.1", "1-1", "Đ-1", "D-1"];
+    const content = csv(...codes.map((code) => `${code},Nhiệm vụ ${code},Báo cáo,Bộ trưởng,Văn phòng Bộ,,Quý IV/2023,,,`));
+    const res = await office.programmes.importProgramme(
+      ImportProgrammeRequest.fromPartial({ programmeId: "bnv-2023", format: FileFormat.FILE_FORMAT_CSV, content: Buffer.from(content) }),
+    );
+    expect(res).toMatchObject({ validRows: 4, imported: 4, skippedExisting: 0 });
+    expect(new Set(res.rows.map((r) => r.taskId)).size).toBe(4);
+    expect(await tasksIn("bnv-2023")).toBe("4");
+  });
+
+  it("refuses an upload over 3 MiB before it is parsed, naming the file", async () => {
+    const tooLarge = Buffer.concat([Buffer.from(file), Buffer.alloc(MAX_IMPORT_FILE_BYTES, "\n")]);
+    const err = await office.programmes
+      .importProgramme(
+        ImportProgrammeRequest.fromPartial({ programmeId: "bnv-2022", format: FileFormat.FILE_FORMAT_XLSX, content: tooLarge }),
+      )
+      .then(
+        () => {
+          throw new Error("expected a refusal");
+        },
+        (e: unknown) => e as { code: number },
+      );
+    expect(err.code).toBe(Status.INVALID_ARGUMENT);
+    expect(decodeStatusDetails(err as never)!.badRequest!.fieldViolations).toEqual([
+      { field: "file", description: "Tệp lớn hơn 3145728 byte (3 MiB) / The file is larger than 3145728 bytes (3 MiB)" },
+    ]);
   });
 
   it("refuses a file without the required headings, and an approved programme", async () => {

@@ -80,7 +80,7 @@ describe("meetings.meeting.concluded", () => {
     // All three distinct deliveries are handled (inbox records), and the work was done once.
     const inbox = h.svc.ctx.mongo.db.collection("inbox");
     await h.until(
-      async () => ((await inbox.countDocuments({ type: MeetingConcludedEvent.type })) >= 3 ? true : undefined),
+      async () => ((await inbox.countDocuments({ aggregateId: briefing.meetingId })) >= 3 ? true : undefined),
       "three deliveries handled",
     );
     const tasks = await tasksOf(TaskSource.TASK_SOURCE_MEETING_CONCLUSION);
@@ -102,16 +102,12 @@ describe("meetings.meeting.concluded", () => {
     // No deadline given: 30 days after the meeting concluded (29 April 2020 in Vietnam).
     expect(tasks.find((t) => t.source!.ref === "gb-2020-q1#3")!.deadline!.spec).toEqual({ $case: "date", value: "2020-04-29" });
 
-    await h.until(
-      () =>
-        h.eventsOf("tasks.task.created", TaskCreated).filter((e) => e.data.task!.source!.ref.startsWith("gb-2020-q1#")).length >= 3
-          ? true
-          : undefined,
-      "created events",
-    );
-    await new Promise((r) => setTimeout(r, 300));
-    const created = h.eventsOf("tasks.task.created", TaskCreated).filter((e) => e.data.task!.source!.ref.startsWith("gb-2020-q1#"));
-    expect(created).toHaveLength(3);
+    // Every delivery committed its effect with its inbox record: one created event per task, no more.
+    for (const t of tasks) expect(await h.committed(t.id)).toEqual(["created"]);
+    const created = await h.until(() => {
+      const found = h.eventsOf("tasks.task.created", TaskCreated).filter((e) => e.data.task!.source!.ref.startsWith("gb-2020-q1#"));
+      return found.length === 3 ? found : undefined;
+    }, "created events");
     expect(created[0].data.actor!.userId).toBe("minister");
   });
 
@@ -130,6 +126,46 @@ describe("meetings.meeting.concluded", () => {
     expect(String(letter.error)).toContain("items[1].leadUnit");
     const tasks = await tasksOf(TaskSource.TASK_SOURCE_MEETING_CONCLUSION);
     expect(tasks.filter((t) => t.source!.ref.startsWith("gb-bad#"))).toHaveLength(0);
+  });
+});
+
+describe("ids of tasks born from events", () => {
+  const item = (itemId: string) => ({ ...briefing.items[1], itemId, content: `Kết luận ${itemId}` });
+  const meeting = (meetingId: string, itemIds: string[]): MeetingConcluded => ({ ...briefing, meetingId, items: itemIds.map(item) });
+  const deadLetterOf = async (meetingId: string) => {
+    const letters = h.svc.ctx.mongo.db.collection("deadletters");
+    const letter = await h.until(async () => (await letters.findOne({ "headers.ce-subject": meetingId })) ?? undefined, "dead letter");
+    return String(letter.error);
+  };
+  const refsOf = async (prefix: string) =>
+    (await tasksOf(TaskSource.TASK_SOURCE_MEETING_CONCLUSION)).map((t) => t.source!.ref).filter((r) => r.startsWith(prefix));
+
+  it("items whose ids differ only in punctuation or in Vietnamese letters become separate tasks", async () => {
+    await h.svc.ctx.bus.publish(MeetingConcludedEvent.of("gb-ids", meeting("gb-ids", ["1.1", "1-1", "Đ", "D"])));
+    const refs = await h.until(async () => {
+      const found = await refsOf("gb-ids#");
+      return found.length >= 4 ? found : undefined;
+    }, "four tasks");
+    expect(refs.sort()).toEqual(["gb-ids#1-1", "gb-ids#1.1", "gb-ids#D", "gb-ids#Đ"]);
+  });
+
+  it("two items of one event with one id are a dead letter naming both, not one task", async () => {
+    await h.svc.ctx.bus.publish(MeetingConcludedEvent.of("gb-twice", meeting("gb-twice", ["1", "2", "1"])));
+    const error = await deadLetterOf("gb-twice");
+    expect(error).toContain("items[2].itemId");
+    expect(error).toContain("items[0]");
+    expect(await refsOf("gb-twice#")).toEqual([]);
+  });
+
+  it("meetings whose ids run into their items' ids get different tasks; a clash of codes is a dead letter naming both", async () => {
+    await h.svc.ctx.bus.publish(MeetingConcludedEvent.of("gb-x-a", meeting("gb-x-a", ["1"])));
+    await h.until(async () => ((await refsOf("gb-x-a#")).length === 1 ? true : undefined), "the first meeting's task");
+    // Another meeting, another item: its task id differs, but "KL-gb-x-a-1" is already the first one's code.
+    await h.svc.ctx.bus.publish(MeetingConcludedEvent.of("gb-x", meeting("gb-x", ["a-1"])));
+    const error = await deadLetterOf("gb-x");
+    expect(error).toContain("KL-gb-x-a-1");
+    expect(error).toContain("gb-x-a#1");
+    expect(await refsOf("gb-x#")).toEqual([]);
   });
 });
 
@@ -156,12 +192,15 @@ describe("documents.document.received with directive tasks", () => {
     };
     await h.svc.ctx.bus.publish(DocumentReceivedEvent.of(directive.documentId, directive));
     await h.svc.ctx.bus.publish(DocumentReceivedEvent.of(directive.documentId, directive));
-    const tasks = await h.until(async () => {
-      const list = await tasksOf(TaskSource.TASK_SOURCE_DIRECTIVE);
-      return list.length > 0 ? list : undefined;
-    }, "directive task");
-    await new Promise((r) => setTimeout(r, 300));
-    expect(await tasksOf(TaskSource.TASK_SOURCE_DIRECTIVE)).toHaveLength(1);
+    // Both deliveries handled (their inbox records commit with their effects): one task, one event.
+    const inbox = h.svc.ctx.mongo.db.collection("inbox");
+    await h.until(
+      async () => ((await inbox.countDocuments({ aggregateId: directive.documentId })) === 2 ? true : undefined),
+      "both deliveries handled",
+    );
+    const tasks = await tasksOf(TaskSource.TASK_SOURCE_DIRECTIVE);
+    expect(tasks).toHaveLength(1);
+    expect(await h.committed(tasks[0].id)).toEqual(["created"]);
     expect(tasks[0]).toMatchObject({ programmeId: "bnv-2021", leadUnit: "CCHC", code: "05/CT-TTg-2a" });
     expect(tasks[0].documentLinks).toEqual([{ documentId: "den-2021-0042", relation: 1, number: "05/CT-TTg" }]);
     expect(tasks[0].deadline!.dueAt!.toISOString()).toBe("2021-03-31T16:59:59.999Z");

@@ -7,7 +7,14 @@ import {
   TaskSubmitted,
   TaskWithdrawn,
 } from "@ministry/proto/ministry/tasks/v1/events";
-import { DeadlineRequestStatus, FileFormat, ListTasksRequest, ProgrammeStatus, TaskStatus } from "@ministry/proto/ministry/tasks/v1/tasks";
+import {
+  DeadlineRequestStatus,
+  DocumentRelation,
+  FileFormat,
+  ListTasksRequest,
+  ProgrammeStatus,
+  TaskStatus,
+} from "@ministry/proto/ministry/tasks/v1/tasks";
 import { status as Status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTasksHarness, type TasksHarness } from "./harness.js";
@@ -306,6 +313,38 @@ describe("tasks over gRPC: the full lifecycle", () => {
     expect(p2.task!.version).toBe(p1.task!.version);
     const history = await office.tasks.getTaskHistory({ id: first.task!.id, page: undefined });
     expect(history.entries.filter((e) => e.action === "task.progressed")).toHaveLength(1);
+  });
+
+  it("a request id reused for another task, another method or another request is refused, and changes nothing", async () => {
+    const a = (await office.tasks.createTask(newTask({ code: "LC-07" }))).task!;
+    const b = (await office.tasks.createTask(newTask({ code: "LC-08" }))).task!;
+    const progress = (id: string, percent: number) =>
+      legalStaff.tasks.recordProgress({ requestId: "p-reused", id, expectedVersion: undefined, percent, note: "", attachments: [] });
+    const first = await progress(a.id, 20);
+    expect(first.task!.progress).toBe(20);
+
+    const otherTask = await failure(progress(b.id, 20));
+    expect(otherTask).toMatchObject({ code: Status.FAILED_PRECONDITION, reason: "REQUEST_ID_REUSED" });
+    const otherRequest = await failure(progress(a.id, 30));
+    expect(otherRequest).toMatchObject({ code: Status.FAILED_PRECONDITION, reason: "REQUEST_ID_REUSED" });
+    const otherMethod = await failure(
+      legalStaff.tasks.linkDocument({
+        requestId: "p-reused",
+        id: a.id,
+        expectedVersion: undefined,
+        document: { documentId: "doc-9", relation: DocumentRelation.DOCUMENT_RELATION_REFERENCE, number: "" },
+      }),
+    );
+    expect(otherMethod).toMatchObject({ code: Status.FAILED_PRECONDITION, reason: "REQUEST_ID_REUSED" });
+
+    expect((await office.tasks.getTask({ id: b.id })).task!.version).toBe(b.version);
+    expect((await office.tasks.getTask({ id: a.id })).task).toMatchObject({
+      version: first.task!.version,
+      progress: 20,
+      documentLinks: [],
+    });
+    // The retry of the first request still answers it.
+    expect((await progress(a.id, 20)).task!.version).toBe(first.task!.version);
   });
 
   it("programmes: created once per year, approved then closed; a closed one takes no task", async () => {

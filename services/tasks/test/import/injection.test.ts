@@ -1,0 +1,161 @@
+/**
+ * Formula injection (OWASP, "CSV Injection"): a cell that starts with =, +, -, @, tab or carriage
+ * return is a formula to Excel. CSV files the service writes prefix such cells with a single quote, and
+ * the importer removes exactly the quote the writer added, so every text round-trips exactly — a text
+ * that itself starts with quotes and then such a character included. XLSX files hold such text as
+ * plain string cells, never formula cells.
+ */
+import ExcelJS from "exceljs";
+import { describe, expect, it } from "vitest";
+import { buildReport } from "../../src/domain/report.js";
+import { validateNewTask } from "../../src/domain/task.js";
+import { parseProgrammeFile, writeProgrammeCsv, writeProgrammeXlsx, type ImportedTask } from "../../src/import/index.js";
+import { readCsvTable, writeCsvTable } from "../../src/import/table.js";
+import { exportReportCsv, exportReportXlsx, reportLinesOf } from "../../src/report/export.js";
+
+const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+
+/** Texts people could type that a spreadsheet would read as a formula, and their near misses. */
+const DANGEROUS = [
+  '=HYPERLINK("http://example.com/x","Bấm vào đây")',
+  "+84 24 3824 0000",
+  "-5 ngày so với kế hoạch",
+  "-",
+  "@SUM(A1:A2)",
+  "\t=1+1",
+  "\r=1+1",
+  "'=already quoted",
+  "''=twice quoted",
+  "'-",
+];
+const HARMLESS = ["'ghi chú trong nháy đơn'", "''", "'", "Báo cáo = kết quả", "a-b", "", " =1+1"];
+
+describe("CSV cells", () => {
+  it("a cell that starts with =, +, -, @, tab or CR is written with a single quote before it", () => {
+    const text = decode(writeCsvTable([["a"], ...DANGEROUS.map((d) => [d])], { bom: false }));
+    const cells = text.split("\r\n");
+    expect(cells[1]).toBe('"\'=HYPERLINK(""http://example.com/x"",""Bấm vào đây"")"');
+    expect(cells[2]).toBe("'+84 24 3824 0000");
+    expect(cells[4]).toBe("'-");
+    expect(cells[5]).toBe("'@SUM(A1:A2)");
+    // Quoted only where RFC 4180 needs it: a tab is no separator here, a CR is a line end.
+    expect(cells[6]).toBe("'\t=1+1");
+    expect(cells[7]).toBe('"\'\r=1+1"');
+    expect(cells[8]).toBe("''=already quoted");
+    expect(cells[10]).toBe("''-");
+  });
+
+  it("a cell that starts otherwise is written as it is", () => {
+    const text = decode(writeCsvTable([HARMLESS.filter((h) => h !== "")], { bom: false }));
+    expect(text).toBe(`'ghi chú trong nháy đơn','',',Báo cáo = kết quả,a-b," =1+1"\r\n`);
+  });
+
+  it("every cell reads back exactly as it was written, whatever quotes and formula characters it starts with", async () => {
+    const rows = [["Mã", "Tên"], ...[...DANGEROUS, ...HARMLESS].map((t, i) => [`R${i}`, t])];
+    const back = await readCsvTable(writeCsvTable(rows), () => false);
+    expect(back.map((r) => [r.cells[0], r.cells[1] ?? ""])).toEqual(rows);
+  });
+
+  it("round-trips random texts made of quotes, formula characters and separators", async () => {
+    const alphabet = ["'", "=", "+", "-", "@", "\t", "\r", "\n", ",", ";", '"', " ", "a", "Đ"];
+    let seed = 20200330;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const texts = Array.from({ length: 300 }, () =>
+      Array.from({ length: 1 + Math.floor(random() * 6) }, () => alphabet[Math.floor(random() * alphabet.length)]).join(""),
+    );
+    const rows = [["Mã", "Tên"], ...texts.map((t, i) => [`R${i}`, t])];
+    const back = await readCsvTable(writeCsvTable(rows), () => false);
+    expect(back.map((r) => [r.cells[0], r.cells[1] ?? ""])).toEqual(rows);
+  });
+});
+
+const task = (code: string, title: string): ImportedTask => ({
+  code,
+  title,
+  kindCode: "BAO_CAO",
+  authority: "BO_TRUONG",
+  leadUnit: "VP",
+  coordinatingUnits: [],
+  deadlineText: "Quý II/2020",
+  deadlineSpec: { kind: "quarter", year: 2020, quarter: 2 },
+  priority: "normal",
+  note: "=cmd|' /C calc'!A0",
+});
+
+/** Titles are one line of text (tab and CR become spaces), so the formula-like ones without them. */
+const TITLES = DANGEROUS.filter((d) => !/^[\t\r]/u.test(d) && d.trim() !== "-");
+
+describe("programme files", () => {
+  const tasks = TITLES.map((t, i) => task(`-${i}`, t));
+
+  it("CSV: neutralised on the way out, read back exactly", async () => {
+    const bytes = writeProgrammeCsv(tasks);
+    expect(decode(bytes)).toContain(`'-0,"'=HYPERLINK(`);
+    const report = await parseProgrammeFile(bytes, "csv");
+    expect(report.rows.map((r) => (r.ok ? [r.task.code, r.task.title, r.task.note] : r.errors))).toEqual(
+      tasks.map((t) => [t.code, t.title, t.note]),
+    );
+  });
+
+  it("XLSX: string cells, never formulas, read back exactly", async () => {
+    const bytes = await writeProgrammeXlsx(tasks);
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.load(Buffer.from(bytes) as unknown as ExcelJS.Buffer);
+    const sheet = workbook.worksheets[0];
+    for (const [i, t] of tasks.entries()) {
+      const cell = sheet.getRow(i + 2).getCell(2);
+      expect(cell.type).toBe(ExcelJS.ValueType.String);
+      expect(cell.formula).toBeUndefined();
+      expect(cell.value).toBe(t.title);
+    }
+    const report = await parseProgrammeFile(bytes, "xlsx");
+    expect(report.rows.map((r) => (r.ok ? [r.task.code, r.task.title] : r.errors))).toEqual(tasks.map((t) => [t.code, t.title]));
+  });
+});
+
+describe("report exports", () => {
+  const lines = () => {
+    const tasks = TITLES.map((title, i) =>
+      validateNewTask({
+        id: `t-${i}`,
+        programmeId: "bnv-2020",
+        code: `@${i}`,
+        title,
+        kind: "BAO_CAO",
+        leadUnit: "VP",
+        deadline: "Quý II/2020",
+      }),
+    );
+    const report = buildReport(tasks, { kind: "quarter", year: 2020, quarter: 2 }, new Date("2020-04-01T00:00:00Z"));
+    return { report, lines: reportLinesOf(tasks, report) };
+  };
+
+  it("CSV: the task list neutralised", async () => {
+    const bytes = exportReportCsv(lines());
+    const text = decode(bytes);
+    expect(text).toContain(`'@0,"'=HYPERLINK(`);
+    expect(text).not.toMatch(/(^|,)[=+\-@]/mu);
+    const back = await readCsvTable(bytes, () => false);
+    expect(back.slice(1).map((r) => r.cells[2])).toEqual(lines().lines.map((l) => l.title));
+  });
+
+  it("XLSX: titles are string cells, never formulas", async () => {
+    const bytes = await exportReportXlsx(lines());
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.load(Buffer.from(bytes) as unknown as ExcelJS.Buffer);
+    const sheet = workbook.worksheets[1];
+    const titles: string[] = [];
+    sheet.eachRow((row, n) => {
+      if (n === 1) return;
+      for (const c of [2, 3]) {
+        expect(row.getCell(c).type).toBe(ExcelJS.ValueType.String);
+        expect(row.getCell(c).formula).toBeUndefined();
+      }
+      titles.push(String(row.getCell(3).value));
+    });
+    expect(titles).toEqual(lines().lines.map((l) => l.title));
+  });
+});
