@@ -61,6 +61,8 @@ export class DeadlineWatch {
   private timer?: NodeJS.Timeout;
   private running?: Promise<WatchRun>;
   private stopped = true;
+  /** Set by stop(): a pass in progress ends after the alert in hand; the next start picks up the rest. */
+  private stopping = false;
 
   constructor(
     private readonly app: AppContext,
@@ -69,11 +71,13 @@ export class DeadlineWatch {
 
   start(): void {
     this.stopped = false;
+    this.stopping = false;
     this.schedule(0);
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stopping = true;
     if (this.timer) clearTimeout(this.timer);
     await this.running?.catch(() => undefined);
   }
@@ -117,6 +121,8 @@ export class DeadlineWatch {
       (await alerts.find({ taskId: { $in: candidates.map((t) => t._id) } }, { projection: { _id: 1 } }).toArray()).map((a) => a._id),
     );
     for (const candidate of candidates) {
+      // A first pass over a long-idle programme alerts many tasks; a shutdown must not wait for all of them.
+      if (this.stopping) break;
       const task = { id: candidate._id, deadline: candidate.deadline };
       const due = this.thresholdsPassed(task, now).filter((t) => !seen.has(alertKey(task, t.kind, t.days)));
       if (due.length === 0) continue;

@@ -235,4 +235,21 @@ describe("an alert and a concurrent change of its task", () => {
     expect((await completing).task!.status).toBe(TaskStatus.TASK_STATUS_COMPLETED);
     expect(await h.committed(task.id)).toEqual(["created", "overdue", "completed"]);
   });
+
+  it("a stop during a pass ends it after the alert in hand: the rest waits for the next start", async () => {
+    h.clock.set("2021-01-20T02:00:00Z");
+    const first = await create("DW-S1", "2021-01-05");
+    const second = await create("DW-S2", "2021-01-06");
+    const { watch, atPoint, release } = pausedWatch("read", first.id);
+    watch.start();
+    await atPoint;
+    const stopping = watch.stop();
+    release();
+    await stopping;
+    expect(await h.committed(first.id)).toEqual(["created", "overdue"]);
+    expect(await h.committed(second.id)).toEqual(["created"]);
+    // the next pass picks up what the stopped one left
+    await h.runtime.watch.runOnce();
+    expect(await h.committed(second.id)).toEqual(["created", "overdue"]);
+  });
 });
