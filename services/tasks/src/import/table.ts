@@ -172,7 +172,7 @@ function* slices(bytes: Buffer, size: number): Generator<Buffer> {
 /** The non-empty rows of the first worksheet of an XLSX file. */
 export async function readXlsxTable(bytes: Uint8Array, limits: TableLimits = DEFAULT_TABLE_LIMITS): Promise<TableRow[]> {
   const parts = await unpackWorkbook(bytes);
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from(slices(storedPackage(parts), STREAM_CHUNK_BYTES)), {
+  const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from(slices(await storedPackage(parts), STREAM_CHUNK_BYTES)), {
     worksheets: "emit",
     sharedStrings: "cache",
     // Styles say which numbers are dates.

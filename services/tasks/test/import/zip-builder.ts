@@ -4,7 +4,63 @@
  * lie about what the data unpacks to.
  */
 import { createDeflateRaw, crc32 } from "node:zlib";
-import { DEFLATED, writePackage, type PackageEntry } from "../../src/import/xlsx-package.js";
+
+/** One entry as written: its deflated bytes, and what the headers say of them (which may be a lie). */
+interface PackageEntry {
+  name: string;
+  data: Buffer;
+  crc: number;
+  uncompressedSize: number;
+}
+
+const LOCAL_HEADER = 0x04034b50;
+const DIRECTORY_ENTRY = 0x02014b50;
+const END_OF_DIRECTORY = 0x06054b50;
+const DEFLATED = 8;
+const UTF8_NAMES_FLAG = 0x0800;
+
+/**
+ * A zip package of deflated entries, written by hand: no zip library writes headers that lie about an
+ * entry's size, and that is what an attacker sends.
+ */
+function writePackage(entries: readonly PackageEntry[]): Buffer {
+  const chunks: Buffer[] = [];
+  const directory: Buffer[] = [];
+  let offset = 0;
+  for (const e of entries) {
+    const name = Buffer.from(e.name, "utf8");
+    const sizes = (header: Buffer, at: number) => {
+      header.writeUInt16LE(DEFLATED, at);
+      header.writeUInt32LE(e.crc >>> 0, at + 6);
+      header.writeUInt32LE(e.data.length, at + 10);
+      header.writeUInt32LE(e.uncompressedSize, at + 14);
+      header.writeUInt16LE(name.length, at + 18);
+    };
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(LOCAL_HEADER, 0);
+    local.writeUInt16LE(20, 4);
+    local.writeUInt16LE(UTF8_NAMES_FLAG, 6);
+    sizes(local, 8);
+    const entry = Buffer.alloc(46);
+    entry.writeUInt32LE(DIRECTORY_ENTRY, 0);
+    entry.writeUInt16LE(20, 4);
+    entry.writeUInt16LE(20, 6);
+    entry.writeUInt16LE(UTF8_NAMES_FLAG, 8);
+    sizes(entry, 10);
+    entry.writeUInt32LE(offset, 42);
+    chunks.push(local, name, e.data);
+    directory.push(entry, name);
+    offset += local.length + name.length + e.data.length;
+  }
+  const directoryBytes = Buffer.concat(directory);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(END_OF_DIRECTORY, 0);
+  end.writeUInt16LE(entries.length, 8);
+  end.writeUInt16LE(entries.length, 10);
+  end.writeUInt32LE(directoryBytes.length, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...chunks, directoryBytes, end]);
+}
 
 export interface PartSource {
   name: string;
@@ -40,7 +96,7 @@ export async function zipOf(parts: PartSource[]): Promise<Buffer> {
   const entries: PackageEntry[] = [];
   for (const part of parts) {
     const { data, crc, size } = await deflate(part.chunks);
-    entries.push({ name: part.name, data, method: DEFLATED, crc, uncompressedSize: part.declaredSize ?? size });
+    entries.push({ name: part.name, data, crc, uncompressedSize: part.declaredSize ?? size });
   }
   return writePackage(entries);
 }
