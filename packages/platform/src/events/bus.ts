@@ -198,8 +198,27 @@ export class EventBus {
     return jsm.streams.update(name, { ...c, ...update });
   }
 
-  /** Creates the durable pull consumer, or brings an existing one to this configuration. */
+  /**
+   * Creates the durable pull consumer, or brings an existing one to this configuration; then removes the
+   * durables it replaces (`legacyNames`). Removing comes last and runs on every call, so a crash between
+   * creating the new durable and removing the old one is mended by the next start.
+   */
   async ensureConsumer(opts: DurableConsumerOptions): Promise<ConsumerInfo> {
+    const info = await this.declareConsumer(opts);
+    const stream = streamName(opts.producer);
+    const jsm = await this.jsm();
+    for (const name of opts.legacyNames ?? []) {
+      try {
+        await jsm.consumers.delete(stream, name);
+        this.log.info({ stream, consumer: opts.consumer, replaces: name }, "durable consumer renamed; removed the old one");
+      } catch (err) {
+        if (!isApiError(err, JetStreamApiCodes.ConsumerNotFound)) throw err;
+      }
+    }
+    return info;
+  }
+
+  private async declareConsumer(opts: DurableConsumerOptions): Promise<ConsumerInfo> {
     const stream = streamName(opts.producer);
     const desired: Partial<ConsumerConfig> = {
       durable_name: opts.consumer,
@@ -221,20 +240,16 @@ export class EventBus {
         // its configuration.
         this.log.info({ stream, consumer: opts.consumer }, "stream not declared yet by its producer; declaring it");
         await this.ensureStream({ service: opts.producer, replicas: opts.streamReplicas });
-        return this.ensureConsumer(opts);
+        return this.declareConsumer(opts);
       }
       if (!isApiError(err, JetStreamApiCodes.ConsumerNotFound)) throw err;
       const legacy = await this.legacyConsumer(jsm, stream, opts.legacyNames ?? []);
       try {
-        const added = await jsm.consumers.add(
+        // a renamed durable goes on where the old one's acknowledgements ended, replaying nothing
+        return await jsm.consumers.add(
           stream,
           legacy ? { ...desired, deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: legacy.ack_floor.stream_seq + 1 } : desired,
         );
-        if (legacy) {
-          this.log.info({ stream, consumer: opts.consumer, replaces: legacy.name }, "durable consumer renamed; removing the old one");
-          await jsm.consumers.delete(stream, legacy.name);
-        }
-        return added;
       } catch (addErr) {
         info = await jsm.consumers.info(stream, opts.consumer).catch(() => Promise.reject(addErr));
       }

@@ -101,6 +101,10 @@ describe("event bus", () => {
     await expect(jsm.consumers.info("RENAMING", "tasks")).rejects.toThrow(/consumer not found/);
     // once renamed, declaring it again changes nothing
     expect((await bus.ensureConsumer({ ...opts, consumer: "tasks-RENAMING", legacyNames: ["tasks"] })).created).toEqual(renamed.created);
+    // a crash between creating the new durable and removing the old one: the next start removes it
+    await bus.ensureConsumer({ ...opts, consumer: "tasks" });
+    await bus.ensureConsumer({ ...opts, consumer: "tasks-RENAMING", legacyNames: ["tasks"] });
+    await expect(jsm.consumers.info("RENAMING", "tasks")).rejects.toThrow(/consumer not found/);
   });
 
   it("publishes a CloudEvent in binary mode, with Nats-Msg-Id equal to ce-id", async () => {
