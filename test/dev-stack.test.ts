@@ -441,12 +441,12 @@ describe("scripts/dev supervises what it started", () => {
   const realTasks = { DEV_SERVICES: "tasks", DEV_READY_TIMEOUT_MS: "40000", DEV_STOP_TIMEOUT_MS: "20000" };
 
   /**
-   * A data directory where the tasks service has run and stopped once, so its deadline watch has alerted
-   * every seeded task and a later pass writes nothing. A kill -9 inside one of the watch's transactions
-   * leaves it open in MongoDB for its 60 s lifetime (as mongod does), and the restarted service's watch
-   * then waits on it, slowing its stop: the service's business, not what these tests are about.
+   * A data directory where the tasks service has run and stopped once: seeded, with its deadline watch
+   * part way through alerting the 2020 programme (a stop cuts a pass short). So the kill below may land
+   * inside one of the watch's transactions, which MongoDB then keeps open for its 60 s lifetime (as mongod
+   * does): the restarted service's watch retries against it, and its stop must still be prompt.
    */
-  async function dataWithWatchDone(name: string): Promise<string> {
+  async function seededData(name: string): Promise<string> {
     const data = path.join(work, name);
     const dev = startDev({ ...portEnv(await ports()), DEV_DATA_DIR: data, ...realTasks });
     await dev.waitFor("Press Ctrl-C to stop.", 45_000);
@@ -456,7 +456,7 @@ describe("scripts/dev supervises what it started", () => {
   }
 
   it("brings a service killed with kill -9 back on its ports while NATS and MongoDB keep running", async () => {
-    const data = await dataWithWatchDone("data-kill");
+    const data = await seededData("data-kill");
     const p = await ports();
     const monitor = `http://127.0.0.1:${p.monitor}`;
     const dev = startDev({ ...portEnv(p), DEV_DATA_DIR: data, ...realTasks });

@@ -176,6 +176,12 @@ interface Registration {
 }
 
 const ALREADY_PROCESSED = Symbol("already processed");
+/**
+ * Thrown inside a handler's transaction once the consumer stops: the driver retries a conflicting
+ * transaction for up to two minutes (a document held by a transaction a killed process left open stays
+ * held for a minute), and a stop must not wait for that. The message goes back for redelivery.
+ */
+const STOPPING = new Error("the consumer is stopping");
 
 export class EventConsumer {
   /** The durable consumer, `<service>-<STREAM>`: what dead letters, metrics and operators name it by. */
@@ -444,6 +450,10 @@ export class EventConsumer {
         const decoded = this.decode(msg.subject, headers, msg.data, deliveries, false);
         outcome = decoded ? await this.process(decoded.registration, decoded.event) : "ignored";
       } catch (err) {
+        if (err === STOPPING) {
+          msg.nak();
+          return "retried";
+        }
         if (isInfrastructureError(err) && !this.isPermanent(err)) {
           if (await this.pauseForOutage(msg, err, outage)) continue;
           return "retried";
@@ -508,6 +518,7 @@ export class EventConsumer {
   ): Promise<"processed" | "duplicate"> {
     try {
       await inTransaction(this.client, async (session) => {
+        if (this.stopping) throw STOPPING;
         try {
           await this.inbox.insertOne(
             {

@@ -1,5 +1,5 @@
 import { headers as natsHeaders } from "@nats-io/nats-core";
-import { MongoNetworkError, MongoServerError, type Binary, type Db } from "mongodb";
+import { MongoNetworkError, MongoServerError, type Binary, type ClientSession, type CommandFailedEvent, type Db } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { InvalidArgument } from "../../src/errors.js";
 import { inTransaction } from "../../src/mongo.js";
@@ -287,6 +287,50 @@ describe("idempotent consumer", () => {
     } finally {
       spy.mockRestore();
       await consumer.stop();
+    }
+  });
+
+  it("a stop while a handler retries against a document another transaction holds returns at once; the event is handled later", async () => {
+    const db = await fresh("consumer_stop_conflict");
+    await db.collection("counters").insertOne({ _id: "c" as never, n: 0 });
+    const write = (session?: ClientSession) => db.collection("counters").updateOne({ _id: "c" as never }, { $inc: { n: 1 } }, { session });
+    // What a process killed in the middle of a transaction leaves: the document held until it expires.
+    const orphan = infra.mongo.client.startSession();
+    orphan.startTransaction();
+    await db.collection("counters").updateOne({ _id: "c" as never }, { $set: { heldBy: "orphan" } }, { session: orphan });
+    const conflict = new Promise<void>((resolve) => {
+      const listener = (e: CommandFailedEvent) => {
+        if ((e.failure as { code?: unknown }).code !== 112) return;
+        infra.mongo.client.off("commandFailed", listener);
+        resolve();
+      };
+      infra.mongo.client.on("commandFailed", listener);
+    });
+    const first = consumerOf(db).on(TaskAssigned, async (_event, session) => {
+      await write(session);
+    });
+    await first.start();
+    const event = TaskAssigned.of("task-1", actor("u1"));
+    try {
+      await bus.publish(event);
+      await conflict;
+      await first.stop();
+      expect(await first.inbox.countDocuments({ eventId: event.id })).toBe(0);
+    } finally {
+      await orphan.abortTransaction();
+      await orphan.endSession();
+    }
+    // the message went back: the next consumer handles it once
+    const second = consumerOf(db).on(TaskAssigned, async (_event, session) => {
+      await write(session);
+    });
+    await second.start();
+    try {
+      await waitFor("the event handled", async () => (await db.collection("counters").findOne({ _id: "c" as never }))?.n === 1);
+      await waitFor("settled", () => settled("notifications-TASKS", 1));
+      expect(await second.deadLetters.count()).toBe(0);
+    } finally {
+      await second.stop();
     }
   });
 

@@ -151,6 +151,9 @@ export class DeadlineWatch {
     const publish = due.reduce((a, b) => (a.kind === "overdue" ? (b.days > a.days ? b : a) : b));
     try {
       const published = await inTransaction(this.app.deps.client, async (session: ClientSession) => {
+        // The driver retries a conflicting transaction for up to two minutes (a task held by a transaction
+        // a killed process left open stays held for a minute): a stop must not wait for that.
+        if (this.stopping) throw STOPPED;
         // Re-read in the transaction: the task may have been submitted or re-scheduled meanwhile.
         const current = await this.app.tasks.get(task.id, session);
         await this.opts.interleave?.("read", task.id);
@@ -193,7 +196,12 @@ export class DeadlineWatch {
     } catch (err) {
       // Another replica (or an overlapping run after a restart) recorded it first: nothing to do.
       if (isDuplicateKeyError(err)) return undefined;
+      // Stopped while the alert was retrying: nothing was committed; the next start alerts it.
+      if (err === STOPPED) return undefined;
       throw err;
     }
   }
 }
+
+/** Thrown inside an alert's transaction once the watch stops: the driver aborts and does not retry it. */
+const STOPPED = new Error("the deadline watch is stopping");

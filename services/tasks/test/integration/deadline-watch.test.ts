@@ -252,4 +252,32 @@ describe("an alert and a concurrent change of its task", () => {
     await h.runtime.watch.runOnce();
     expect(await h.committed(second.id)).toEqual(["created", "overdue"]);
   });
+
+  it("a stop while an alert retries against a task held by another transaction returns at once, having committed nothing", async () => {
+    h.clock.set("2021-02-20T02:00:00Z");
+    const task = await create("DW-S3", "2021-02-05");
+    // What a process killed in the middle of a transaction leaves: the task held until the transaction expires.
+    const orphan = h.svc.ctx.mongo.client.startSession();
+    orphan.startTransaction();
+    await h.svc.ctx.mongo.db.collection("tasks").updateOne({ _id: task.id as never }, { $set: { heldBy: "orphan" } }, { session: orphan });
+    try {
+      const watch = new DeadlineWatch(h.runtime.services.app, {
+        dueSoonDays: [7, 1],
+        overdueAfterDays: [0],
+        intervalMs: 3_600_000,
+        log: h.svc.ctx.log,
+      });
+      const conflict = nextWriteConflict();
+      watch.start();
+      // the alert runs into the held task and the driver retries it
+      await conflict;
+      await watch.stop();
+      expect(await h.committed(task.id)).toEqual(["created"]);
+    } finally {
+      await orphan.abortTransaction();
+      await orphan.endSession();
+    }
+    await h.runtime.watch.runOnce();
+    expect(await h.committed(task.id)).toEqual(["created", "overdue"]);
+  });
 });
