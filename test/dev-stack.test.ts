@@ -131,8 +131,10 @@ function servicesDir(name: string, files: Record<string, string>, start: string)
   return servicesDirWith(`services-${name}`, { [name]: { files, start } });
 }
 
+type FakeServices = Record<string, { files: Record<string, string>; start: string }>;
+
 /** A services directory named `label` with the given services. */
-function servicesDirWith(label: string, services: Record<string, { files: Record<string, string>; start: string }>): string {
+function servicesDirWith(label: string, services: FakeServices): string {
   const top = path.join(work, label);
   for (const [name, { files, start }] of Object.entries(services)) {
     const dir = path.join(top, name);
@@ -242,6 +244,26 @@ const server = http.createServer((req, res) => { res.writeHead(req.url === "/rea
 server.listen(Number(process.env.ADMIN_PORT), "127.0.0.1");
 process.on("SIGTERM", () => { console.log("stopping on SIGTERM"); server.close(() => process.exit(0)); });
 `;
+
+/** A fake service run with `node main.js`. */
+function nodeService(files: Record<string, string>): FakeServices[string] {
+  return { files, start: "node main.js" };
+}
+
+/** A fake service that starts, becomes ready and stays up. */
+const STEADY = nodeService({ "main.js": FAKE_SERVICE });
+
+/** The dev stack on free ports over the given fake services, with its own data and services directories. */
+async function startFakeStack(label: string, services: FakeServices, env: Record<string, string> = {}) {
+  const p = await ports();
+  const dev = startDev({
+    ...portEnv(p),
+    DEV_DATA_DIR: path.join(work, `data-${label}`),
+    DEV_SERVICES_DIR: servicesDirWith(`services-${label}`, services),
+    ...env,
+  });
+  return { p, dev };
+}
 
 /**
  * The fake service until `marker` exists; from then on every start reports its environment and pid, then
@@ -538,18 +560,18 @@ describe("scripts/dev supervises what it started", () => {
   }, 90_000);
 
   it("gives up on a service that crashes on every start: stops the others in order and exits 1", async () => {
-    const p = await ports();
     const marker = path.join(work, "crashy-broken");
-    const dev = startDev({
-      ...portEnv(p),
-      DEV_DATA_DIR: path.join(work, "data-crashy"),
-      DEV_SERVICES_DIR: servicesDirWith("services-crash-loop", {
-        crashy: { files: flakyService(marker, "crash"), start: "node main.js" },
-        steady: { files: { "main.js": FAKE_SERVICE }, start: "node main.js" },
-      }),
-      DEV_CRASH_LIMIT: "3",
-      DEV_RESTART_DELAY_MS: "100",
-    });
+    const { p, dev } = await startFakeStack(
+      "crashy",
+      {
+        crashy: nodeService(flakyService(marker, "crash")),
+        steady: STEADY,
+      },
+      {
+        DEV_CRASH_LIMIT: "3",
+        DEV_RESTART_DELAY_MS: "100",
+      },
+    );
     await dev.waitFor("Press Ctrl-C to stop.");
     const pids = tablePids(dev.output());
 
@@ -589,19 +611,19 @@ describe("scripts/dev supervises what it started", () => {
   });
 
   it("stops a restarted service that does not become ready in time and counts it as a crash", async () => {
-    const p = await ports();
     const marker = path.join(work, "never-ready");
-    const dev = startDev({
-      ...portEnv(p),
-      DEV_DATA_DIR: path.join(work, "data-never-ready"),
-      DEV_SERVICES_DIR: servicesDirWith("services-never-ready", {
-        slow: { files: flakyService(marker, "hang"), start: "node main.js" },
-      }),
-      DEV_CRASH_LIMIT: "2",
-      DEV_RESTART_DELAY_MS: "100",
-      // Start-up must fit in it too: generous for two cores shared with other work, short for a test.
-      DEV_READY_TIMEOUT_MS: "5000",
-    });
+    const { p, dev } = await startFakeStack(
+      "never-ready",
+      {
+        slow: nodeService(flakyService(marker, "hang")),
+      },
+      {
+        DEV_CRASH_LIMIT: "2",
+        DEV_RESTART_DELAY_MS: "100",
+        // Start-up must fit in it too: generous for two cores shared with other work, short for a test.
+        DEV_READY_TIMEOUT_MS: "5000",
+      },
+    );
     await dev.waitFor("Press Ctrl-C to stop.");
     const pids = tablePids(dev.output());
 
@@ -624,18 +646,18 @@ describe("scripts/dev supervises what it started", () => {
   });
 
   it("Ctrl-C during a restart back-off stops everything in order and exits 0 without waiting it out", async () => {
-    const p = await ports();
-    const dev = startDev({
-      ...portEnv(p),
-      DEV_DATA_DIR: path.join(work, "data-backoff"),
-      DEV_SERVICES_DIR: servicesDirWith("services-backoff", {
-        crashy: { files: { "main.js": FAKE_SERVICE }, start: "node main.js" },
-        steady: { files: { "main.js": FAKE_SERVICE }, start: "node main.js" },
-      }),
-      // Far longer than the test may take: exiting at all shows the back-off was cut short.
-      DEV_RESTART_DELAY_MS: "600000",
-      DEV_RESTART_DELAY_MAX_MS: "600000",
-    });
+    const { p, dev } = await startFakeStack(
+      "backoff",
+      {
+        crashy: STEADY,
+        steady: STEADY,
+      },
+      {
+        // Far longer than the test may take: exiting at all shows the back-off was cut short.
+        DEV_RESTART_DELAY_MS: "600000",
+        DEV_RESTART_DELAY_MAX_MS: "600000",
+      },
+    );
     await dev.waitFor("Press Ctrl-C to stop.");
     const pids = tablePids(dev.output());
 
@@ -657,17 +679,17 @@ describe("scripts/dev supervises what it started", () => {
   });
 
   it("Ctrl-C while a restarted service is still starting stops it and everything else, and exits 0", async () => {
-    const p = await ports();
     const marker = path.join(work, "slow-broken");
-    const dev = startDev({
-      ...portEnv(p),
-      DEV_DATA_DIR: path.join(work, "data-restarting"),
-      DEV_SERVICES_DIR: servicesDirWith("services-restarting", {
-        slow: { files: flakyService(marker, "hang"), start: "node main.js" },
-        steady: { files: { "main.js": FAKE_SERVICE }, start: "node main.js" },
-      }),
-      DEV_RESTART_DELAY_MS: "100",
-    });
+    const { p, dev } = await startFakeStack(
+      "restarting",
+      {
+        slow: nodeService(flakyService(marker, "hang")),
+        steady: STEADY,
+      },
+      {
+        DEV_RESTART_DELAY_MS: "100",
+      },
+    );
     await dev.waitFor("Press Ctrl-C to stop.");
     const pids = tablePids(dev.output());
 

@@ -25,7 +25,7 @@ import type {
   RepublishOutboxRequest,
   RepublishOutboxResponse,
 } from "@ministry/proto/ministry/platform/v1/operations";
-import type { Binary, MongoClient } from "mongodb";
+import type { Binary, ClientSession, MongoClient } from "mongodb";
 import { FailedPrecondition, InvalidArgument, NotFound, type FieldViolation } from "../errors.js";
 import { inTransaction } from "../mongo.js";
 import { SYSTEM_ACTOR, type AuditLog } from "./audit.js";
@@ -96,6 +96,18 @@ function validDate(value: Date | undefined): boolean {
 
 export function createOperations(deps: OperationsDeps): OperationsApi {
   const consumers = new Map(deps.consumers.map((c) => [consumerKey(c.stream, c.name), c]));
+  /** An operator's change to the outbox and its audit record, in one transaction. */
+  const audited = <T>(
+    actor: Actor,
+    action: string,
+    id: string,
+    work: (session: ClientSession) => Promise<{ result: T; change: Record<string, unknown> }>,
+  ): Promise<T> =>
+    inTransaction(deps.client, async (session) => {
+      const { result, change } = await work(session);
+      await deps.audit.record(session, { actor, action, target: { type: "outbox", id }, change });
+      return result;
+    });
   return {
     async listDeadLetters(request) {
       const page = await deps.deadLetters.list({
@@ -137,15 +149,9 @@ export function createOperations(deps: OperationsDeps): OperationsApi {
       if (violations.length > 0) throw new InvalidArgument(violations);
       const from = request.from!;
       const to = request.to!;
-      const records = await inTransaction(deps.client, async (session) => {
+      const records = await audited(actor, "outbox.republished", `${from.toISOString()}/${to.toISOString()}`, async (session) => {
         const count = await deps.outbox.republish(from, to, session);
-        await deps.audit.record(session, {
-          actor,
-          action: "outbox.republished",
-          target: { type: "outbox", id: `${from.toISOString()}/${to.toISOString()}` },
-          change: { from: from.toISOString(), to: to.toISOString(), records: count },
-        });
-        return count;
+        return { result: count, change: { from: from.toISOString(), to: to.toISOString(), records: count } };
       });
       return { records: String(records) };
     },
@@ -159,34 +165,19 @@ export function createOperations(deps: OperationsDeps): OperationsApi {
     },
 
     async retryParkedEvent(request, actor = SYSTEM_ACTOR) {
-      await inTransaction(deps.client, async (session) => {
+      await audited(actor, "outbox.parked_retried", request.id, async (session) => {
         const record = await deps.outbox.retryParked(request.id, session);
-        await deps.audit.record(session, {
-          actor,
-          action: "outbox.parked_retried",
-          target: { type: "outbox", id: request.id },
-          change: { eventId: record.eventId, eventType: record.type, parkReason: record.parkReason },
-        });
+        return { result: undefined, change: { eventId: record.eventId, eventType: record.type, parkReason: record.parkReason } };
       });
       return {};
     },
 
     async discardParkedEvent(request, actor = SYSTEM_ACTOR) {
       checkReason(request.reason);
-      await inTransaction(deps.client, async (session) => {
+      await audited(actor, "outbox.parked_discarded", request.id, async (session) => {
         const record = await deps.outbox.discardParked(request.id, session);
-        await deps.audit.record(session, {
-          actor,
-          action: "outbox.parked_discarded",
-          target: { type: "outbox", id: request.id },
-          change: {
-            reason: request.reason,
-            eventId: record.eventId,
-            eventType: record.type,
-            aggregateId: record.aggregateId,
-            parkReason: record.parkReason,
-          },
-        });
+        const { eventId, type: eventType, aggregateId, parkReason } = record;
+        return { result: undefined, change: { reason: request.reason, eventId, eventType, aggregateId, parkReason } };
       });
       return {};
     },
