@@ -13,8 +13,9 @@ import {
   TaskStatus as ProtoStatus,
 } from "@ministry/proto/ministry/tasks/v1/tasks";
 import type { TaskSummary } from "@ministry/proto/ministry/tasks/v1/events";
+import type { DeadlineChangeRequest as ProtoDeadlineRequest } from "@ministry/proto/ministry/tasks/v1/tasks";
 import { deadlineLabel, resolveDeadline, type DeadlineSpec } from "./domain/deadline.js";
-import type { DeadlineRequestStatus, DocumentRelation } from "./domain/task.js";
+import type { DeadlineChangeRequest, DeadlineRequestStatus, DocumentRelation } from "./domain/task.js";
 import { isNormativeKind, type Task, type TaskVocabulary } from "./domain/task.js";
 import type { Priority, ProgrammeStatus, TaskSource, TaskStatus } from "./domain/vocabulary.js";
 
@@ -101,6 +102,22 @@ export function fromProtoDeadline(deadline: ProtoDeadline | undefined, field: st
     case "quarter":
       return { kind: "quarter", year: spec.value.year, quarter: spec.value.quarter as 1 | 2 | 3 | 4 };
   }
+}
+
+/** A deadline-change request as a task lists it and as the deadline-change events carry it. */
+export function toProtoDeadlineRequest(r: DeadlineChangeRequest): ProtoDeadlineRequest {
+  return {
+    id: r.id,
+    status: deadlineRequestStatus.toProto(r.status),
+    currentDeadline: toProtoDeadline(r.currentSpec, r.currentDeadline),
+    requestedDeadline: toProtoDeadline(r.requestedSpec, r.requestedDeadline),
+    reason: r.reason,
+    requestedBy: r.requestedBy,
+    requestedAt: r.requestedAt,
+    decidedBy: r.decidedBy ?? "",
+    decidedAt: r.decidedAt,
+    note: r.note ?? "",
+  };
 }
 
 export function unitRef(vocabulary: TaskVocabulary, id: string): { id: string; name: string } {

@@ -289,6 +289,8 @@ export class Intake {
             submittedAt: saved.submittedAt,
             onTime: saved.onTime === true,
             documentId: event.documentId,
+            // No person wrote a note: the issued document did it (named in the history).
+            note: "",
           }),
         );
       if (saved.status === "completed")
@@ -299,6 +301,8 @@ export class Intake {
             completedAt: saved.completedAt,
             onTime: saved.onTime === true,
             documentId: event.documentId,
+            // No person wrote a note: the issued document did it (named in the history).
+            note: "",
           }),
         );
       await this.app.record(

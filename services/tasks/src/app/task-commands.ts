@@ -8,7 +8,7 @@ import type { Actor } from "@ministry/proto/ministry/common/v1/common";
 import type { ClientSession } from "mongodb";
 import { formatVietnamDate, type DeadlineSpec } from "../domain/deadline.js";
 import { decideDeadlineChange, requestDeadlineChange } from "../domain/deadline-change.js";
-import { recordProgress, transition } from "../domain/lifecycle.js";
+import { assertWorkRecordable, recordProgress, transition } from "../domain/lifecycle.js";
 import { assertAcceptsTasks } from "../domain/programme.js";
 import {
   FIELD_NAMES,
@@ -31,7 +31,7 @@ import {
   type NewTaskInput,
   type Task,
 } from "../domain/task.js";
-import { taskSummary, toProtoDeadline } from "../contract.js";
+import { taskSummary, toProtoDeadline, toProtoDeadlineRequest } from "../contract.js";
 import { TaskEvents } from "../events/definitions.js";
 import type { StoredTask } from "../store/documents.js";
 import { PROGRESS_NOTES } from "../store/indexes.js";
@@ -103,7 +103,7 @@ export class TaskCommands {
     method: string,
     identity: Identity,
     m: Mutation,
-    access: { mayAttempt: () => void; authorize?: (task: StoredTask) => void },
+    access: { mayAttempt: () => void; authorize?: (task: StoredTask) => void; recordsWork?: boolean },
     apply: (task: StoredTask, at: Date) => Change,
   ): Promise<StoredTask> {
     access.mayAttempt();
@@ -118,6 +118,8 @@ export class TaskCommands {
         if (m.expectedVersion !== undefined && m.expectedVersion !== task.version) throw versionConflict(task.id, task.version);
         const at = this.app.clock.now();
         const c = apply(task, at);
+        // After the request's own checks: bad input is INVALID_ARGUMENT whatever the programme's state.
+        if (access.recordsWork) assertWorkRecordable(await this.app.programmes.require(task.programmeId, session));
         const saved = await this.app.tasks.save(task, c.task, at, session);
         const actor = actorOf(identity, this.app.vocabulary);
         await c.also?.(session, saved, actor);
@@ -133,6 +135,11 @@ export class TaskCommands {
       mayAttempt: () => this.app.access.assertMayChangeTasks(identity),
       authorize: (task: StoredTask) => this.app.access.assertChange(identity, task),
     };
+  }
+
+  /** Progress, submission, completion: doing the work, which a draft programme's task does not take yet. */
+  private mayRecordWork(identity: Identity) {
+    return { ...this.mayChange(identity), recordsWork: true };
   }
 
   private summary(task: Task) {
@@ -227,7 +234,7 @@ export class TaskCommands {
     identity: Identity,
     m: Mutation & { percent?: number; note?: string; attachments?: readonly DocumentRefInput[] },
   ): Promise<StoredTask> {
-    return this.change("RecordProgress", identity, m, this.mayChange(identity), (task, at) => {
+    return this.change("RecordProgress", identity, m, this.mayRecordWork(identity), (task, at) => {
       const checks = new FieldChecks();
       const note = remark(checks, "note", m.note, MAX_NOTE_LENGTH, FIELD_NAMES.note);
       const attachments = attachmentsOf(checks, m.attachments);
@@ -260,7 +267,7 @@ export class TaskCommands {
   }
 
   submit(identity: Identity, m: Mutation & { at?: Date; document?: DocumentLinkInput; note?: string }) {
-    return this.change("SubmitTask", identity, m, this.mayChange(identity), (task, now) => {
+    return this.change("SubmitTask", identity, m, this.mayRecordWork(identity), (task, now) => {
       const checks = new FieldChecks();
       const at = pastOrNow(checks, m.at, now, "submittedAt");
       const link = documentOf(checks, m.document, "document");
@@ -270,7 +277,7 @@ export class TaskCommands {
       return {
         task: moved.task,
         action: "task.submitted",
-        change: { submittedAt: at, onTime: moved.task.onTime, document: link?.documentId ?? null },
+        change: { submittedAt: at, onTime: moved.task.onTime, document: link?.documentId ?? null, note },
         events: (saved, actor) => [
           TaskEvents.submitted.of(saved.id, {
             task: this.summary(saved),
@@ -278,6 +285,7 @@ export class TaskCommands {
             submittedAt: at,
             onTime: saved.onTime === true,
             documentId: link?.documentId ?? "",
+            note,
           }),
         ],
       };
@@ -285,7 +293,7 @@ export class TaskCommands {
   }
 
   complete(identity: Identity, m: Mutation & { at?: Date; document?: DocumentLinkInput; note?: string }) {
-    return this.change("CompleteTask", identity, m, this.mayChange(identity), (task, now) => {
+    return this.change("CompleteTask", identity, m, this.mayRecordWork(identity), (task, now) => {
       const checks = new FieldChecks();
       const at = pastOrNow(checks, m.at, now, "completedAt");
       const link = documentOf(checks, m.document, "document");
@@ -295,7 +303,14 @@ export class TaskCommands {
       return {
         task: moved.task,
         action: "task.completed",
-        change: { completedAt: at, onTime: moved.task.onTime, document: link?.documentId ?? null },
+        change: {
+          completedAt: at,
+          onTime: moved.task.onTime,
+          // Whether on-time was settled by an earlier submission rather than by this completion.
+          afterSubmission: task.submittedAt !== undefined,
+          document: link?.documentId ?? null,
+          note,
+        },
         events: (saved, actor) => [
           TaskEvents.completed.of(saved.id, {
             task: this.summary(saved),
@@ -303,6 +318,7 @@ export class TaskCommands {
             completedAt: at,
             onTime: saved.onTime === true,
             documentId: link?.documentId ?? "",
+            note,
           }),
         ],
       };
@@ -349,6 +365,15 @@ export class TaskCommands {
           to: formatVietnamDate(request.requestedDeadline),
           reason: request.reason,
         },
+        events: (saved, actor) => [
+          TaskEvents.deadlineChangeRequested.of(saved.id, {
+            task: this.summary(saved),
+            actor,
+            request: toProtoDeadlineRequest(request),
+            // The roles, not people: the notifications service resolves who holds them.
+            deciderRoles: [...this.app.access.deadlineDeciderRoles],
+          }),
+        ],
       };
     });
   }
@@ -370,15 +395,20 @@ export class TaskCommands {
           m.note,
           this.app.access.deadlineDeciderRoles,
         );
-        const entry = decided.entry;
+        const { entry, request } = decided;
+        const note = request.note ?? "";
         return {
           task: decided.task,
           action: m.approve ? "task.deadline_changed" : "task.deadline_change_rejected",
           change: {
-            requestId: decided.request.id,
+            requestId: request.id,
             approved: m.approve,
-            note: decided.request.note ?? null,
-            ...(entry ? { from: formatVietnamDate(entry.fromDeadline), to: formatVietnamDate(entry.toDeadline) } : {}),
+            note: request.note ?? null,
+            reason: request.reason,
+            requestedBy: request.requestedBy,
+            // The deadline asked to be left and the one asked for, whether it moved or not.
+            from: formatVietnamDate(request.currentDeadline),
+            to: formatVietnamDate(request.requestedDeadline),
           },
           events: (saved, actor) =>
             entry
@@ -389,9 +419,19 @@ export class TaskCommands {
                     previousDeadline: toProtoDeadline(entry.from, entry.fromDeadline),
                     reason: entry.reason,
                     requestedBy: entry.requestedBy,
+                    decisionNote: note,
+                    deadlineRequestId: request.id,
                   }),
                 ]
-              : [],
+              : [
+                  TaskEvents.deadlineChangeRejected.of(saved.id, {
+                    task: this.summary(saved),
+                    actor,
+                    request: toProtoDeadlineRequest(request),
+                    note,
+                    requestedBy: request.requestedBy,
+                  }),
+                ],
         };
       },
     );

@@ -12,6 +12,7 @@
  */
 import { FailedPrecondition, InvalidArgument } from "@ministry/platform";
 import { formatVietnamDate } from "./deadline.js";
+import type { Programme } from "./programme.js";
 import { isSubmittedToAuthority, type StatusHistoryEntry, type Task } from "./task.js";
 import type { TaskStatus } from "./vocabulary.js";
 
@@ -70,6 +71,22 @@ export function assertTransition(task: LifecycleTask, to: TaskStatus): void {
       "Nhiệm vụ trình cấp có thẩm quyền phải được trình trước khi hoàn thành / A task for an authority must be submitted before it is completed",
       "SUBMISSION_REQUIRED",
       { ...metadata, authority: String(task.authority) },
+    );
+}
+
+/**
+ * Work on a task (progress, submission, completion) is recorded only once its programme is approved: a
+ * draft programme is a plan still being put together, and its tasks may yet change or go. Planning
+ * edits (assigning, documents, deadline requests, withdrawal) stay open. A closed programme's tasks
+ * keep taking their late reports: the year's record is completed after the year.
+ */
+export function assertWorkRecordable(programme: Pick<Programme, "id" | "status">): void {
+  if (programme.status === "draft")
+    throw new FailedPrecondition(
+      "Chương trình công tác còn là dự thảo, chưa được phê duyệt: chưa ghi nhận tiến độ, việc trình hay hoàn thành nhiệm vụ / " +
+        "The work programme is a draft, not yet approved: progress, submission and completion are recorded once it is approved",
+      "PROGRAMME_NOT_APPROVED",
+      { programme_id: programme.id, programme_status: programme.status },
     );
 }
 

@@ -369,6 +369,18 @@ export function isSubmittedToAuthority(task: Pick<Task, "authority">): boolean {
   return task.authority !== null && task.authority !== undefined;
 }
 
+/**
+ * The note written when the task last moved to `to` ("submitted", "completed"): kept as the reason of
+ * its status history entry; "" when none was written.
+ */
+export function statusNote(task: Pick<Task, "history">, to: TaskStatus): string {
+  for (let i = task.history.length - 1; i >= 0; i--) {
+    const entry = task.history[i];
+    if (entry.type === "status" && entry.to === to) return entry.reason ?? "";
+  }
+  return "";
+}
+
 export const FINAL_STATUSES: readonly TaskStatus[] = ["completed", "withdrawn"];
 
 export function isFinal(status: TaskStatus): boolean {

@@ -15,17 +15,18 @@ import { KindGroup, ReportCategory } from "@ministry/proto/ministry/tasks/v1/tas
 import type { Period } from "../domain/deadline.js";
 import type { Programme } from "../domain/programme.js";
 import type { CategoryTally, ReportCategory as DomainCategory } from "../domain/report.js";
-import { isFinal, type TaskVocabulary } from "../domain/task.js";
+import { isFinal, statusNote, type TaskVocabulary } from "../domain/task.js";
 import type { ReportResult, ReportSnapshot } from "../app/reports.js";
 import {
-  deadlineRequestStatus,
   documentRelation,
   programmeStatus,
   taskStatus,
   sharedTaskFields,
   toProtoDeadline,
+  toProtoDeadlineRequest,
   unitRef,
 } from "../contract.js";
+import { historySummary } from "./history.js";
 import type { StoredTask } from "../store/documents.js";
 
 export function toProtoTask(task: StoredTask, vocabulary: TaskVocabulary, now: Date): ProtoTask {
@@ -51,21 +52,12 @@ export function toProtoTask(task: StoredTask, vocabulary: TaskVocabulary, now: D
           previousStatus: taskStatus.toProto(task.withdrawal.previousStatus),
         }
       : undefined,
-    deadlineRequests: task.deadlineRequests.map((r) => ({
-      id: r.id,
-      status: deadlineRequestStatus.toProto(r.status),
-      currentDeadline: toProtoDeadline(r.currentSpec, r.currentDeadline),
-      requestedDeadline: toProtoDeadline(r.requestedSpec, r.requestedDeadline),
-      reason: r.reason,
-      requestedBy: r.requestedBy,
-      requestedAt: r.requestedAt,
-      decidedBy: r.decidedBy ?? "",
-      decidedAt: r.decidedAt,
-      note: r.note ?? "",
-    })),
+    deadlineRequests: task.deadlineRequests.map(toProtoDeadlineRequest),
     overdue: !isFinal(task.status) && task.status !== "submitted" && now.getTime() > task.deadline.getTime(),
     createdAt: task.createdAt,
     updatedAt: task.updatedAt,
+    submissionNote: statusNote(task, "submitted"),
+    completionNote: statusNote(task, "completed"),
   };
 }
 
@@ -85,28 +77,12 @@ export function toProtoProgramme(p: Programme & { taskCount?: number }): ProtoPr
   };
 }
 
-const ACTION_LABELS: Record<string, { vi: string; en: string }> = {
-  "task.created": { vi: "Tạo nhiệm vụ", en: "Task created" },
-  "task.assigned": { vi: "Phân công", en: "Assigned" },
-  "task.progressed": { vi: "Cập nhật tiến độ", en: "Progress recorded" },
-  "task.submitted": { vi: "Đã trình", en: "Submitted" },
-  "task.completed": { vi: "Hoàn thành", en: "Completed" },
-  "task.withdrawn": { vi: "Rút khỏi chương trình", en: "Withdrawn" },
-  "task.document_linked": { vi: "Gắn văn bản", en: "Document linked" },
-  "task.deadline_change_requested": { vi: "Đề nghị lùi thời hạn", en: "Deadline change requested" },
-  "task.deadline_changed": { vi: "Lùi thời hạn (đã duyệt)", en: "Deadline change approved" },
-  "task.deadline_change_rejected": { vi: "Không đồng ý lùi thời hạn", en: "Deadline change refused" },
-  "task.due_soon": { vi: "Sắp đến hạn", en: "Due soon" },
-  "task.overdue": { vi: "Quá hạn", en: "Overdue" },
-};
-
 export function toHistoryEntry(r: AuditRecord): TaskHistoryEntry {
-  const label = ACTION_LABELS[r.action] ?? { vi: r.action, en: r.action };
   return {
     at: r.at,
     actor: r.actor,
     action: r.action,
-    summary: label,
+    summary: historySummary(r.action, r.change ?? {}),
     changeJson: JSON.stringify(r.change ?? {}),
     traceId: r.traceId ?? "",
   };

@@ -202,7 +202,16 @@ beforeAll(async () => {
       clients[name] = await h.clients({ sub: `acl-${name}`, name, roles: [...roles], ...(unit ? { unit } : {}) });
     }),
   );
-  for (const year of [2020, 2021, 2022]) await office.programmes.createProgramme({ requestId: "", year, issuingBody: "", title: "" });
+  for (const year of [2020, 2021, 2022]) {
+    await office.programmes.createProgramme({ requestId: "", year, issuingBody: "", title: "" });
+    // Tasks of a draft programme take no work (PROGRAMME_NOT_APPROVED): the matrix works on approved ones.
+    await office.programmes.changeProgrammeStatus({
+      requestId: "",
+      id: `bnv-${year}`,
+      status: ProgrammeStatus.PROGRAMME_STATUS_APPROVED,
+      expectedVersion: undefined,
+    });
+  }
   const in2021 = { programmeId: "bnv-2021", deadline: deadline("Quý II/2021") };
   visible.T1 = (await office.tasks.createTask(newTask({ ...in2021, code: "R-1" }))).task!.id;
   visible.T2 = (await office.tasks.createTask(newTask({ ...in2021, code: "R-2", leadUnit: OTHER, coordinatingUnits: [] }))).task!.id;

@@ -26,6 +26,13 @@ beforeAll(async () => {
   writerB = await h.clients({ sub: "vp-staff", name: "Chuyên viên Văn phòng", roles: ["staff"], unit: "VP" });
   minister = await h.clients({ sub: "minister", name: "Bộ trưởng", roles: ["minister"] });
   await office.programmes.createProgramme({ requestId: "", year: 2020, issuingBody: "", title: "" });
+  // Tasks of a draft programme take no work (PROGRAMME_NOT_APPROVED): the tests work on an approved one.
+  await office.programmes.changeProgrammeStatus({
+    requestId: "",
+    id: "bnv-2020",
+    status: ProgrammeStatus.PROGRAMME_STATUS_APPROVED,
+    expectedVersion: undefined,
+  });
 });
 
 afterAll(async () => {

@@ -7,7 +7,7 @@
 import { ManualClock } from "@ministry/platform";
 import type { CommandFailedEvent } from "mongodb";
 import { TaskDueSoon, TaskOverdue } from "@ministry/proto/ministry/tasks/v1/events";
-import { TaskStatus } from "@ministry/proto/ministry/tasks/v1/tasks";
+import { ProgrammeStatus, TaskStatus } from "@ministry/proto/ministry/tasks/v1/tasks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DeadlineWatch } from "../../src/app/deadline-watch.js";
 import { startTasksHarness, type TasksHarness } from "./harness.js";
@@ -20,6 +20,13 @@ beforeAll(async () => {
   h = await startTasksHarness({ clock: new ManualClock("2020-06-01T02:00:00Z") });
   office = await h.clients({ sub: "vp-chief", name: "Chánh Văn phòng", roles: ["office_chief"], unit: "VP" });
   await office.programmes.createProgramme({ requestId: "", year: 2020, issuingBody: "", title: "" });
+  // Tasks of a draft programme take no work (PROGRAMME_NOT_APPROVED): the tests work on an approved one.
+  await office.programmes.changeProgrammeStatus({
+    requestId: "",
+    id: "bnv-2020",
+    status: ProgrammeStatus.PROGRAMME_STATUS_APPROVED,
+    expectedVersion: undefined,
+  });
 });
 
 afterAll(async () => {
@@ -149,7 +156,7 @@ describe("deadline watch", () => {
     h.clock.set("2020-09-10T02:00:00Z"); // past the old deadline
     await h.runtime.watch.runOnce();
     expect(await h.committed(done.id)).toEqual(["created", "completed"]);
-    expect(await h.committed(moved.id)).toEqual(["created", "due_soon", "deadline_changed"]);
+    expect(await h.committed(moved.id)).toEqual(["created", "deadline_change_requested", "due_soon", "deadline_changed"]);
 
     h.clock.set("2020-10-19T02:00:00Z"); // inside the new deadline's last day
     await h.runtime.watch.runOnce();

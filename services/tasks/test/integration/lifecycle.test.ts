@@ -32,6 +32,13 @@ beforeAll(async () => {
   minister = await h.clients({ sub: "minister", name: "Bộ trưởng", roles: ["minister"] });
   deputy = await h.clients({ sub: "deputy", name: "Thứ trưởng", roles: ["deputy_minister"] });
   await office.programmes.createProgramme({ requestId: "", year: 2020, issuingBody: "", title: "" });
+  // Tasks of a draft programme take no work (PROGRAMME_NOT_APPROVED): the tests work on an approved one.
+  await office.programmes.changeProgrammeStatus({
+    requestId: "",
+    id: "bnv-2020",
+    status: ProgrammeStatus.PROGRAMME_STATUS_APPROVED,
+    expectedVersion: undefined,
+  });
 });
 
 afterAll(async () => {
@@ -143,7 +150,8 @@ describe("tasks over gRPC: the full lifecycle", () => {
     expect(history.entries.map((e) => e.action)).toEqual(["task.completed", "task.submitted", "task.progressed", "task.created"]);
     expect(history.entries[1].actor!.userId).toBe("pc-staff");
     expect(history.entries[1].at!.toISOString()).toBe("2020-06-20T02:00:00.000Z");
-    expect(history.entries[0].summary!.vi).toBe("Hoàn thành");
+    expect(history.entries[0].summary!.vi).toBe("Hoàn thành ngày 15/07/2020. Ghi chú: Chính phủ đã ban hành");
+    expect(history.entries[1].summary!.vi).toBe("Đã trình ngày 20/06/2020, đúng hạn");
 
     await h.until(() => h.eventsOf("tasks.task.completed", TaskCompleted).find((e) => e.aggregateId === id), "completed event");
     const submittedEvent = h.eventsOf("tasks.task.submitted", TaskSubmitted).find((e) => e.aggregateId === id)!;
