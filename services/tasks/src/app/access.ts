@@ -55,8 +55,8 @@ export class Access {
     return { $or: [{ leadUnit: unit }, { coordinatingUnits: unit }] };
   }
 
-  /** The unit a unit-scoped reader is confined to. */
-  private readerUnit(identity: Identity): string {
+  /** The unit a unit-scoped reader is confined to; PERMISSION_DENIED for a caller who reads no task. */
+  readerUnit(identity: Identity): string {
     if (has(identity, ["unit_head", "staff", "clerk"]) && identity.unitId) return identity.unitId;
     throw deny("Không có quyền xem nhiệm vụ", "Not allowed to read tasks");
   }
@@ -94,12 +94,6 @@ export class Access {
     if (this.seesAll(identity)) return;
     if (this.readerUnit(identity) !== unitId)
       throw deny(`Không có quyền xem số liệu của đơn vị ${unitId}`, `Not allowed to read unit ${unitId}'s figures`);
-  }
-
-  /** Figures of the whole ministry (a report of every unit): those who see every task. */
-  assertReadAllUnits(identity: Identity): void {
-    if (!this.seesAll(identity))
-      throw deny("Chỉ xem được báo cáo của đơn vị mình; hãy chọn đơn vị", "Only your own unit's report is open to you; choose your unit");
   }
 
   /**

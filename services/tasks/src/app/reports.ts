@@ -76,9 +76,7 @@ export class Reports {
     lines: { limit: number } | "all" = { limit: DEFAULT_REPORT_LINES },
   ): Promise<ReportResult> {
     const period = checkPeriod(query.period);
-    const unitId = query.unitId?.trim() || undefined;
-    if (unitId) this.app.access.assertReadUnit(identity, unitId);
-    else this.app.access.assertReadAllUnits(identity);
+    const unitId = this.reportUnit(identity, query.unitId?.trim() || undefined);
     if (query.kind && !this.app.vocabulary.kinds.some((k) => k.code === query.kind))
       throw new InvalidArgument([{ field: "kind", description: `Loại nhiệm vụ không xác định: "${query.kind}" / Unknown kind` }]);
     const asOf = query.asOf ?? this.app.clock.now();
@@ -115,6 +113,20 @@ export class Reports {
       return category ? [reportLine(task, category, asOf)] : [];
     });
     return { query: resolved, report, lines: listed.sort(compareLines), linesTruncated: report.totals.total > listed.length };
+  }
+
+  /**
+   * The unit a report is for: the one asked for (if the caller may read it); without one, the whole
+   * ministry for those who see every task and the caller's own unit for a unit-scoped caller. Those who
+   * read no task at all are refused.
+   */
+  private reportUnit(identity: Identity, requested: string | undefined): string | undefined {
+    if (requested) {
+      this.app.access.assertReadUnit(identity, requested);
+      return requested;
+    }
+    if (this.app.access.seesAll(identity)) return undefined;
+    return this.app.access.readerUnit(identity);
   }
 
   async createSnapshot(

@@ -7,7 +7,7 @@
  */
 import { periodBounds, periodLabel, type Period } from "./deadline.js";
 import { isNormativeKind, type Task } from "./task.js";
-import { DEFAULT_TASK_KINDS, type TaskKindDef } from "./vocabulary.js";
+import { DEFAULT_TASK_KINDS, type TaskKindDef, type TaskStatus } from "./vocabulary.js";
 
 export const REPORT_CATEGORIES = ["completedOnTime", "completedLate", "withinDeadline", "overdue"] as const;
 export type ReportCategory = (typeof REPORT_CATEGORIES)[number];
@@ -67,6 +67,36 @@ export function categorize(task: ReportTask, asOf: Date): ReportCategory | undef
   const deadline = task.deadline.getTime();
   if (done && done.getTime() <= asOf.getTime()) return done.getTime() <= deadline ? "completedOnTime" : "completedLate";
   return asOf.getTime() <= deadline ? "withinDeadline" : "overdue";
+}
+
+/** What a task's status was at some instant, and since when. */
+export interface StatusAsOf {
+  status: TaskStatus;
+  /**
+   * When the task reached that status: the status change's instant, or the task's creation for the
+   * status it was created with. Absent when the task was recorded only after the instant (loaded or
+   * created later), so nothing tells since when it had the status.
+   */
+  since?: Date;
+}
+
+/**
+ * The status a task had at `asOf`, from its status history: the latest recorded change at or before
+ * `asOf` (in recorded order, so a change recorded late with an earlier instant, such as a document
+ * issued yesterday, counts from its own instant), else the status it was created with. A report for a
+ * past instant shows this rather than today's status, so a line never reads "submitted" next to the
+ * category "overdue".
+ */
+export function statusAsOf(task: Pick<Task, "status" | "history"> & { createdAt?: Date }, asOf: Date): StatusAsOf {
+  const changes = task.history.filter((entry) => entry.type === "status");
+  const result: StatusAsOf = { status: changes[0]?.from ?? task.status };
+  if (task.createdAt && task.createdAt.getTime() <= asOf.getTime()) result.since = new Date(task.createdAt.getTime());
+  for (const change of changes) {
+    if (change.at.getTime() > asOf.getTime()) continue;
+    result.status = change.to;
+    result.since = new Date(change.at.getTime());
+  }
+  return result;
 }
 
 function emptyTally(): CategoryTally {

@@ -7,13 +7,22 @@
  *   CSV   the task list only (the columns of sheet 2), as the importer writes CSV: UTF-8 with a BOM,
  *         RFC 4180 quoting, CRLF line ends.
  *
- * Headings, vocabulary names (units, kinds, statuses, categories) and the default title follow the
- * locale ("vi" by default, "en"); the task's own words (code, title, deadline label) are written as
- * they are. Times are Vietnam time (UTC+07:00, as everywhere in the service).
+ * Headings, vocabulary names (units, kinds, statuses, categories), deadline labels ("Quý II/2020",
+ * "Q2 2020") and the default title follow the locale ("vi" by default, "en"); the task's own words
+ * (code, title) are written as they are. Every time and date is Vietnam time (Asia/Ho_Chi_Minh,
+ * UTC+07:00): these files are read by people, whereas the API's timestamps are UTC.
  */
 import ExcelJS from "exceljs";
 import { VIETNAM_UTC_OFFSET_MS, deadlineLabel, formatVietnamDate, type DeadlineSpec, type Period } from "../domain/deadline.js";
-import { REPORT_CATEGORIES, doneAt, type CategoryTally, type KindGroup, type ReportCategory, type TaskReport } from "../domain/report.js";
+import {
+  REPORT_CATEGORIES,
+  doneAt,
+  statusAsOf,
+  type CategoryTally,
+  type KindGroup,
+  type ReportCategory,
+  type TaskReport,
+} from "../domain/report.js";
 import type { Task } from "../domain/task.js";
 import { writeCsvTable } from "../import/table.js";
 import { DEFAULT_TASK_KINDS, DEFAULT_UNITS, type TaskKindDef, type TaskStatus, type UnitDef } from "../domain/vocabulary.js";
@@ -28,11 +37,12 @@ export interface ReportLine {
   kind: string;
   leadUnit: string;
   deadline: Date;
-  /** The deadline as users read it, e.g. "Quý II/2020". */
-  deadlineLabel: string;
-  /** The deadline as it was set (a day, a month, a quarter). */
+  /** The deadline as it was set (a day, a month, a quarter); its label is written in the file's locale. */
   deadlineSpec: DeadlineSpec;
+  /** The task's status at the report time (statusAsOf), not today's. */
   status: string;
+  /** When the task reached `status`; absent when the task was recorded only after the report time. */
+  statusSince?: Date;
   /** When the task was done (submitted, or completed without submission); absent when not done at the report time. */
   doneAt?: Date;
   category: ReportCategory;
@@ -54,8 +64,11 @@ export interface ExportInput {
 
 export type ReportLineTask = Pick<
   Task,
-  "id" | "code" | "title" | "kind" | "leadUnit" | "deadline" | "deadlineSpec" | "status" | "submittedAt" | "completedAt"
->;
+  "id" | "code" | "title" | "kind" | "leadUnit" | "deadline" | "deadlineSpec" | "status" | "submittedAt" | "completedAt" | "history"
+> & {
+  /** When the task was recorded: since when it has had the status it was created with. */
+  createdAt?: Date;
+};
 
 // ---------------------------------------------------------------------------------------------------
 // Words
@@ -75,9 +88,10 @@ export const TASK_STATUS_LABELS: Record<TaskStatus, { vi: string; en: string }> 
   withdrawn: { vi: "Đã rút", en: "Withdrawn" },
 };
 
+/** Distinct from every kind's name: the kind VAN_BAN_KHAC is "Văn bản khác" / "Other document". */
 export const KIND_GROUP_LABELS: Record<KindGroup, { vi: string; en: string }> = {
   normative: { vi: "Văn bản quy phạm pháp luật", en: "Legal normative documents" },
-  other: { vi: "Văn bản khác", en: "Other documents" },
+  other: { vi: "Ngoài văn bản quy phạm pháp luật", en: "Other than legal normative documents" },
 };
 
 export const REPORT_SHEET_NAMES: Record<ExportLocale, { summary: string; lines: string }> = {
@@ -87,8 +101,19 @@ export const REPORT_SHEET_NAMES: Record<ExportLocale, { summary: string; lines: 
 
 /** The headings of the task list (sheet 2 and the CSV), in column order. */
 export const REPORT_LINE_HEADINGS: Record<ExportLocale, readonly string[]> = {
-  vi: ["STT", "Mã", "Tên nhiệm vụ", "Loại", "Đơn vị chủ trì", "Thời hạn", "Trạng thái", "Ngày hoàn thành", "Phân loại"],
-  en: ["No.", "Code", "Title", "Kind", "Lead unit", "Deadline", "Status", "Done on", "Category"],
+  vi: [
+    "STT",
+    "Mã",
+    "Tên nhiệm vụ",
+    "Loại",
+    "Đơn vị chủ trì",
+    "Thời hạn",
+    "Trạng thái",
+    "Trạng thái từ (giờ Việt Nam)",
+    "Ngày hoàn thành",
+    "Phân loại",
+  ],
+  en: ["No.", "Code", "Title", "Kind", "Lead unit", "Deadline", "Status", "Status since (Vietnam time)", "Done on", "Category"],
 };
 
 /** The count columns of the summary tables, after the first (unit or kind) column. */
@@ -159,8 +184,8 @@ const CODE_ORDER = new Intl.Collator("vi", { numeric: true });
 /**
  * The tasks counted in the report (ids in report.totals.ids) with their category, sorted by deadline,
  * then code, then id. The category is the report's, so the list always agrees with the counts. A task
- * done after the report time shows no done date (the report reads it as not done yet); its status is
- * the task's current one. Tasks the report does not count are left out; a repeated id is listed once.
+ * done after the report time shows no done date (the report reads it as not done yet), and the status
+ * it had at the report time. Tasks the report does not count are left out; a repeated id is listed once.
  */
 export function reportLinesOf(tasks: Iterable<ReportLineTask>, report: TaskReport): ReportLine[] {
   const categories = new Map<string, ReportCategory>();
@@ -176,8 +201,9 @@ export function reportLinesOf(tasks: Iterable<ReportLineTask>, report: TaskRepor
   return lines.sort(compareLines);
 }
 
-/** One task as the list shows it, in `category` as of `asOf`. */
+/** One task as the list shows it, in `category` and with the status it had, as of `asOf`. */
 export function reportLine(task: ReportLineTask, category: ReportCategory, asOf: Date): ReportLine {
+  const then = statusAsOf(task, asOf);
   const line: ReportLine = {
     id: task.id,
     code: task.code,
@@ -185,11 +211,11 @@ export function reportLine(task: ReportLineTask, category: ReportCategory, asOf:
     kind: task.kind,
     leadUnit: task.leadUnit,
     deadline: new Date(task.deadline.getTime()),
-    deadlineLabel: deadlineLabel(task.deadlineSpec, "vi"),
     deadlineSpec: task.deadlineSpec,
-    status: task.status,
+    status: then.status,
     category,
   };
+  if (then.since) line.statusSince = then.since;
   const done = doneAt(task);
   if (done && done.getTime() <= asOf.getTime()) line.doneAt = new Date(done.getTime());
   return line;
@@ -254,8 +280,9 @@ function lineRows(r: Resolved): string[][] {
     line.title,
     kindName(line.kind),
     unitName(line.leadUnit),
-    line.deadlineLabel,
+    deadlineLabel(line.deadlineSpec, r.locale),
     TASK_STATUS_LABELS[line.status as TaskStatus]?.[r.locale] ?? line.status,
+    line.statusSince ? formatVietnamDateTime(line.statusSince) : "",
     line.doneAt ? formatVietnamDate(line.doneAt) : "",
     REPORT_CATEGORY_LABELS[line.category]?.[r.locale] ?? line.category,
   ]);
@@ -414,7 +441,7 @@ function addSummarySheet(workbook: ExcelJS.Workbook, r: Resolved): void {
   addTallyTable(sheet, next, text.byKind, text.kind, kindRows, r);
 }
 
-const LINE_WIDTHS = [6, 12, 60, 28, 34, 14, 16, 16, 30];
+const LINE_WIDTHS = [6, 12, 60, 28, 34, 14, 16, 18, 16, 30];
 
 function addLinesSheet(workbook: ExcelJS.Workbook, r: Resolved): void {
   const sheet = workbook.addWorksheet(REPORT_SHEET_NAMES[r.locale].lines, {

@@ -136,6 +136,9 @@ export class TaskStore {
       status: 1,
       submittedAt: 1,
       completedAt: 1,
+      // A line shows the status the task had at the report time (statusAsOf), read from these.
+      history: 1,
+      createdAt: 1,
     };
     const docs = await this.collection.find(filter, { projection, batchSize: 10_000, sort: opts.sort, limit: opts.limit }).toArray();
     return docs.map((d) => ({ ...(d as unknown as StoredTask), id: d._id }));

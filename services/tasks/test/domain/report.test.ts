@@ -5,9 +5,11 @@ import {
   doneAt,
   reportFromGroups,
   resolveDeadline,
+  statusAsOf,
   type CategoryGroup,
   type DeadlineSpec,
   type ReportTask,
+  type StatusHistoryEntry,
   type TaskReport,
 } from "../../src/domain/index.js";
 
@@ -279,5 +281,79 @@ describe("reportFromGroups: the same figures from grouped counts", () => {
       expect(expected.totals.total).toBeGreaterThan(50);
       expect(withoutIds(reportFromGroups(groups.values(), Q1, asOf))).toEqual(withoutIds(expected));
     }
+  });
+});
+
+describe("statusAsOf: a task's status at a past instant, from its status history", () => {
+  const change = (from: StatusHistoryEntry["from"], to: StatusHistoryEntry["to"], at: string): StatusHistoryEntry => ({
+    type: "status",
+    from,
+    to,
+    at: new Date(at),
+    by: "tester",
+  });
+  // Created 5 March, started 10 March, submitted 20 April, completed 15 May.
+  const created = new Date("2020-03-05T02:00:00Z");
+  const history = [
+    change("not_started", "in_progress", "2020-03-10T02:00:00Z"),
+    change("in_progress", "submitted", "2020-04-20T02:00:00Z"),
+    change("submitted", "completed", "2020-05-15T02:00:00Z"),
+  ];
+  const t = { status: "completed" as const, history, createdAt: created };
+
+  it("is the last status reached at or before the instant, with the instant it was reached", () => {
+    expect(statusAsOf(t, new Date("2020-03-30T03:00:00Z"))).toEqual({ status: "in_progress", since: new Date("2020-03-10T02:00:00Z") });
+    expect(statusAsOf(t, new Date("2020-04-20T02:00:00Z"))).toEqual({ status: "submitted", since: new Date("2020-04-20T02:00:00Z") });
+    expect(statusAsOf(t, new Date("2020-06-30T03:00:00Z"))).toEqual({ status: "completed", since: new Date("2020-05-15T02:00:00Z") });
+  });
+
+  it("before any change it is the status the task was created with, since its creation", () => {
+    expect(statusAsOf(t, new Date("2020-03-06T00:00:00Z"))).toEqual({ status: "not_started", since: created });
+    expect(statusAsOf({ status: "not_started", history: [], createdAt: created }, new Date("2020-03-30T03:00:00Z"))).toEqual({
+      status: "not_started",
+      since: created,
+    });
+  });
+
+  it("has no since for a task recorded only after the instant (loaded later, or created later with a past deadline)", () => {
+    expect(statusAsOf({ status: "in_progress", history: [history[0]] }, new Date("2020-03-06T00:00:00Z"))).toEqual({
+      status: "not_started",
+    });
+    expect(
+      statusAsOf({ status: "not_started", history: [], createdAt: new Date("2026-01-01T00:00:00Z") }, new Date("2020-03-30T03:00:00Z")),
+    ).toEqual({ status: "not_started" });
+  });
+
+  it("a change recorded late with an earlier instant (a document issued yesterday, reported today) counts from that instant", () => {
+    const late = {
+      status: "submitted" as const,
+      history: [change("not_started", "in_progress", "2020-04-10T02:00:00Z"), change("in_progress", "submitted", "2020-04-09T02:00:00Z")],
+    };
+    expect(statusAsOf(late, new Date("2020-04-09T12:00:00Z"))).toEqual({ status: "submitted", since: new Date("2020-04-09T02:00:00Z") });
+  });
+
+  it("skips deadline changes, which are in the same history", () => {
+    const withDeadline = {
+      status: "in_progress" as const,
+      history: [
+        change("not_started", "in_progress", "2020-03-10T02:00:00Z"),
+        {
+          type: "deadline" as const,
+          from: Q1,
+          to: { kind: "quarter" as const, year: 2020, quarter: 2 as const },
+          fromDeadline: resolveDeadline(Q1),
+          toDeadline: resolveDeadline({ kind: "quarter", year: 2020, quarter: 2 }),
+          at: new Date("2020-03-20T02:00:00Z"),
+          by: "vp-chief",
+          reason: "Chờ ý kiến",
+          requestId: "r1",
+          requestedBy: "pc-staff",
+        },
+      ],
+    };
+    expect(statusAsOf(withDeadline, new Date("2020-03-30T03:00:00Z"))).toEqual({
+      status: "in_progress",
+      since: new Date("2020-03-10T02:00:00Z"),
+    });
   });
 });

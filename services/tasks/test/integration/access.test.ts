@@ -122,7 +122,8 @@ const MUTATION_MATRIX = table(
 //   list                ListTasks of the programme: the tasks seen, or ✗ PERMISSION_DENIED
 //   dashPC / dashKHTC   GetUnitDashboard of unit PC / KHTC                     ✓ / ✗ PERMISSION_DENIED
 //   reportPC            GetReport of year 2021 for unit_id PC                  ✓ / ✗ PERMISSION_DENIED
-//   reportAll           GetReport of year 2021 without unit_id (the whole ministry) ✓ / ✗ PERMISSION_DENIED
+//   reportAll           GetReport of year 2021 without unit_id: ✓ the whole ministry, a unit id: that unit's report
+//                       (a unit-scoped caller's own), ✗ PERMISSION_DENIED
 
 const READS = ["getTask", "history", "list", "dashPC", "dashKHTC", "reportPC", "reportAll"] as const;
 type Read = (typeof READS)[number];
@@ -135,13 +136,13 @@ const READ_MATRIX = table(
   minister             ✓        ✓     T1+T2+T3    ✓        ✓         ✓          ✓
   deputyMinister       ✓        ✓     T1+T2+T3    ✓        ✓         ✓          ✓
   officeChief          ✓        ✓     T1+T2+T3    ✓        ✓         ✓          ✓
-  leadHead             ✓        ✓      T1+T3      ✓        ✗         ✓          ✗
-  leadStaff            ✓        ✓      T1+T3      ✓        ✗         ✓          ✗
-  otherHead            ∅        ∅        T2       ✗        ✓         ✗          ✗
-  otherStaff           ∅        ∅        T2       ✗        ✓         ✗          ✗
-  coordStaff           ✓        ✓        T1       ✗        ✗         ✗          ✗
+  leadHead             ✓        ✓      T1+T3      ✓        ✗         ✓          PC
+  leadStaff            ✓        ✓      T1+T3      ✓        ✗         ✓          PC
+  otherHead            ∅        ∅        T2       ✗        ✓         ✗          KHTC
+  otherStaff           ∅        ∅        T2       ✗        ✓         ✗          KHTC
+  coordStaff           ✓        ✓        T1       ✗        ✗         ✗          TCBC
   officeStaff          ✓        ✓     T1+T2+T3    ✓        ✓         ✓          ✓
-  clerk                ✓        ✓      T1+T3      ✓        ✗         ✓          ✗
+  clerk                ✓        ✓      T1+T3      ✓        ✗         ✓          PC
   officeClerk          ✓        ✓     T1+T2+T3    ✓        ✓         ✓          ✓
   ops                  ✗        ✗        ✗        ✗        ✗         ✗          ✗
   admin                ✓        ✓     T1+T2+T3    ✓        ✓         ✓          ✓
@@ -537,7 +538,15 @@ const CASES: Record<Mutation, Case<unknown, unknown>> = {
 };
 
 const outcomeLabel = (cell: string) =>
-  cell === "✓" ? "allowed" : cell === "✗" ? "PERMISSION_DENIED" : cell === "∅" ? "NOT_FOUND, as a missing task" : cell;
+  cell === "✓"
+    ? "allowed"
+    : cell === "✗"
+      ? "PERMISSION_DENIED"
+      : cell === "∅"
+        ? "NOT_FOUND, as a missing task"
+        : /^[A-Z]+$/.test(cell)
+          ? `its own unit's report (${cell})`
+          : cell;
 
 describe("who may change what", () => {
   for (const mutation of MUTATIONS) {
@@ -595,7 +604,9 @@ describe("who may read what", () => {
         }
         it(`${caller} → ${outcomeLabel(cell)}`, async () => {
           const o = await outcome(READ_CALLS[read](clients[caller]));
-          if (cell === "✓") {
+          if (read === "reportAll" && /^[A-Z]+$/.test(cell)) {
+            expect((expectAllowed(o) as { report?: { unitId: string } }).report!.unitId).toBe(cell);
+          } else if (cell === "✓") {
             const value = expectAllowed(o) as {
               task?: Task;
               entries?: { action: string }[];

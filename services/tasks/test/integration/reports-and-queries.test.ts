@@ -1,22 +1,30 @@
 /**
  * The seeded 2020 programme through the API: the Q1 report of the 30 March 2020 briefing (no task
- * overdue), its export and its frozen snapshot; lists, search without diacritics, pagination, and a
- * unit's dashboard.
+ * overdue), its export and its frozen snapshot; a unit's own report; a past report's lines with the
+ * status of then; lists, search without diacritics, pagination, and a unit's dashboard.
  */
 import ExcelJS from "exceljs";
 import { ManualClock } from "@ministry/platform";
 import {
   CreateReportSnapshotRequest,
+  CreateTaskRequest,
   ExportReportRequest,
   FileFormat,
   GetReportRequest,
   KindGroup,
   ListTasksRequest,
+  ProgrammeStatus,
+  RecordProgressRequest,
+  ReportCategory,
+  type ReportLine,
+  SubmitTaskRequest,
   TaskStatus,
   UnitRole,
 } from "@ministry/proto/ministry/tasks/v1/tasks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { matchesSearch } from "../../src/domain/text.js";
+import { cellText } from "../../src/import/index.js";
+import { readCsvTable } from "../../src/import/table.js";
 import { Q1_2020_AS_OF } from "../../src/seed/index.js";
 import { startTasksHarness, type TasksHarness } from "./harness.js";
 
@@ -236,5 +244,117 @@ describe("queries", () => {
     expect([...gauge.values()].reduce((a, b) => a + b, 0)).toBe(overdue.tasks.length);
     expect(gauge.get(unit)).toBe(dashboard!.overdue);
     h.clock.set(Q1_2020_AS_OF);
+  });
+});
+
+describe("a unit-scoped caller's report", () => {
+  it("without unit_id is its own unit's report: GetReport and ExportReport", async () => {
+    const pcStaff = await h.clients({ sub: "pc-staff", name: "Chuyên viên Vụ Pháp chế", roles: ["staff"], unit: "PC" });
+    const own = await pcStaff.reports.getReport(GetReportRequest.fromPartial({ period: Q1, programmeId: "bnv-2020" }));
+    const asked = await office.reports.getReport(GetReportRequest.fromPartial({ period: Q1, programmeId: "bnv-2020", unitId: "PC" }));
+    expect(own.report!.unitId).toBe("PC");
+    expect(own.report!.totals).toEqual(asked.report!.totals);
+    expect(own.report!.lines.map((l) => l.taskId)).toEqual(asked.report!.lines.map((l) => l.taskId));
+    expect(own.report!.lines.length).toBeGreaterThan(0);
+    expect(own.report!.lines.every((l) => l.leadUnit === "PC")).toBe(true);
+
+    const csv = await pcStaff.reports.exportReport(
+      ExportReportRequest.fromPartial({ report: { period: Q1, programmeId: "bnv-2020" }, format: FileFormat.FILE_FORMAT_CSV }),
+    );
+    const rows = await readCsvTable(csv.file!.content, (cell) => cell === "STT");
+    expect(rows).toHaveLength(1 + own.report!.lines.length);
+    expect(rows.slice(1).every((r) => r.cells[4] === "Vụ Pháp chế")).toBe(true);
+  });
+});
+
+describe("a report as of a past instant", () => {
+  const Q2 = { period: { $case: "quarter" as const, value: { year: 2020, quarter: 2 } } };
+  /** 10:00 on 30 June 2020 in Vietnam: both tasks below are past their June deadlines, neither done yet. */
+  const END_OF_JUNE = new Date("2020-06-30T03:00:00Z");
+  /** "Today" for the test clock: the first task is submitted now, late. */
+  const TODAY = "2020-08-05T02:00:00Z";
+
+  async function csvRows(request: ExportReportRequest): Promise<string[][]> {
+    const { file } = await office.reports.exportReport({ ...request, format: FileFormat.FILE_FORMAT_CSV });
+    return (await readCsvTable(file!.content, (cell) => cell === "STT")).map((r) => r.cells);
+  }
+
+  async function xlsxRows(request: ExportReportRequest): Promise<string[][]> {
+    const { file } = await office.reports.exportReport({ ...request, format: FileFormat.FILE_FORMAT_XLSX });
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.load(Buffer.from(file!.content) as never);
+    const sheet = book.getWorksheet("Danh sách nhiệm vụ")!;
+    const rows: string[][] = [];
+    sheet.eachRow((row) => rows.push(Array.from({ length: sheet.columnCount }, (_, i) => cellText(row.getCell(i + 1).value))));
+    return rows;
+  }
+
+  it("lists each task with the status it had then and since when, in GetReport, CSV, XLSX and a snapshot alike", async () => {
+    try {
+      await office.programmes.createProgramme({ requestId: "", year: 2020, issuingBody: "THU", title: "Chương trình thử báo cáo" });
+      await office.programmes.changeProgrammeStatus({
+        requestId: "",
+        id: "thu-2020",
+        status: ProgrammeStatus.PROGRAMME_STATUS_APPROVED,
+        expectedVersion: undefined,
+      });
+      const newTask = (code: string, deadline: string) =>
+        office.tasks.createTask(
+          CreateTaskRequest.fromPartial({
+            programmeId: "thu-2020",
+            code,
+            title: `Đề án thử ${code}`,
+            kind: "DE_AN",
+            authority: "BO_TRUONG",
+            leadUnit: "PC",
+            deadline: { spec: { $case: "text", value: deadline } },
+          }),
+        );
+      h.clock.set("2020-04-01T02:00:00Z");
+      const { task } = await newTask("TH-01", "15/06/2020");
+      h.clock.set("2020-05-12T02:00:00Z");
+      await office.tasks.recordProgress(RecordProgressRequest.fromPartial({ id: task!.id, percent: 30 }));
+      h.clock.set(TODAY);
+      await office.tasks.submitTask(SubmitTaskRequest.fromPartial({ id: task!.id }));
+      // Recorded only today although due in June: nothing is known of it as of June.
+      await newTask("TH-02", "20/06/2020");
+
+      const query = { period: Q2, programmeId: "thu-2020", asOf: END_OF_JUNE };
+      const { report } = await office.reports.getReport(GetReportRequest.fromPartial(query));
+      expect(report!.totals).toMatchObject({ total: 2, overdue: 2, done: 0 });
+      const summary = (lines: ReportLine[]) => lines.map((l) => [l.code, l.status, l.statusSince?.toISOString(), l.category, l.doneAt]);
+      expect(summary(report!.lines)).toEqual([
+        ["TH-01", TaskStatus.TASK_STATUS_IN_PROGRESS, "2020-05-12T02:00:00.000Z", ReportCategory.REPORT_CATEGORY_OVERDUE, undefined],
+        ["TH-02", TaskStatus.TASK_STATUS_NOT_STARTED, undefined, ReportCategory.REPORT_CATEGORY_OVERDUE, undefined],
+      ]);
+      // Today the first task is submitted, since today, late.
+      const today = await office.reports.getReport(GetReportRequest.fromPartial({ period: Q2, programmeId: "thu-2020" }));
+      expect(summary(today.report!.lines)[0]).toEqual([
+        "TH-01",
+        TaskStatus.TASK_STATUS_SUBMITTED,
+        "2020-08-05T02:00:00.000Z",
+        ReportCategory.REPORT_CATEGORY_COMPLETED_LATE,
+        new Date(TODAY),
+      ]);
+
+      // The files say the same, in Vietnam time (09:00 on 12 May 2020 is 02:00 UTC).
+      const exported = ExportReportRequest.fromPartial({ report: query });
+      const csv = await csvRows(exported);
+      expect(csv.map((r) => [r[1], r[6], r[7], r[8], r[9]])).toEqual([
+        ["Mã", "Trạng thái", "Trạng thái từ (giờ Việt Nam)", "Ngày hoàn thành", "Phân loại"],
+        ["TH-01", "Đang thực hiện", "12/05/2020 09:00", "", "Chưa hoàn thành, quá hạn"],
+        ["TH-02", "Chưa thực hiện", "", "", "Chưa hoàn thành, quá hạn"],
+      ]);
+      expect(await xlsxRows(exported)).toEqual(csv);
+
+      // A snapshot frozen today of the report as of June keeps June's statuses.
+      const { snapshot } = await office.reports.createReportSnapshot(CreateReportSnapshotRequest.fromPartial({ report: query }));
+      expect(summary(snapshot!.report!.lines)).toEqual(summary(report!.lines));
+      const fromSnapshot = ExportReportRequest.fromPartial({ snapshotId: snapshot!.id });
+      expect(await csvRows(fromSnapshot)).toEqual(csv);
+      expect(await xlsxRows(fromSnapshot)).toEqual(csv);
+    } finally {
+      h.clock.set(Q1_2020_AS_OF);
+    }
   });
 });

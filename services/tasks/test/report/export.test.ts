@@ -176,17 +176,43 @@ describe("report export: sample Q1 2020", () => {
       kind: "THONG_TU",
       leadUnit: "PC",
       deadline: new Date("2020-01-31T16:59:59.999Z"),
-      deadlineLabel: "Tháng 1/2020",
       deadlineSpec: { kind: "month", year: 2020, month: 1 },
       status: "completed",
+      statusSince: new Date("2020-02-20T10:00:00+07:00"),
       // Submission, not the later completion, is when it was done.
       doneAt: new Date("2020-02-03T10:00:00+07:00"),
       category: "completedLate",
     });
     // Done after the report time: not done as of it, so no done date.
     const late = lines.find((l) => l.code === "NV-10");
-    expect(late).toMatchObject({ status: "submitted", category: "withinDeadline", deadlineLabel: "Quý I/2020" });
+    expect(late).toMatchObject({ category: "withinDeadline", deadlineSpec: { kind: "quarter", year: 2020, quarter: 1 } });
     expect(late?.doneAt).toBeUndefined();
+  });
+
+  it("shows each line's status as it was at the report time, and the instant the task reached it", () => {
+    const at = (code: string) => {
+      const line = lines.find((l) => l.code === code);
+      return [line?.status, line?.statusSince?.toISOString()];
+    };
+    // Submitted on 31 March, after the report time: as of 30 March it had not started.
+    expect(at("NV-10")).toEqual(["not_started", undefined]);
+    // Completed on 20 February: completed since then (done at its submission on 3 February).
+    expect(at("NV-2")).toEqual(["completed", "2020-02-20T03:00:00.000Z"]);
+    expect(at("NV-3")).toEqual(["in_progress", "2020-02-01T02:00:00.000Z"]);
+    // As of 15 February, NV-4 had not started yet and NV-2 was submitted, not yet completed.
+    const early = buildReport(tasks, Q1, new Date("2020-02-15T03:00:00Z"));
+    const earlyLines = reportLinesOf(tasks, early);
+    expect(earlyLines.find((l) => l.code === "NV-4")).toMatchObject({ status: "not_started", category: "withinDeadline" });
+    expect(earlyLines.find((l) => l.code === "NV-2")).toMatchObject({
+      status: "submitted",
+      statusSince: new Date("2020-02-03T10:00:00+07:00"),
+      category: "completedLate",
+    });
+    // Given when the task was recorded, a task that never changed has been in its status since then.
+    const t5 = tasks.find((t) => t.id === "t5")!;
+    const created = new Date("2020-01-02T01:00:00Z");
+    const [line] = reportLinesOf([{ ...t5, createdAt: created }], buildReport([t5], Q1, AS_OF));
+    expect(line).toMatchObject({ status: "not_started", statusSince: created });
   });
 
   it("lists a task once even when given twice, and nothing the report does not count", () => {
@@ -237,7 +263,7 @@ describe("report export: sample Q1 2020", () => {
       ["Văn bản quy phạm pháp luật", 2, 1, 1, 0, 0, 50],
       ["Nghị định", 1, 1, 0, 0, 0, 100],
       ["Thông tư", 1, 0, 1, 0, 0, 0],
-      ["Văn bản khác", 5, 2, 0, 2, 1, 100],
+      ["Ngoài văn bản quy phạm pháp luật", 5, 2, 0, 2, 1, 100],
       ["Đề án", 1, 0, 0, 0, 1, null],
       ["Báo cáo", 2, 1, 0, 1, 0, 100],
       ["Kế hoạch", 1, 0, 0, 1, 0, null],
@@ -248,9 +274,32 @@ describe("report export: sample Q1 2020", () => {
     expect(summary.getRow(heading + 2).getCell(1).alignment?.indent).toBeGreaterThan(0);
   });
 
+  it("never labels two different rows of the summary alike: the non-normative group is not the kind “Văn bản khác”, in either locale", async () => {
+    for (const book of [workbook, await loadXlsx(await exportReportXlsx({ report, lines, locale: "en" }))]) {
+      const s = book.worksheets[0];
+      const labels = sheetText(s)
+        .slice(findRow(s, book === workbook ? "Loại văn bản" : "Document kind"))
+        .map((r) => r[0])
+        .filter((label) => label !== "");
+      expect(labels.length).toBeGreaterThan(5);
+      expect(new Set(labels).size).toBe(labels.length);
+    }
+  });
+
   it("writes one row per task with Vietnamese headings, names, statuses, dates and categories", () => {
     expect(sheetText(list)).toEqual([
-      ["STT", "Mã", "Tên nhiệm vụ", "Loại", "Đơn vị chủ trì", "Thời hạn", "Trạng thái", "Ngày hoàn thành", "Phân loại"],
+      [
+        "STT",
+        "Mã",
+        "Tên nhiệm vụ",
+        "Loại",
+        "Đơn vị chủ trì",
+        "Thời hạn",
+        "Trạng thái",
+        "Trạng thái từ (giờ Việt Nam)",
+        "Ngày hoàn thành",
+        "Phân loại",
+      ],
       [
         "1",
         "NV-7",
@@ -259,16 +308,73 @@ describe("report export: sample Q1 2020", () => {
         "Vụ Tổ chức - Biên chế",
         "10/01/2020",
         "Hoàn thành",
+        "09/01/2020 15:00",
         "09/01/2020",
         "Hoàn thành đúng hạn",
       ],
-      ["2", "NV-2", "Nhiệm vụ NV-2", "Thông tư", "Vụ Pháp chế", "Tháng 1/2020", "Hoàn thành", "03/02/2020", "Hoàn thành quá hạn"],
-      ["3", "NV-1", "Nhiệm vụ NV-1", "Nghị định", "Vụ Pháp chế", "15/02/2020", "Đã trình", "10/02/2020", "Hoàn thành đúng hạn"],
-      ["4", "NV-3", "Nhiệm vụ NV-3", "Đề án", "Vụ Pháp chế", "20/03/2020", "Đang thực hiện", "", "Chưa hoàn thành, quá hạn"],
-      // Completed 2020-03-27T18:30Z: 28 March in Vietnam.
-      ["5", "NV-4", "Nhiệm vụ NV-4", "Báo cáo", "Vụ Tổ chức cán bộ", "Tháng 3/2020", "Hoàn thành", "28/03/2020", "Hoàn thành đúng hạn"],
-      ["6", "NV-5", "Nhiệm vụ NV-5", "Kế hoạch", "Vụ Tổ chức cán bộ", "Quý I/2020", "Chưa thực hiện", "", "Chưa hoàn thành, còn trong hạn"],
-      ["7", "NV-10", "Nhiệm vụ NV-10", "Báo cáo", "Văn phòng Bộ", "Quý I/2020", "Đã trình", "", "Chưa hoàn thành, còn trong hạn"],
+      [
+        "2",
+        "NV-2",
+        "Nhiệm vụ NV-2",
+        "Thông tư",
+        "Vụ Pháp chế",
+        "Tháng 1/2020",
+        "Hoàn thành",
+        "20/02/2020 10:00",
+        "03/02/2020",
+        "Hoàn thành quá hạn",
+      ],
+      [
+        "3",
+        "NV-1",
+        "Nhiệm vụ NV-1",
+        "Nghị định",
+        "Vụ Pháp chế",
+        "15/02/2020",
+        "Đã trình",
+        "10/02/2020 09:00",
+        "10/02/2020",
+        "Hoàn thành đúng hạn",
+      ],
+      [
+        "4",
+        "NV-3",
+        "Nhiệm vụ NV-3",
+        "Đề án",
+        "Vụ Pháp chế",
+        "20/03/2020",
+        "Đang thực hiện",
+        "01/02/2020 09:00",
+        "",
+        "Chưa hoàn thành, quá hạn",
+      ],
+      // Completed 2020-03-27T18:30Z: 01:30 on 28 March in Vietnam.
+      [
+        "5",
+        "NV-4",
+        "Nhiệm vụ NV-4",
+        "Báo cáo",
+        "Vụ Tổ chức cán bộ",
+        "Tháng 3/2020",
+        "Hoàn thành",
+        "28/03/2020 01:30",
+        "28/03/2020",
+        "Hoàn thành đúng hạn",
+      ],
+      [
+        "6",
+        "NV-5",
+        "Nhiệm vụ NV-5",
+        "Kế hoạch",
+        "Vụ Tổ chức cán bộ",
+        "Quý I/2020",
+        "Chưa thực hiện",
+        "",
+        "",
+        "Chưa hoàn thành, còn trong hạn",
+      ],
+      // Submitted on 31 March, after the report time: as of 30 March it had not started.
+      ["7", "NV-10", "Nhiệm vụ NV-10", "Báo cáo", "Văn phòng Bộ", "Quý I/2020", "Chưa thực hiện", "", "", "Chưa hoàn thành, còn trong hạn"],
     ]);
     expect(list.getCell("A2").value).toBe(1);
     expect(list.getRow(1).getCell(3).font?.bold).toBe(true);
@@ -281,9 +387,11 @@ describe("report export: sample Q1 2020", () => {
     expect([...bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const text = decode(bytes);
     const records = text.split("\r\n");
-    expect(records[0]).toBe("\uFEFFSTT,Mã,Tên nhiệm vụ,Loại,Đơn vị chủ trì,Thời hạn,Trạng thái,Ngày hoàn thành,Phân loại");
+    expect(records[0]).toBe(
+      "\uFEFFSTT,Mã,Tên nhiệm vụ,Loại,Đơn vị chủ trì,Thời hạn,Trạng thái,Trạng thái từ (giờ Việt Nam),Ngày hoàn thành,Phân loại",
+    );
     expect(records[1]).toBe(
-      '1,NV-7,"Báo cáo ""tổng kết"", đánh giá năm 2019",Văn bản khác,Vụ Tổ chức - Biên chế,10/01/2020,Hoàn thành,09/01/2020,Hoàn thành đúng hạn',
+      '1,NV-7,"Báo cáo ""tổng kết"", đánh giá năm 2019",Văn bản khác,Vụ Tổ chức - Biên chế,10/01/2020,Hoàn thành,09/01/2020 15:00,09/01/2020,Hoàn thành đúng hạn',
     );
     expect(records).toHaveLength(lines.length + 2); // headings, lines, "" after the last CRLF
     expect(records.at(-1)).toBe("");
@@ -300,7 +408,7 @@ describe("report export: sample Q1 2020", () => {
     // fast-csv keeps the BOM in the first cell; Excel drops it.
     expect(cellText(sheet.getCell("A1").value).replace(/^\uFEFF/u, "")).toBe("STT");
     expect(sheet.getCell("C2").value).toBe('Báo cáo "tổng kết", đánh giá năm 2019');
-    expect(sheet.getCell("I5").value).toBe("Chưa hoàn thành, quá hạn");
+    expect(sheet.getCell("J5").value).toBe("Chưa hoàn thành, quá hạn");
   });
 
   it("writes English headings, names and categories with locale en", async () => {
@@ -322,20 +430,48 @@ describe("report export: sample Q1 2020", () => {
     expect(rowValues(s, heading + 1)).toEqual(["Ministry Office", 1, 0, 0, 1, 0, null]);
     expect(rowValues(s, findRow(s, "Total", heading + 1))).toEqual(["Total", 7, 3, 1, 2, 1, 75]);
     expect(findRow(s, "Legal normative documents")).toBeGreaterThan(heading);
-    expect(sheetText(l)[0]).toEqual(["No.", "Code", "Title", "Kind", "Lead unit", "Deadline", "Status", "Done on", "Category"]);
+    expect(sheetText(l)[0]).toEqual([
+      "No.",
+      "Code",
+      "Title",
+      "Kind",
+      "Lead unit",
+      "Deadline",
+      "Status",
+      "Status since (Vietnam time)",
+      "Done on",
+      "Category",
+    ]);
     expect(sheetText(l)[2]).toEqual([
       "2",
       "NV-2",
       "Nhiệm vụ NV-2",
       "Circular",
       "Department of Legal Affairs",
-      "Tháng 1/2020",
+      "January 2020",
       "Completed",
+      "20/02/2020 10:00",
       "03/02/2020",
       "Completed late",
     ]);
     const csv = decode(exportReportCsv({ report, lines, locale: "en" }));
-    expect(csv.split("\r\n")[0]).toBe("\uFEFFNo.,Code,Title,Kind,Lead unit,Deadline,Status,Done on,Category");
+    expect(csv.split("\r\n")[0]).toBe("\uFEFFNo.,Code,Title,Kind,Lead unit,Deadline,Status,Status since (Vietnam time),Done on,Category");
+  });
+
+  it("writes deadlines as English readers write them with locale en (Q2 2020, not Quý II/2020), in the XLSX and the CSV", async () => {
+    const en = await loadXlsx(await exportReportXlsx({ report, lines, locale: "en" }));
+    const deadlines = sheetText(en.worksheets[1])
+      .slice(1)
+      .map((r) => r[5]);
+    expect(deadlines).toEqual(["2020-01-10", "January 2020", "2020-02-15", "2020-03-20", "March 2020", "Q1 2020", "Q1 2020"]);
+    const csv = await readCsvTable(exportReportCsv({ report, lines, locale: "en" }), (cell) => REPORT_LINE_HEADINGS.en.includes(cell));
+    expect(csv.slice(1).map((r) => r.cells[5])).toEqual(deadlines);
+    // And the Vietnamese file keeps the Vietnamese labels.
+    expect(
+      sheetText(list)
+        .slice(1)
+        .map((r) => r[5]),
+    ).toContain("Quý I/2020");
   });
 
   it("takes a title and unit names from the caller; units it does not name are written by id", async () => {
@@ -403,7 +539,7 @@ describe("report export: the 2020 seed programme", () => {
     expect(
       sheetText(list)
         .slice(1)
-        .every((r) => r[8] === "Hoàn thành đúng hạn"),
+        .every((r) => r[9] === "Hoàn thành đúng hạn"),
     ).toBe(true);
 
     const csvRows = await readCsvTable(exportReportCsv({ report, lines }), (cell) => REPORT_LINE_HEADINGS.vi.includes(cell));
