@@ -10,6 +10,7 @@ import type {
   TaskHistoryEntry,
   ReportSnapshot as ProtoSnapshot,
   Period as ProtoPeriod,
+  PendingDeadlineRequest as ProtoPendingDeadlineRequest,
 } from "@ministry/proto/ministry/tasks/v1/tasks";
 import { KindGroup, ReportCategory } from "@ministry/proto/ministry/tasks/v1/tasks";
 import type { Period } from "../domain/deadline.js";
@@ -27,6 +28,7 @@ import {
   unitRef,
 } from "../contract.js";
 import type { StoredTask } from "../store/documents.js";
+import type { PendingDeadlineRequest } from "../app/task-queries.js";
 
 export function toProtoTask(task: StoredTask, vocabulary: TaskVocabulary, now: Date): ProtoTask {
   return {
@@ -66,6 +68,20 @@ export function toProtoTask(task: StoredTask, vocabulary: TaskVocabulary, now: D
     overdue: !isFinal(task.status) && task.status !== "submitted" && now.getTime() > task.deadline.getTime(),
     createdAt: task.createdAt,
     updatedAt: task.updatedAt,
+  };
+}
+
+export function toPendingDeadlineRequest(p: PendingDeadlineRequest): ProtoPendingDeadlineRequest {
+  return {
+    taskId: p.taskId,
+    code: p.code,
+    title: p.title,
+    currentDeadline: toProtoDeadline(p.request.currentSpec, p.request.currentDeadline),
+    requestedDeadline: toProtoDeadline(p.request.requestedSpec, p.request.requestedDeadline),
+    reason: p.request.reason,
+    requestedBy: p.request.requestedBy,
+    requestedAt: p.request.requestedAt,
+    deadlineRequestId: p.request.id,
   };
 }
 
