@@ -11,3 +11,4 @@ export * from "./auth/index.js";
 export * from "./grpc/index.js";
 export * from "./telemetry.js";
 export * from "./service.js";
+export * from "./pagination.js";

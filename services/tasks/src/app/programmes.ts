@@ -1,7 +1,7 @@
 /**
  * Programmes: created per year and issuing body, approved, closed; filled by importing a spreadsheet.
  */
-import type { Identity, ResultCodec } from "@ministry/platform";
+import type { Identity, PageRequest, ResultCodec } from "@ministry/platform";
 import type { ClientSession, Document } from "mongodb";
 import { importedTaskId } from "../domain/ids.js";
 import { changeProgrammeStatus, newProgramme, programmeId, assertImportable, type Programme } from "../domain/programme.js";
@@ -76,11 +76,16 @@ export class ProgrammeCommands {
     return { ...programme, taskCount: await this.app.tasks.count({ programmeId: id }) };
   }
 
-  async list(identity: Identity, filter: { year?: number }, skip: number, limit: number) {
+  /** Newest year first, by key (the platform's keyset pages). */
+  async list(identity: Identity, filter: { year?: number }, page: PageRequest) {
     this.app.access.assertReadProgrammes(identity);
-    const { items, total } = await this.app.programmes.list(filter.year ? { year: filter.year } : {}, skip, limit);
+    const { items, total, nextPageToken } = await this.app.programmes.list(
+      filter.year ? { year: filter.year } : {},
+      page,
+      this.app.clock.now(),
+    );
     const counts = await Promise.all(items.map((p) => this.app.tasks.count({ programmeId: p.id })));
-    return { items: items.map((p, i) => ({ ...p, taskCount: counts[i] })), total };
+    return { items: items.map((p, i) => ({ ...p, taskCount: counts[i] })), total, nextPageToken };
   }
 
   async changeStatus(identity: Identity, input: { requestId?: string; id: string; status: ProgrammeStatus; expectedVersion?: number }) {

@@ -3,7 +3,7 @@
  * frozen snapshots. A unit's people get their own unit's report; the Office and the leadership any.
  */
 import { randomUUID } from "node:crypto";
-import { InvalidArgument, NotFound, type Identity, type ResultCodec } from "@ministry/platform";
+import { InvalidArgument, keysetPage, NotFound, type Identity, type PageRequest, type ResultCodec } from "@ministry/platform";
 import type { Actor } from "@ministry/proto/ministry/common/v1/common";
 import type { Document, Filter } from "mongodb";
 import { MAX_DEADLINE_YEAR, MIN_DEADLINE_YEAR, periodBounds, type Period } from "../domain/deadline.js";
@@ -14,7 +14,6 @@ import { compareLines, reportLine, reportLinesOf, type ReportLine } from "../rep
 import { withoutEmpty, type TaskDocument } from "../store/documents.js";
 import { REPORT_SNAPSHOTS } from "../store/indexes.js";
 import { actorOf, type AppContext } from "./context.js";
-import type { Page } from "./task-queries.js";
 
 export interface ReportQuery {
   period: Period;
@@ -182,19 +181,23 @@ export class Reports {
     return snapshot;
   }
 
-  async listSnapshots(identity: Identity, filter: { meetingId?: string; programmeId?: string }, page: Page) {
+  /** Newest first, by key (the platform's keyset pages), without their lines. */
+  async listSnapshots(identity: Identity, filter: { meetingId?: string; programmeId?: string }, page: PageRequest) {
     if (!this.app.access.seesAll(identity)) this.app.access.assertSnapshot(identity);
     const query: Document = {};
     if (filter.meetingId) query.meetingId = filter.meetingId;
     if (filter.programmeId) query["result.query.programmeId"] = filter.programmeId;
-    const collection = this.app.deps.db.collection(REPORT_SNAPSHOTS);
-    const [docs, total] = await Promise.all([
-      collection
-        .find(query, { sort: { createdAt: -1, _id: 1 }, skip: page.offset, limit: page.size, projection: { "result.lines": 0 } })
-        .toArray(),
-      collection.countDocuments(query),
-    ]);
-    return { snapshots: docs.map((d) => fromSnapshotDocument({ ...d, result: { ...d.result, lines: [] } })), total };
+    const result = await keysetPage(
+      this.app.deps.db.collection(REPORT_SNAPSHOTS),
+      { list: "report_snapshots", filter: query, sort: [["createdAt", -1]], projection: { "result.lines": 0 } },
+      page,
+      { now: this.app.clock.now() },
+    );
+    return {
+      snapshots: result.items.map((d) => fromSnapshotDocument({ ...d, result: { ...d.result, lines: [] } })),
+      total: result.totalSize,
+      nextPageToken: result.nextPageToken,
+    };
   }
 }
 

@@ -2,13 +2,13 @@
  * Commands on tasks. Each runs in one transaction: the task's new state, its audit record (who, when,
  * why) and its events in the outbox commit together or not at all.
  */
-import { randomUUID } from "node:crypto";
-import { InvalidArgument, type Identity, type OutgoingEvent } from "@ministry/platform";
+import { AlreadyExists, InvalidArgument, type Identity, type OutgoingEvent } from "@ministry/platform";
 import type { Actor } from "@ministry/proto/ministry/common/v1/common";
 import type { ClientSession } from "mongodb";
 import { formatVietnamDate, type DeadlineSpec } from "../domain/deadline.js";
 import { decideDeadlineChange, requestDeadlineChange } from "../domain/deadline-change.js";
 import { assertWorkRecordable, recordProgress, transition } from "../domain/lifecycle.js";
+import { importedTaskId } from "../domain/ids.js";
 import { assertAcceptsTasks } from "../domain/programme.js";
 import {
   FIELD_NAMES,
@@ -34,7 +34,7 @@ import {
 import { taskSummary, toProtoDeadline, toProtoDeadlineRequest } from "../contract.js";
 import { TaskEvents } from "../events/definitions.js";
 import type { StoredTask } from "../store/documents.js";
-import { PROGRESS_NOTES } from "../store/indexes.js";
+import { PROGRESS_NOTES, TASK_CODE_COUNTERS } from "../store/indexes.js";
 import { versionConflict } from "../store/task-store.js";
 import { actorOf, storedTaskCodec, type AppContext } from "./context.js";
 
@@ -146,16 +146,32 @@ export class TaskCommands {
     return taskSummary(task, this.app.vocabulary);
   }
 
+  /**
+   * A new task, with an id from its programme and code as an imported task has (`bnv-2020-vb-061`),
+   * so codes are unique in a programme ignoring case. Without a code the programme's next free
+   * `NV-<n>` is allocated in the transaction (a counter per programme, so two creates never take one).
+   */
   async create(identity: Identity, input: Omit<NewTaskInput, "id"> & { requestId?: string }): Promise<StoredTask> {
     this.app.access.assertMayCreateTasks(identity);
-    const id = randomUUID();
-    const code = input.code?.trim() || `NV-${id.slice(0, 8).toUpperCase()}`;
-    const task = validateNewTask({ ...input, id, code, source: input.source ?? { type: "ad_hoc" } }, this.app.vocabulary);
-    this.app.access.assertCreate(identity, task.leadUnit);
-    const request = { requestId: input.requestId, target: `programme:${task.programmeId}`, body: input };
+    const givenCode = oneLineText(input.code);
+    // Validated with a stand-in id and code: the id comes from the code, which may be allocated later.
+    const draft = validateNewTask(
+      { ...input, id: "new", code: givenCode || "NV-0", source: input.source ?? { type: "ad_hoc" } },
+      this.app.vocabulary,
+    );
+    this.app.access.assertCreate(identity, draft.leadUnit);
+    const request = { requestId: input.requestId, target: `programme:${draft.programmeId}`, body: input };
     return this.app.once("CreateTask", identity, request, storedTaskCodec, async (session) => {
-      const programme = await this.app.programmes.require(task.programmeId, session);
+      const programme = await this.app.programmes.require(draft.programmeId, session);
       assertAcceptsTasks(programme);
+      const code = givenCode ? draft.code : await this.nextFreeCode(programme.id, session);
+      const task: Task = { ...draft, id: importedTaskId(programme.id, code), code };
+      if (givenCode && (await this.codeTaken(programme.id, task.id, code, session)))
+        throw new AlreadyExists(
+          `Chương trình ${programme.id} đã có nhiệm vụ mã ${code} (không phân biệt chữ hoa, chữ thường) / Programme ${programme.id} already has a task ${code} (ignoring case)`,
+          "TASK_CODE_EXISTS",
+          { programme_id: programme.id, code },
+        );
       const at = this.app.clock.now();
       const saved = await this.app.tasks.insert(task, at, session);
       const actor = actorOf(identity, this.app.vocabulary);
@@ -164,6 +180,29 @@ export class TaskCommands {
       ]);
       return saved;
     });
+  }
+
+  /** Whether the programme has a task with this id (its code ignoring case) or this very code. */
+  private async codeTaken(programmeId: string, id: string, code: string, session: ClientSession): Promise<boolean> {
+    const found = await this.app.tasks.collection.findOne(
+      { $or: [{ _id: id }, { programmeId, code }] },
+      { projection: { _id: 1 }, session },
+    );
+    return found !== null;
+  }
+
+  /** The programme's next `NV-<n>` no task has yet (an imported file may have used some). */
+  private async nextFreeCode(programmeId: string, session: ClientSession): Promise<string> {
+    const counters = this.app.deps.db.collection<{ _id: string; last: number }>(TASK_CODE_COUNTERS);
+    for (;;) {
+      const counter = await counters.findOneAndUpdate(
+        { _id: programmeId },
+        { $inc: { last: 1 } },
+        { upsert: true, returnDocument: "after", session },
+      );
+      const code = `NV-${String(counter?.last ?? 1).padStart(3, "0")}`;
+      if (!(await this.codeTaken(programmeId, importedTaskId(programmeId, code), code, session))) return code;
+    }
   }
 
   assign(
@@ -195,6 +234,7 @@ export class TaskCommands {
           {
             id: task.id,
             programmeId: task.programmeId,
+            code: task.code,
             title: task.title,
             kind: task.kind,
             authority: task.authority,

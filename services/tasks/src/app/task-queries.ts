@@ -2,17 +2,35 @@
  * Reading tasks: one task, lists and search, a task's history, a unit's dashboard. Everything is
  * filtered to what the caller may see.
  */
-import { AUDIT_COLLECTION, InvalidArgument, type AuditRecord, type Identity } from "@ministry/platform";
-import type { Filter, Sort } from "mongodb";
-import { normalizeForSearch } from "../domain/text.js";
+import {
+  AUDIT_COLLECTION,
+  InvalidArgument,
+  keysetPage,
+  type AuditRecord,
+  type Identity,
+  type KeysetSort,
+  type PageRequest,
+} from "@ministry/platform";
+import type { Document, Filter } from "mongodb";
+import { codeKey, importedTaskId } from "../domain/ids.js";
+import type { DeadlineChangeRequest } from "../domain/task.js";
 import type { TaskStatus } from "../domain/vocabulary.js";
-import type { StoredTask, TaskDocument } from "../store/documents.js";
+import { taskFromDocument, type StoredTask, type TaskDocument } from "../store/documents.js";
+import { taskNotFound } from "../store/task-store.js";
 import type { AppContext } from "./context.js";
+import { escapeRegex, parseSearchText, searchConditions, searchRank } from "./task-search.js";
 
 export const ACTIVE_STATUSES: readonly TaskStatus[] = ["not_started", "in_progress"];
-export const DEFAULT_PAGE_SIZE = 50;
-export const MAX_PAGE_SIZE = 500;
-const MAX_PAGE_TOKEN_LENGTH = 64;
+/** The dashboard lists at most this many deadline requests awaiting a decision (its count says how many there are). */
+export const AWAITING_DECISION_LIMIT = 50;
+
+/** A deadline change request awaiting a decision, with the task it is for. */
+export interface PendingDeadlineRequest {
+  taskId: string;
+  code: string;
+  title: string;
+  request: DeadlineChangeRequest;
+}
 
 export interface TaskListQuery {
   programmeId?: string;
@@ -27,44 +45,29 @@ export interface TaskListQuery {
   text?: string;
   assignee?: string;
   source?: string;
-  orderBy?: "deadline_asc" | "deadline_desc" | "code" | "updated_desc";
+  pendingDeadlineRequest?: boolean;
+  /** Unset: by deadline, or by relevance when there is text to search. */
+  orderBy?: "deadline_asc" | "deadline_desc" | "code" | "updated_desc" | "relevance";
 }
 
-export interface Page {
-  /** Items to skip. */
-  offset: number;
-  size: number;
-}
-
-/** Page tokens are opaque to callers: the offset of the next page, base64url. */
-export function parsePage(pageSize: number | undefined, pageToken: string | undefined): Page {
-  const size = pageSize && pageSize > 0 ? Math.min(pageSize, MAX_PAGE_SIZE) : DEFAULT_PAGE_SIZE;
-  if (pageSize !== undefined && pageSize < 0)
-    throw new InvalidArgument([{ field: "page.pageSize", description: "Kích thước trang không âm / Page size cannot be negative" }]);
-  if (!pageToken) return { offset: 0, size };
-  // Tokens this service issues are a dozen characters; anything much longer is not one of them.
-  if (pageToken.length > MAX_PAGE_TOKEN_LENGTH)
-    throw new InvalidArgument([{ field: "page.pageToken", description: "Mã trang không hợp lệ / Invalid page token" }]);
-  const decoded = Buffer.from(pageToken, "base64url").toString("utf8");
-  const match = /^o:(\d{1,9})$/.exec(decoded);
-  if (!match) throw new InvalidArgument([{ field: "page.pageToken", description: "Mã trang không hợp lệ / Invalid page token" }]);
-  return { offset: Number(match[1]), size };
-}
-
-export function nextPageToken(page: Page, returned: number, total: number): string {
-  const next = page.offset + returned;
-  return returned === page.size && next < total ? Buffer.from(`o:${next}`, "utf8").toString("base64url") : "";
-}
-
-function escapeRegex(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
-
-const SORTS: Record<NonNullable<TaskListQuery["orderBy"]>, Sort> = {
-  deadline_asc: { deadline: 1, code: 1, _id: 1 },
-  deadline_desc: { deadline: -1, code: 1, _id: 1 },
-  code: { code: 1, _id: 1 },
-  updated_desc: { updatedAt: -1, _id: 1 },
+/** Each order ends with `_id` (added by the platform's keyset pages), so no two tasks tie. */
+const SORTS: Record<NonNullable<TaskListQuery["orderBy"]>, KeysetSort> = {
+  deadline_asc: [
+    ["deadline", 1],
+    ["code", 1],
+  ],
+  deadline_desc: [
+    ["deadline", -1],
+    ["code", 1],
+  ],
+  code: [["code", 1]],
+  updated_desc: [["updatedAt", -1]],
+  // `rank` is computed per search (task-search.ts).
+  relevance: [
+    ["rank", 1],
+    ["deadline", 1],
+    ["code", 1],
+  ],
 };
 
 export class TaskQueries {
@@ -73,6 +76,25 @@ export class TaskQueries {
   async get(identity: Identity, id: string): Promise<StoredTask> {
     this.app.access.assertMayReadTasks(identity);
     return this.app.visibleTask(identity, id);
+  }
+
+  /**
+   * The task of a programme with this code, compared ignoring case (codeKey, as an import compares
+   * them). Permission before existence, as by id: a task the caller may not see answers as a missing one.
+   */
+  async getByCode(identity: Identity, programmeId: string, code: string): Promise<StoredTask> {
+    this.app.access.assertMayReadTasks(identity);
+    // Imported and created tasks have the id their code gives; tasks from other services' events do not.
+    const byId = await this.app.tasks.get(importedTaskId(programmeId, code));
+    const key = codeKey(code);
+    const task =
+      byId && byId.programmeId === programmeId && codeKey(byId.code) === key
+        ? byId
+        : (await this.app.tasks.find({ programmeId, code: { $regex: `^${escapeRegex(code)}$`, $options: "i" } }, { limit: 20 })).find(
+            (t) => codeKey(t.code) === key,
+          );
+    if (!task || !this.app.access.canRead(identity, task)) throw taskNotFound();
+    return task;
   }
 
   filterOf(q: TaskListQuery): Filter<TaskDocument> {
@@ -99,39 +121,71 @@ export class TaskQueries {
     if (q.overdueOnly) and.push({ status: { $in: [...ACTIVE_STATUSES] }, deadline: { $lt: this.app.clock.now() } });
     if (q.assignee) and.push({ assignee: q.assignee });
     if (q.source) and.push({ "source.type": q.source });
-    const words = normalizeForSearch(q.text ?? "")
-      .split(" ")
-      .filter((w) => w !== "");
-    for (const w of words) and.push({ search: { $regex: escapeRegex(w) } });
+    if (q.pendingDeadlineRequest) and.push({ "deadlineRequests.status": "pending" });
+    const search = parseSearchText(q.text);
+    if (search) and.push(...(searchConditions(search) as Filter<TaskDocument>[]));
     return and.length === 0 ? {} : and.length === 1 ? and[0] : { $and: and };
   }
 
-  async list(identity: Identity, q: TaskListQuery, page: Page): Promise<{ tasks: StoredTask[]; total: number; nextPageToken: string }> {
+  /**
+   * A page of the tasks the caller sees that match `q`, by key (the platform's keyset pages): tasks
+   * changed after the first page come after the others, once each.
+   */
+  async list(
+    identity: Identity,
+    q: TaskListQuery,
+    page: PageRequest,
+  ): Promise<{ tasks: StoredTask[]; total: number; nextPageToken: string }> {
     const visible = this.app.access.visibleTasks(identity);
-    const filter = { $and: [visible, this.filterOf(q)] } as Filter<TaskDocument>;
-    const [tasks, total] = await Promise.all([
-      this.app.tasks.find(filter, { sort: SORTS[q.orderBy ?? "deadline_asc"], skip: page.offset, limit: page.size }),
-      this.app.tasks.count(filter),
-    ]);
-    return { tasks, total, nextPageToken: nextPageToken(page, tasks.length, total) };
+    const filter = { $and: [visible, this.filterOf(q)] } as Filter<Document>;
+    const search = parseSearchText(q.text);
+    const orderBy = q.orderBy ?? (search ? "relevance" : "deadline_asc");
+    const relevance = orderBy === "relevance" && search !== undefined;
+    const result = await keysetPage(
+      this.app.tasks.collection,
+      {
+        list: "tasks",
+        filter,
+        sort: SORTS[relevance ? "relevance" : orderBy === "relevance" ? "deadline_asc" : orderBy],
+        // As the caller asked (an overdue filter's "now" moves between pages), and what the caller sees.
+        fingerprint: { query: { ...q, orderBy }, visible },
+        computed: relevance ? { rank: searchRank(search) } : undefined,
+        changedAt: "updatedAt",
+      },
+      page,
+      { now: this.app.clock.now() },
+    );
+    return { tasks: result.items.map(taskFromDocument), total: result.totalSize, nextPageToken: result.nextPageToken };
   }
 
   /** The task's audit records, newest first. */
-  async history(identity: Identity, id: string, page: Page): Promise<{ entries: AuditRecord[]; total: number; nextPageToken: string }> {
+  async history(
+    identity: Identity,
+    id: string,
+    page: PageRequest,
+  ): Promise<{ entries: AuditRecord[]; total: number; nextPageToken: string }> {
     await this.get(identity, id);
     const audit = this.app.deps.db.collection<AuditRecord>(AUDIT_COLLECTION);
-    const filter = { "target.type": "task", "target.id": id };
-    const [entries, total] = await Promise.all([
-      audit.find(filter, { sort: { at: -1, _id: -1 }, skip: page.offset, limit: page.size }).toArray(),
-      audit.countDocuments(filter),
-    ]);
-    return { entries, total, nextPageToken: nextPageToken(page, entries.length, total) };
+    const result = await keysetPage(
+      audit,
+      {
+        list: "task_history",
+        filter: { "target.type": "task", "target.id": id },
+        sort: [
+          ["at", -1],
+          ["_id", -1],
+        ],
+      },
+      page,
+      { now: this.app.clock.now() },
+    );
+    return { entries: result.items, total: result.totalSize, nextPageToken: result.nextPageToken };
   }
 
   async dashboard(identity: Identity, input: { unitId: string; programmeId?: string; upcomingLimit?: number }) {
     const unitId = input.unitId.trim();
     if (!this.app.vocabulary.units.some((u) => u.id === unitId))
-      throw new InvalidArgument([{ field: "unitId", description: `Đơn vị không tồn tại: "${unitId}" / No such unit: "${unitId}"` }]);
+      throw new InvalidArgument([{ field: "unit_id", description: `Đơn vị không tồn tại: "${unitId}" / No such unit: "${unitId}"` }]);
     this.app.access.assertReadUnit(identity, unitId);
     const now = this.app.clock.now();
     const scope: Filter<TaskDocument> = input.programmeId ? { programmeId: input.programmeId } : {};
@@ -139,7 +193,7 @@ export class TaskQueries {
     const active = { $in: [...ACTIVE_STATUSES] };
     const week = new Date(now.getTime() + 7 * 24 * 3600_000);
     const limit = Math.min(Math.max(input.upcomingLimit || 10, 1), 100);
-    const [byStatus, coordinating, overdue, dueSoon, pendingRequests, upcoming] = await Promise.all([
+    const [byStatus, coordinating, overdue, dueSoon, pendingRequests, upcoming, awaitingDecision] = await Promise.all([
       this.app.tasks.collection
         .aggregate<{ _id: TaskStatus; count: number }>([{ $match: leading }, { $group: { _id: "$status", count: { $sum: 1 } } }])
         .toArray(),
@@ -148,6 +202,7 @@ export class TaskQueries {
       this.app.tasks.count({ ...leading, status: active, deadline: { $gte: now, $lt: week } }),
       this.app.tasks.count({ ...leading, "deadlineRequests.status": "pending" }),
       this.app.tasks.find({ ...leading, status: active }, { sort: { deadline: 1, code: 1 }, limit }),
+      this.awaitingDecision(leading),
     ]);
     return {
       unitId,
@@ -159,6 +214,22 @@ export class TaskQueries {
       dueWithin7Days: dueSoon,
       pendingDeadlineRequests: pendingRequests,
       upcoming,
+      awaitingDecision,
     };
+  }
+
+  /** The oldest deadline requests awaiting a decision on the tasks `scope` matches, with their task. */
+  private async awaitingDecision(scope: Filter<TaskDocument>): Promise<PendingDeadlineRequest[]> {
+    const rows = await this.app.tasks.collection
+      .aggregate<{ _id: string; code: string; title: string; deadlineRequests: DeadlineChangeRequest }>([
+        { $match: { ...scope, "deadlineRequests.status": "pending" } },
+        { $project: { code: 1, title: 1, deadlineRequests: 1 } },
+        { $unwind: "$deadlineRequests" },
+        { $match: { "deadlineRequests.status": "pending" } },
+        { $sort: { "deadlineRequests.requestedAt": 1, _id: 1 } },
+        { $limit: AWAITING_DECISION_LIMIT },
+      ])
+      .toArray();
+    return rows.map((r) => ({ taskId: r._id, code: r.code, title: r.title, request: r.deadlineRequests }));
   }
 }

@@ -13,6 +13,7 @@ import {
   type ReportServiceServer,
   type TaskServiceServer,
   type GetReportRequest,
+  type GetTaskRequest,
   type DocumentLink as ProtoDocumentLink,
 } from "@ministry/proto/ministry/tasks/v1/tasks";
 import { documentRelation, fromProtoDeadline, priority, programmeStatus, taskSource, taskStatus } from "../contract.js";
@@ -20,6 +21,7 @@ import {
   FIELD_NAMES,
   FieldChecks,
   MAX_ASSIGNEE_LENGTH,
+  MAX_CODE_LENGTH,
   MAX_EXTERNAL_ID_LENGTH,
   MAX_FILTER_VALUES,
   MAX_ID_LENGTH,
@@ -29,10 +31,18 @@ import {
 } from "../domain/limits.js";
 import { AUTHORITIES } from "../domain/vocabulary.js";
 import type { Services } from "../app/index.js";
-import { nextPageToken, parsePage, type TaskListQuery } from "../app/task-queries.js";
+import type { TaskListQuery } from "../app/task-queries.js";
 import { exportReportCsv, exportReportXlsx, reportFileName } from "../report/export.js";
 import { DEFAULT_REPORT_LINES, MAX_REPORT_LINES, type ReportQuery } from "../app/reports.js";
-import { fromProtoPeriod, toHistoryEntry, toProtoProgramme, toProtoReport, toProtoSnapshot, toProtoTask } from "./mapping.js";
+import {
+  fromProtoPeriod,
+  toHistoryEntry,
+  toPendingDeadlineRequest,
+  toProtoProgramme,
+  toProtoReport,
+  toProtoSnapshot,
+  toProtoTask,
+} from "./mapping.js";
 
 const CONTENT_TYPES = {
   csv: "text/csv; charset=utf-8",
@@ -64,6 +74,31 @@ function requireId(value: string | undefined, field = "id", max = MAX_ID_LENGTH)
 /** A task's id: longer than other ids, because imported tasks derive theirs from their code. */
 function requireTaskId(value: string | undefined): string {
   return requireId(value, "id", MAX_TASK_ID_LENGTH);
+}
+
+/**
+ * What GetTask names: an id, or a programme and a code (INVALID_ARGUMENT naming what is missing or
+ * given twice).
+ */
+function taskReference(r: GetTaskRequest): { id: string; programmeId: string; code: string } {
+  const checks = new FieldChecks();
+  const id = (r.id ?? "").trim();
+  const programmeId = (r.programmeId ?? "").trim();
+  const code = (r.code ?? "").normalize("NFC").trim();
+  if (id !== "") {
+    checks.length("id", id, MAX_TASK_ID_LENGTH, FIELD_NAMES.id);
+    if (programmeId !== "" || code !== "")
+      checks.add("id", "Chỉ nêu mã định danh, hoặc chương trình và mã nhiệm vụ", "Give either the id, or the programme and the code");
+  } else if (programmeId === "" && code === "")
+    checks.add("id", "Nêu mã định danh, hoặc chương trình và mã nhiệm vụ", "Give the id, or the programme and the code");
+  else {
+    if (programmeId === "") checks.add("programme_id", "Bắt buộc khi tìm theo mã nhiệm vụ", "Required with the code");
+    else checks.length("programme_id", programmeId, MAX_ID_LENGTH, FIELD_NAMES.id);
+    if (code === "") checks.add("code", "Bắt buộc khi tìm theo chương trình", "Required with the programme");
+    else checks.length("code", code, MAX_CODE_LENGTH, FIELD_NAMES.code);
+  }
+  checks.check();
+  return { id, programmeId, code };
 }
 
 function fileFormat(format: FileFormat, field = "format"): "csv" | "xlsx" {
@@ -117,12 +152,12 @@ export function programmeHandlers(s: Services): ProgrammeServiceServer {
     },
     getProgramme: async (call) => ({ programme: toProtoProgramme(await s.programmes.get(requireIdentity(), requireId(call.request.id))) }),
     listProgrammes: async (call) => {
-      const page = parsePage(call.request.page?.pageSize, call.request.page?.pageToken);
-      const { items, total } = await s.programmes.list(requireIdentity(), { year: call.request.year || undefined }, page.offset, page.size);
-      return {
-        programmes: items.map(toProtoProgramme),
-        page: { nextPageToken: nextPageToken(page, items.length, total), totalSize: String(total) },
-      };
+      const { items, total, nextPageToken } = await s.programmes.list(
+        requireIdentity(),
+        { year: call.request.year || undefined },
+        call.request.page ?? {},
+      );
+      return { programmes: items.map(toProtoProgramme), page: { nextPageToken, totalSize: String(total) } };
     },
     changeProgrammeStatus: async (call) => {
       const r = call.request;
@@ -189,8 +224,8 @@ export function programmeHandlers(s: Services): ProgrammeServiceServer {
   };
 }
 
+/** Unspecified: by deadline, or by relevance when searching (TaskQueries.list). */
 const ORDER: Record<number, TaskListQuery["orderBy"]> = {
-  [TaskOrder.TASK_ORDER_UNSPECIFIED]: "deadline_asc",
   [TaskOrder.TASK_ORDER_DEADLINE_ASC]: "deadline_asc",
   [TaskOrder.TASK_ORDER_DEADLINE_DESC]: "deadline_desc",
   [TaskOrder.TASK_ORDER_CODE]: "code",
@@ -221,7 +256,12 @@ export function taskHandlers(s: Services): TaskServiceServer {
       });
       return out(task);
     },
-    getTask: async (call) => out(await s.queries.get(requireIdentity(), requireTaskId(call.request.id))),
+    getTask: async (call) => {
+      const r = call.request;
+      const identity = requireIdentity();
+      const by = taskReference(r);
+      return out(by.id ? await s.queries.get(identity, by.id) : await s.queries.getByCode(identity, by.programmeId, by.code));
+    },
     listTasks: async (call) => {
       const r = call.request;
       const checks = new FieldChecks();
@@ -232,13 +272,20 @@ export function taskHandlers(s: Services): TaskServiceServer {
             return d ? [d] : [];
           })
         : [];
-      checks.texts("kinds", r.kinds, MAX_FILTER_VALUES, MAX_VOCABULARY_CODE_LENGTH, FIELD_NAMES.kind);
-      const programmeId = optionalId(checks, r.programmeId, "programmeId");
-      const unitId = optionalId(checks, r.unitId, "unitId", MAX_VOCABULARY_CODE_LENGTH);
+      if (checks.texts("kinds", r.kinds, MAX_FILTER_VALUES, MAX_VOCABULARY_CODE_LENGTH, FIELD_NAMES.kind))
+        r.kinds.forEach((kind, i) => {
+          if (!s.vocabulary.kinds.some((k) => k.code === kind))
+            checks.add(`kinds[${i}]`, `Loại nhiệm vụ không xác định: "${kind}"`, `Unknown kind: "${kind}"`);
+        });
+      const programmeId = optionalId(checks, r.programmeId, "programme_id");
+      const unitId = optionalId(checks, r.unitId, "unit_id", MAX_VOCABULARY_CODE_LENGTH);
+      if (unitId && !s.vocabulary.units.some((u) => u.id === unitId))
+        checks.add("unit_id", `Đơn vị không tồn tại: "${unitId}"`, `No such unit: "${unitId}"`);
+      const source = taskSource.fromProto(r.source);
+      if (r.source !== 0 && !source) checks.add("source", "Nguồn nhiệm vụ không hợp lệ", "Invalid task source");
       checks.length("text", r.text, MAX_SEARCH_TEXT_LENGTH, FIELD_NAMES.search);
       checks.length("assignee", r.assignee, MAX_ASSIGNEE_LENGTH, FIELD_NAMES.assignee);
       checks.check();
-      const page = parsePage(r.page?.pageSize, r.page?.pageToken);
       const unitRole =
         r.unitRole === UnitRole.UNIT_ROLE_LEAD ? "lead" : r.unitRole === UnitRole.UNIT_ROLE_COORDINATING ? "coordinating" : "any";
       const result = await s.queries.list(
@@ -255,10 +302,11 @@ export function taskHandlers(s: Services): TaskServiceServer {
           overdueOnly: r.overdueOnly,
           text: r.text,
           assignee: r.assignee || undefined,
-          source: taskSource.fromProto(r.source),
-          orderBy: ORDER[r.orderBy] ?? "deadline_asc",
+          source,
+          pendingDeadlineRequest: r.pendingDeadlineRequest,
+          orderBy: ORDER[r.orderBy],
         },
-        page,
+        r.page ?? {},
       );
       const now = s.clock.now();
       return {
@@ -373,8 +421,7 @@ export function taskHandlers(s: Services): TaskServiceServer {
       );
     },
     getTaskHistory: async (call) => {
-      const page = parsePage(call.request.page?.pageSize, call.request.page?.pageToken);
-      const h = await s.queries.history(requireIdentity(), requireTaskId(call.request.id), page);
+      const h = await s.queries.history(requireIdentity(), requireTaskId(call.request.id), call.request.page ?? {});
       return { entries: h.entries.map(toHistoryEntry), page: { nextPageToken: h.nextPageToken, totalSize: String(h.total) } };
     },
     getUnitDashboard: async (call) => {
@@ -397,6 +444,7 @@ export function taskHandlers(s: Services): TaskServiceServer {
           dueWithin7Days: d.dueWithin7Days,
           pendingDeadlineRequests: d.pendingDeadlineRequests,
           upcoming: d.upcoming.map((t) => toProtoTask(t, s.vocabulary, now)),
+          deadlineRequestsAwaitingDecision: d.awaitingDecision.map(toPendingDeadlineRequest),
         },
       };
     },
@@ -445,17 +493,16 @@ export function reportHandlers(s: Services): ReportServiceServer {
     }),
     listReportSnapshots: async (call) => {
       const r = call.request;
-      const page = parsePage(r.page?.pageSize, r.page?.pageToken);
       const checks = new FieldChecks();
       const filter = {
         meetingId: optionalId(checks, r.meetingId, "meetingId", MAX_EXTERNAL_ID_LENGTH),
         programmeId: optionalId(checks, r.programmeId, "programmeId"),
       };
       checks.check();
-      const { snapshots, total } = await s.reports.listSnapshots(requireIdentity(), filter, page);
+      const { snapshots, total, nextPageToken } = await s.reports.listSnapshots(requireIdentity(), filter, r.page ?? {});
       return {
         snapshots: snapshots.map((sn) => toProtoSnapshot(sn, s.vocabulary, 0)),
-        page: { nextPageToken: nextPageToken(page, snapshots.length, total), totalSize: String(total) },
+        page: { nextPageToken, totalSize: String(total) },
       };
     },
   };

@@ -10,6 +10,7 @@ import type {
   TaskHistoryEntry,
   ReportSnapshot as ProtoSnapshot,
   Period as ProtoPeriod,
+  PendingDeadlineRequest as ProtoPendingDeadlineRequest,
 } from "@ministry/proto/ministry/tasks/v1/tasks";
 import { KindGroup, ReportCategory } from "@ministry/proto/ministry/tasks/v1/tasks";
 import type { Period } from "../domain/deadline.js";
@@ -28,6 +29,7 @@ import {
 } from "../contract.js";
 import { historySummary } from "./history.js";
 import type { StoredTask } from "../store/documents.js";
+import type { PendingDeadlineRequest } from "../app/task-queries.js";
 
 export function toProtoTask(task: StoredTask, vocabulary: TaskVocabulary, now: Date): ProtoTask {
   return {
@@ -58,6 +60,20 @@ export function toProtoTask(task: StoredTask, vocabulary: TaskVocabulary, now: D
     updatedAt: task.updatedAt,
     submissionNote: statusNote(task, "submitted"),
     completionNote: statusNote(task, "completed"),
+  };
+}
+
+export function toPendingDeadlineRequest(p: PendingDeadlineRequest): ProtoPendingDeadlineRequest {
+  return {
+    taskId: p.taskId,
+    code: p.code,
+    title: p.title,
+    currentDeadline: toProtoDeadline(p.request.currentSpec, p.request.currentDeadline),
+    requestedDeadline: toProtoDeadline(p.request.requestedSpec, p.request.requestedDeadline),
+    reason: p.request.reason,
+    requestedBy: p.request.requestedBy,
+    requestedAt: p.request.requestedAt,
+    deadlineRequestId: p.request.id,
   };
 }
 

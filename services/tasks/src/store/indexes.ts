@@ -5,6 +5,8 @@ export const PROGRAMMES = "programmes";
 export const PROGRESS_NOTES = "progress_notes";
 export const DEADLINE_ALERTS = "deadline_alerts";
 export const REPORT_SNAPSHOTS = "report_snapshots";
+/** Per programme, the last `NV-<n>` CreateTask allocated to a task given no code (looked up by `_id` only). */
+export const TASK_CODE_COUNTERS = "task_codes";
 
 export const TASKS_INDEXES: CollectionIndexes[] = [
   {
@@ -23,6 +25,8 @@ export const TASKS_INDEXES: CollectionIndexes[] = [
       { key: { status: 1, deadline: 1 }, name: "status_deadline" },
       { key: { "documentLinks.documentId": 1 }, name: "document_links" },
       { key: { "source.type": 1, "source.ref": 1 }, name: "source" },
+      // lists by last update, and the latest change a list is read as of (the platform's keyset pages)
+      { key: { updatedAt: -1, _id: 1 }, name: "updated" },
     ],
   },
   {

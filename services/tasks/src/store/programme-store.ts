@@ -1,5 +1,5 @@
-import { Aborted, AlreadyExists, isDuplicateKeyError, NotFound } from "@ministry/platform";
-import type { ClientSession, Collection, Db, Filter } from "mongodb";
+import { Aborted, AlreadyExists, isDuplicateKeyError, keysetPage, NotFound, type PageRequest } from "@ministry/platform";
+import type { ClientSession, Collection, Db, Document, Filter } from "mongodb";
 import type { Programme } from "../domain/programme.js";
 import { withoutEmpty } from "./documents.js";
 import { PROGRAMMES } from "./indexes.js";
@@ -58,12 +58,18 @@ export class ProgrammeStore {
     return stored;
   }
 
-  async list(filter: Filter<ProgrammeDocument>, skip: number, limit: number): Promise<{ items: Programme[]; total: number }> {
-    const [docs, total] = await Promise.all([
-      this.collection.find(filter, { sort: { year: -1, issuingBody: 1 }, skip, limit }).toArray(),
-      this.collection.countDocuments(filter),
-    ]);
-    return { items: docs.map(fromDocument), total };
+  /** A page of programmes, newest year first (keyset pages: see the platform's pagination). */
+  async list(
+    filter: Filter<ProgrammeDocument>,
+    page: PageRequest,
+    now: Date,
+  ): Promise<{ items: Programme[]; total: number; nextPageToken: string }> {
+    const sort = [
+      ["year", -1],
+      ["issuingBody", 1],
+    ] as const;
+    const result = await keysetPage(this.collection, { list: "programmes", filter: filter as Filter<Document>, sort }, page, { now });
+    return { items: result.items.map(fromDocument), total: result.totalSize, nextPageToken: result.nextPageToken };
   }
 }
 
