@@ -40,14 +40,14 @@ export interface Page {
 export function parsePage(pageSize: number | undefined, pageToken: string | undefined): Page {
   const size = pageSize && pageSize > 0 ? Math.min(pageSize, MAX_PAGE_SIZE) : DEFAULT_PAGE_SIZE;
   if (pageSize !== undefined && pageSize < 0)
-    throw new InvalidArgument([{ field: "page.pageSize", description: "Kích thước trang không âm / Page size cannot be negative" }]);
+    throw new InvalidArgument([{ field: "page.page_size", description: "Kích thước trang không âm / Page size cannot be negative" }]);
   if (!pageToken) return { offset: 0, size };
   // Tokens this service issues are a dozen characters; anything much longer is not one of them.
   if (pageToken.length > MAX_PAGE_TOKEN_LENGTH)
-    throw new InvalidArgument([{ field: "page.pageToken", description: "Mã trang không hợp lệ / Invalid page token" }]);
+    throw new InvalidArgument([{ field: "page.page_token", description: "Mã trang không hợp lệ / Invalid page token" }]);
   const decoded = Buffer.from(pageToken, "base64url").toString("utf8");
   const match = /^o:(\d{1,9})$/.exec(decoded);
-  if (!match) throw new InvalidArgument([{ field: "page.pageToken", description: "Mã trang không hợp lệ / Invalid page token" }]);
+  if (!match) throw new InvalidArgument([{ field: "page.page_token", description: "Mã trang không hợp lệ / Invalid page token" }]);
   return { offset: Number(match[1]), size };
 }
 
@@ -131,7 +131,7 @@ export class TaskQueries {
   async dashboard(identity: Identity, input: { unitId: string; programmeId?: string; upcomingLimit?: number }) {
     const unitId = input.unitId.trim();
     if (!this.app.vocabulary.units.some((u) => u.id === unitId))
-      throw new InvalidArgument([{ field: "unitId", description: `Đơn vị không tồn tại: "${unitId}" / No such unit: "${unitId}"` }]);
+      throw new InvalidArgument([{ field: "unit_id", description: `Đơn vị không tồn tại: "${unitId}" / No such unit: "${unitId}"` }]);
     this.app.access.assertReadUnit(identity, unitId);
     const now = this.app.clock.now();
     const scope: Filter<TaskDocument> = input.programmeId ? { programmeId: input.programmeId } : {};
