@@ -144,8 +144,10 @@ export function transition(task: Task, to: TaskStatus, ctx: TransitionContext): 
       break;
   }
   if (to === "submitted" || to === "completed" || to === "withdrawn") {
+    // The note is read by people, like any other: the new status by its label.
+    const lapsed = `Tự hủy vì nhiệm vụ chuyển sang ${TASK_STATUS_WORDS[to].vi} / Lapsed: the task is ${TASK_STATUS_WORDS[to].en}`;
     next.deadlineRequests = task.deadlineRequests.map((r) =>
-      r.status === "pending" ? { ...r, status: "cancelled" as const, decidedAt: at, decidedBy: by, note: `task ${to}` } : r,
+      r.status === "pending" ? { ...r, status: "cancelled" as const, decidedAt: at, decidedBy: by, note: lapsed } : r,
     );
   }
   return { status: to, entry, task: next };

@@ -116,7 +116,16 @@ function expectVietnameseOnly(r: Refusal): void {
 describe("refusals speak Vietnamese, then English, and name tasks by code and title", () => {
   it("an illegal move names both statuses by their Vietnamese labels and the task by its code and title", async () => {
     const { task } = await office.tasks.createTask(newTask());
-    await legalStaff.tasks.submitTask({ requestId: "", id: task!.id, note: "" });
+    await legalStaff.tasks.requestDeadlineChange({
+      requestId: "",
+      id: task!.id,
+      newDeadline: { spec: { $case: "text", value: "Quý III/2020" } },
+      reason: "Chờ ý kiến thẩm định",
+    });
+    const submitted = await legalStaff.tasks.submitTask({ requestId: "", id: task!.id, note: "" });
+    // The pending request lapses with a note people read: Vietnamese words only.
+    const lapsed = submitted.task!.deadlineRequests[0]!.note;
+    expect(codeWordsInVietnamese(lapsed), lapsed).toEqual([]);
     const r = await refusal(legalStaff.tasks.submitTask({ requestId: "", id: task!.id, note: "" }));
     expect(r.reason).toBe("ILLEGAL_TRANSITION");
     expect(r.message).toContain("từ Đã trình sang Đã trình");
