@@ -38,10 +38,26 @@ export class InvalidArgument extends DomainError {
   readonly kind = "InvalidArgument";
   constructor(
     readonly violations: FieldViolation[],
-    message = violations.map((v) => `${v.field}: ${v.description}`).join("; "),
+    message = violationsMessage(violations),
   ) {
     super(message);
   }
+}
+
+/**
+ * The status message of field violations. Descriptions written "Vietnamese / English" give one
+ * bilingual message, every Vietnamese half first and the English halves after with their field paths
+ * (`Tiến độ phải là số nguyên... / percent: Progress must be...`), so the Vietnamese half holds no code;
+ * otherwise each violation as `field: description`.
+ */
+function violationsMessage(violations: readonly FieldViolation[]): string {
+  const halves = violations.map((v) => {
+    const at = v.description.indexOf(" / ");
+    return at < 0 ? undefined : { vi: v.description.slice(0, at), en: `${v.field}: ${v.description.slice(at + 3)}` };
+  });
+  if (halves.length === 0 || halves.some((h) => h === undefined)) return violations.map((v) => `${v.field}: ${v.description}`).join("; ");
+  const both = halves as { vi: string; en: string }[];
+  return `${both.map((h) => h.vi).join("; ")} / ${both.map((h) => h.en).join("; ")}`;
 }
 
 export class FailedPrecondition extends DomainError {

@@ -87,7 +87,7 @@ function feed(hash: Hash, value: unknown): void {
 
 function reused(key: RequestKey): FailedPrecondition {
   return new FailedPrecondition(
-    "Mã yêu cầu (request_id) đã được dùng cho một yêu cầu khác; hãy dùng mã mới / The request_id was already used for another request; use a new one",
+    "Mã yêu cầu đã được dùng cho một yêu cầu khác; hãy dùng mã mới / The request_id was already used for another request; use a new one",
     "REQUEST_ID_REUSED",
     { request_id: key.requestId },
   );

@@ -253,7 +253,7 @@ function operatorsOnly(api: OperationsApi): OperationsApi {
     <Req, Res>(fn: (req: Req, actor?: Parameters<OperationsApi["listDeadLetters"]>[1]) => Promise<Res>) =>
     (req: Req, actor?: Parameters<OperationsApi["listDeadLetters"]>[1]) => {
       const identity = currentIdentity();
-      if (!identity) throw new PermissionDenied("operations need an authenticated operator");
+      if (!identity) throw new PermissionDenied("Cần đăng nhập với vai trò vận hành / Operations need an authenticated operator");
       requireRole(identity, "ops", "admin");
       return fn(req, actor);
     };

@@ -39,6 +39,7 @@ import {
 } from "@opentelemetry/semantic-conventions";
 import type { CommandFailedEvent, CommandStartedEvent, CommandSucceededEvent, MongoClient } from "mongodb";
 import type { Logger } from "./logger.js";
+import { prometheusText } from "./prometheus-text.js";
 
 const INSTRUMENTATION_NAME = "ministry.platform";
 
@@ -136,18 +137,32 @@ export function startTelemetry(opts: TelemetryOptions): Telemetry {
 }
 
 /**
- * The `/metrics` handler for the admin port: Prometheus text of the running telemetry's metrics. Looked
- * up per request, so it may be mounted before `startTelemetry`; until then it answers 503.
+ * The `/metrics` handler for the admin port: Prometheus text of the running telemetry's metrics, each
+ * name carrying its unit (prometheus-text.ts). Looked up per request, so it may be mounted before
+ * `startTelemetry`; until then it answers 503.
  */
 export function metricsHandler(): (req: IncomingMessage, res: ServerResponse) => void {
-  return (req, res) => {
+  return (_req, res) => {
     if (!active) {
       res.statusCode = 503;
       res.setHeader("content-type", "text/plain; charset=utf-8");
       res.end("# telemetry not started\n");
       return;
     }
-    active.prometheus.getMetricsRequestHandler(req, res);
+    const { prometheus } = active;
+    prometheus.collect().then(
+      ({ resourceMetrics, errors }) => {
+        if (errors.length > 0) diag.error("metrics collection errors", ...errors);
+        res.statusCode = 200;
+        res.setHeader("content-type", "text/plain; version=0.0.4; charset=utf-8");
+        res.end(prometheusText(resourceMetrics));
+      },
+      (err: unknown) => {
+        res.statusCode = 500;
+        res.setHeader("content-type", "text/plain; charset=utf-8");
+        res.end(`# failed to collect metrics: ${String(err)}\n`);
+      },
+    );
   };
 }
 

@@ -36,6 +36,26 @@ describe("telemetry lifecycle", () => {
     await second.shutdown();
   });
 
+  it("puts each metric's unit in its Prometheus name: seconds, bytes, ratios; annotations dropped; counters in _total", async () => {
+    const t = startTelemetry({ serviceName: "units" });
+    try {
+      t.meter.createHistogram("units.call.duration", { unit: "s" }).record(0.2);
+      t.meter.createCounter("units.sent", { unit: "By" }).add(10);
+      t.meter.createCounter("units.events", { unit: "{event}" }).add(1);
+      t.meter.createObservableGauge("units.used", { unit: "1" }).addCallback((r) => r.observe(0.5));
+      const { text } = await scrape();
+      expect(text).toMatch(/^# TYPE units_call_duration_seconds histogram$/m);
+      expect(text).toMatch(/^# UNIT units_call_duration_seconds seconds$/m);
+      expect(text).toMatch(/^units_call_duration_seconds_count\{[^}]*\} 1$/m);
+      expect(text).toMatch(/^units_sent_bytes_total\{[^}]*\} 10$/m);
+      expect(text).toMatch(/^units_events_total\{[^}]*\} 1$/m);
+      expect(text).not.toMatch(/^# UNIT units_events_total/m);
+      expect(text).toMatch(/^units_used_ratio\{[^}]*\} 0\.5$/m);
+    } finally {
+      await t.shutdown();
+    }
+  });
+
   it("registers W3C trace-context propagation and an async context manager", async () => {
     const exporter = new InMemorySpanExporter();
     const t = startTelemetry({ serviceName: "propagation", spanExporter: exporter });

@@ -37,6 +37,7 @@ export function tasksService(onReady?: (runtime: TasksRuntime) => void): Service
           officeUnitId: config.OFFICE_UNIT_ID,
           deadlineDeciderRoles: config.DEADLINE_DECIDER_ROLES,
           withdrawRoles: config.WITHDRAW_ROLES,
+          units: DEFAULT_VOCABULARY.units,
         }),
         vocabulary: DEFAULT_VOCABULARY,
         issuingBody: config.ISSUING_BODY,

@@ -8,6 +8,27 @@ import { PermissionDenied } from "../errors.js";
 export const ROLES = ["minister", "deputy_minister", "office_chief", "unit_head", "staff", "clerk", "admin", "ops"] as const;
 export type Role = (typeof ROLES)[number];
 
+/** What a role is called in a message to a person: Vietnamese first, English after, never the code. */
+export const ROLE_TITLES: Record<Role, { vi: string; en: string }> = {
+  minister: { vi: "Bộ trưởng", en: "the Minister" },
+  deputy_minister: { vi: "Thứ trưởng", en: "a Deputy Minister" },
+  office_chief: { vi: "Chánh Văn phòng", en: "the Chief of the Office" },
+  unit_head: { vi: "Lãnh đạo đơn vị", en: "a head of unit" },
+  staff: { vi: "Chuyên viên", en: "staff" },
+  clerk: { vi: "Văn thư", en: "a clerk" },
+  admin: { vi: "Quản trị hệ thống", en: "an administrator" },
+  ops: { vi: "Vận hành", en: "an operator" },
+};
+
+/**
+ * Roles listed for a person ("Bộ trưởng, Thứ trưởng" / "the Minister, a Deputy Minister"); a role this
+ * platform does not know (a configured one) is shown as it is written.
+ */
+export function roleTitles(roles: readonly string[]): { vi: string; en: string } {
+  const titles = roles.map((r) => ROLE_TITLES[r as Role] ?? { vi: r, en: r });
+  return { vi: titles.map((t) => t.vi).join(", "), en: titles.map((t) => t.en).join(", ") };
+}
+
 export interface Identity {
   /** The token's `sub`. */
   userId: string;
@@ -54,5 +75,8 @@ export function hasRole(identity: Identity, ...roles: Role[]): boolean {
 
 /** Throws PermissionDenied unless the identity holds at least one of `roles`. */
 export function requireRole(identity: Identity, ...roles: Role[]): void {
-  if (!hasRole(identity, ...roles)) throw new PermissionDenied(`requires one of the roles: ${roles.join(", ")}`);
+  if (!hasRole(identity, ...roles)) {
+    const titles = roleTitles(roles);
+    throw new PermissionDenied(`Chỉ ${titles.vi} được làm việc này / Only ${titles.en} may do this`);
+  }
 }

@@ -34,6 +34,6 @@ export function currentIdentity(): Identity | undefined {
 /** The caller's identity, or Unauthenticated when this code runs outside an authenticated request. */
 export function requireIdentity(): Identity {
   const identity = storage.getStore()?.identity;
-  if (!identity) throw new Unauthenticated("no authenticated caller");
+  if (!identity) throw new Unauthenticated("Chưa đăng nhập / No authenticated caller");
   return identity;
 }

@@ -87,7 +87,7 @@ export function createVerifier(opts: VerifierOptions): Verifier {
         const now = Date.now();
         if (now <= cached.trustedUntil) return structuredClone(cached.identity);
         cache.delete(token);
-        if (now > cached.expiresAt) throw new InvalidToken("token expired", "TOKEN_EXPIRED");
+        if (now > cached.expiresAt) throw new InvalidToken("Mã truy cập đã hết hạn / Token expired", "TOKEN_EXPIRED");
       }
       let payload: Record<string, unknown>;
       try {
@@ -95,19 +95,27 @@ export function createVerifier(opts: VerifierOptions): Verifier {
         payload = verified.payload;
         const typ = verified.protectedHeader.typ;
         if (typ !== undefined && !ACCESS_TOKEN_TYPES.has(typ.toLowerCase()))
-          throw new InvalidToken(`token type "${typ}" is not an access token`, "TOKEN_INVALID");
+          throw new InvalidToken(`Mã truy cập không đúng loại / Token type "${typ}" is not an access token`, "TOKEN_INVALID");
       } catch (err) {
         throw toTokenError(err);
       }
       const iat = payload.iat as number;
       const exp = payload.exp as number;
-      if (iat * 1000 > Date.now() + toleranceMs) throw new InvalidToken("token issued in the future", "TOKEN_INVALID");
-      if (exp - iat > maxLifetimeSec) throw new InvalidToken(`token lifetime exceeds the maximum of ${maxLifetimeSec} s`, "TOKEN_INVALID");
+      if (iat * 1000 > Date.now() + toleranceMs)
+        throw new InvalidToken("Mã truy cập có thời điểm cấp ở tương lai / Token issued in the future", "TOKEN_INVALID");
+      if (exp - iat > maxLifetimeSec)
+        throw new InvalidToken(
+          `Mã truy cập có hiệu lực quá ${maxLifetimeSec} giây / Token lifetime exceeds the maximum of ${maxLifetimeSec} s`,
+          "TOKEN_INVALID",
+        );
       let identity: Identity;
       try {
         identity = identityFromClaims(payload);
       } catch {
-        throw new InvalidToken("token claims are not usable (sub, name, roles, unit, clearance)", "TOKEN_INVALID");
+        throw new InvalidToken(
+          "Thông tin người dùng trong mã truy cập không dùng được / Token claims are not usable (sub, name, roles, unit, clearance)",
+          "TOKEN_INVALID",
+        );
       }
       if (cacheSize > 0) {
         const expiresAt = exp * 1000 + toleranceMs;
@@ -121,12 +129,13 @@ export function createVerifier(opts: VerifierOptions): Verifier {
 
 function toTokenError(err: unknown): Error {
   if (err instanceof InvalidToken) return err;
-  if (err instanceof errors.JWTExpired) return new InvalidToken("token expired", "TOKEN_EXPIRED");
+  if (err instanceof errors.JWTExpired) return new InvalidToken("Mã truy cập đã hết hạn / Token expired", "TOKEN_EXPIRED");
   if (err instanceof errors.JWTClaimValidationFailed)
-    return new InvalidToken(`token rejected: ${err.claim} claim check failed`, "TOKEN_INVALID");
-  if (err instanceof errors.JWSSignatureVerificationFailed) return new InvalidToken("token signature verification failed", "TOKEN_INVALID");
+    return new InvalidToken(`Mã truy cập không hợp lệ / Token rejected: ${err.claim} claim check failed`, "TOKEN_INVALID");
+  if (err instanceof errors.JWSSignatureVerificationFailed)
+    return new InvalidToken("Chữ ký của mã truy cập không đúng / Token signature verification failed", "TOKEN_INVALID");
   if (err instanceof errors.JWKSNoMatchingKey || err instanceof errors.JWKSMultipleMatchingKeys) {
-    return new InvalidToken("token signed with an unknown key", "TOKEN_INVALID");
+    return new InvalidToken("Mã truy cập được ký bằng khóa không xác định / Token signed with an unknown key", "TOKEN_INVALID");
   }
   if (
     err instanceof errors.JWSInvalid ||
@@ -135,7 +144,7 @@ function toTokenError(err: unknown): Error {
     err instanceof errors.JOSENotSupported ||
     err instanceof errors.JWKInvalid
   ) {
-    return new InvalidToken("token is malformed or uses an algorithm not allowed", "TOKEN_INVALID");
+    return new InvalidToken("Mã truy cập sai định dạng / Token is malformed or uses an algorithm not allowed", "TOKEN_INVALID");
   }
   // JWKS timeouts, a JWKS that is not one, a provider answering other than 200, network failures.
   return new KeysUnavailable(err);

@@ -208,6 +208,7 @@ export class EventConsumer {
   private readonly sleeper = new Sleeper();
   private readonly consumed: Counter;
   private readonly deadLettered: Counter;
+  private readonly failed: Counter;
   private stopping = false;
   private loop?: Promise<void>;
   private fetching?: ConsumerMessages;
@@ -240,6 +241,10 @@ export class EventConsumer {
     });
     this.deadLettered = meter.createCounter("events.dead_lettered", {
       description: "Events a consumer moved to its dead letters, by type",
+      unit: "{event}",
+    });
+    this.failed = meter.createCounter("events.failed", {
+      description: "Attempts at an event whose handler failed (retried, dead-lettered, or a failed replay), by type",
       unit: "{event}",
     });
   }
@@ -300,10 +305,11 @@ export class EventConsumer {
    */
   async replayDeadLetter(id: string, actor: Actor = SYSTEM_ACTOR): Promise<{ replayed: boolean; error?: string }> {
     const record = await this.deadLetters.get(id);
-    if (!record) throw new NotFound(`dead letter ${id} not found`);
+    if (!record) throw new NotFound(`Không tìm thấy sự kiện lỗi ${id} / Dead letter ${id} not found`);
     if (record.consumer !== this.name || record.stream !== this.stream) {
       throw new FailedPrecondition(
-        `dead letter ${id} belongs to consumer ${record.consumer} on ${record.stream}, not ${this.name} on ${this.stream}`,
+        `Sự kiện lỗi ${id} thuộc bộ tiếp nhận ${record.consumer} của luồng ${record.stream}, không phải ${this.name} của luồng ${this.stream} / ` +
+          `Dead letter ${id} belongs to consumer ${record.consumer} on ${record.stream}, not ${this.name} on ${this.stream}`,
         "DEAD_LETTER_OF_OTHER_CONSUMER",
         { consumer: record.consumer, stream: record.stream },
       );
@@ -347,6 +353,7 @@ export class EventConsumer {
           const error = errorMessage(err);
           span.recordException(err as Error);
           span.setStatus({ code: SpanStatusCode.ERROR, message: error });
+          this.failed.add(1, { consumer: this.name, stream: this.stream, type: record.eventType || "unknown" });
           await this.deadLetters.markFailed(record._id, { error, at: this.clock.now(), replay: true, by: actor.userId });
           this.log.warn({ err, deadLetter: id }, "dead letter replay failed");
           return { replayed: false, error };
@@ -460,6 +467,7 @@ export class EventConsumer {
         }
         span.recordException(err as Error);
         span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(err) });
+        this.failed.add(1, { consumer: this.name, stream: this.stream, type: headerValue(headers, CE.type) ?? "unknown" });
         if (this.isPermanent(err) || deliveries >= this.maxDeliveries) {
           return this.deadLetter(msg, headers, err, deliveries);
         }

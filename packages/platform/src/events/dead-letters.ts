@@ -65,8 +65,9 @@ export const MAX_PAGE_SIZE = 500;
 
 /** Parses a dead letter's id; a malformed one is the caller's mistake. */
 export function parseDeadLetterId(id: string, field = "id"): ObjectId {
-  if (!id) throw new InvalidArgument([{ field, description: "is required" }]);
-  if (!/^[0-9a-f]{24}$/i.test(id)) throw new InvalidArgument([{ field, description: "is not a dead letter id" }]);
+  if (!id) throw new InvalidArgument([{ field, description: "Bắt buộc / Required" }]);
+  if (!/^[0-9a-f]{24}$/i.test(id))
+    throw new InvalidArgument([{ field, description: "Không phải mã của một sự kiện lỗi / Not a dead letter id" }]);
   return new ObjectId(id);
 }
 
@@ -102,7 +103,7 @@ export class DeadLetterStore {
   async list(opts: DeadLetterFilter & { pageSize?: number; pageToken?: string } = {}): Promise<DeadLetterPage> {
     const pageSize = opts.pageSize ?? 0;
     if (!Number.isInteger(pageSize) || pageSize < 0)
-      throw new InvalidArgument([{ field: "page.page_size", description: "must not be negative" }]);
+      throw new InvalidArgument([{ field: "page.page_size", description: "Kích thước trang không được âm / Must not be negative" }]);
     const limit = Math.min(pageSize || DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
     const filter = toFilter(opts);
     const pageFilter: Filter<DeadLetterRecord> = { ...filter };
@@ -111,7 +112,9 @@ export class DeadLetterStore {
       try {
         after = parseDeadLetterId(Buffer.from(opts.pageToken, "base64url").toString("utf8"), "page.page_token");
       } catch {
-        throw new InvalidArgument([{ field: "page.page_token", description: "is not a token this service issued" }]);
+        throw new InvalidArgument([
+          { field: "page.page_token", description: "Mã trang không hợp lệ / Not a page token this service issued" },
+        ]);
       }
       pageFilter._id = { $lt: after };
     }
@@ -154,7 +157,7 @@ export class DeadLetterStore {
     checkReason(reason);
     await inTransaction(client, async (session) => {
       const record = await this.collection.findOne({ _id: objectId }, { session });
-      if (!record) throw new NotFound(`dead letter ${id} not found`);
+      if (!record) throw new NotFound(`Không tìm thấy sự kiện lỗi ${id} / Dead letter ${id} not found`);
       await this.collection.deleteOne({ _id: objectId }, { session });
       await audit.record(session, {
         actor,
@@ -185,7 +188,10 @@ function toFilter(f: DeadLetterFilter): Filter<DeadLetterRecord> {
 export const MAX_REASON_LENGTH = 2_000;
 
 export function checkReason(reason: string): void {
-  if (!reason.trim()) throw new InvalidArgument([{ field: "reason", description: "is required: say why it is discarded" }]);
+  if (!reason.trim())
+    throw new InvalidArgument([{ field: "reason", description: "Phải nêu lý do loại bỏ / Required: say why it is discarded" }]);
   if (reason.length > MAX_REASON_LENGTH)
-    throw new InvalidArgument([{ field: "reason", description: `must be at most ${MAX_REASON_LENGTH} characters` }]);
+    throw new InvalidArgument([
+      { field: "reason", description: `Lý do dài quá ${MAX_REASON_LENGTH} ký tự / At most ${MAX_REASON_LENGTH} characters` },
+    ]);
 }

@@ -121,11 +121,12 @@ export function createOperations(deps: OperationsDeps): OperationsApi {
 
     async replayDeadLetter(request, actor = SYSTEM_ACTOR) {
       const record = await deps.deadLetters.get(request.id);
-      if (!record) throw new NotFound(`dead letter ${request.id} not found`);
+      if (!record) throw new NotFound(`Không tìm thấy sự kiện lỗi ${request.id} / Dead letter ${request.id} not found`);
       const consumer = consumers.get(consumerKey(record.stream, record.consumer));
       if (!consumer) {
         throw new FailedPrecondition(
-          `consumer ${record.consumer} of stream ${record.stream} does not run in this service`,
+          `Bộ tiếp nhận ${record.consumer} của luồng ${record.stream} không chạy trong dịch vụ này / ` +
+            `Consumer ${record.consumer} of stream ${record.stream} does not run in this service`,
           "CONSUMER_NOT_RUNNING",
           { consumer: record.consumer, stream: record.stream },
         );
@@ -142,10 +143,10 @@ export function createOperations(deps: OperationsDeps): OperationsApi {
 
     async republishOutbox(request, actor = SYSTEM_ACTOR) {
       const violations: FieldViolation[] = [];
-      if (!validDate(request.from)) violations.push({ field: "from", description: "is required" });
-      if (!validDate(request.to)) violations.push({ field: "to", description: "is required" });
+      if (!validDate(request.from)) violations.push({ field: "from", description: "Bắt buộc / Required" });
+      if (!validDate(request.to)) violations.push({ field: "to", description: "Bắt buộc / Required" });
       if (violations.length === 0 && request.from!.getTime() >= request.to!.getTime())
-        violations.push({ field: "to", description: "must be later than from" });
+        violations.push({ field: "to", description: "Phải sau thời điểm bắt đầu / Must be later than from" });
       if (violations.length > 0) throw new InvalidArgument(violations);
       const from = request.from!;
       const to = request.to!;

@@ -104,7 +104,7 @@ export class Outbox {
     this.retry = { initialMs: opts.retry?.initialMs ?? 200, maxMs: opts.retry?.maxMs ?? 10_000 };
     this.relayKey = `${opts.db.databaseName}.${OUTBOX_COLLECTION}`;
     this.maxPayloadOverride = opts.maxPayloadBytes;
-    this.parkedCounter = eventsMeter().createCounter("outbox.parked_total", {
+    this.parkedCounter = eventsMeter().createCounter("outbox.records_parked", {
       description: "Outbox records the relay parked because the broker refused them for good, by type",
       unit: "{event}",
     });
@@ -176,7 +176,8 @@ export class Outbox {
    * drop the rest through their inbox). Returns how many records were marked.
    */
   async republish(from: Date, to: Date, session?: ClientSession): Promise<number> {
-    if (!(from.getTime() < to.getTime())) throw new InvalidArgument([{ field: "to", description: "must be later than from" }]);
+    if (!(from.getTime() < to.getTime()))
+      throw new InvalidArgument([{ field: "to", description: "Phải sau thời điểm bắt đầu / Must be later than from" }]);
     const result = await this.records.updateMany(
       { createdAt: { $gte: from, $lt: to }, sentAt: { $ne: null } },
       { $set: { sentAt: null } },
@@ -223,7 +224,7 @@ export class Outbox {
       { $set: { parkedAt: null } },
       { session, returnDocument: "before" },
     );
-    if (!record) throw new NotFound(`parked event ${id} not found`);
+    if (!record) throw new NotFound(`Không tìm thấy sự kiện bị giữ lại ${id} / Parked event ${id} not found`);
     if (session) this.nudgeWhenEnded(session);
     else this.nudge();
     return record as ParkedRecord;
@@ -232,7 +233,7 @@ export class Outbox {
   /** Removes a parked record for good (the caller audits it in the same transaction). */
   async discardParked(id: string, session?: ClientSession): Promise<ParkedRecord> {
     const record = await this.records.findOneAndDelete({ ...PARKED, _id: parseRecordId(id) }, { session });
-    if (!record) throw new NotFound(`parked event ${id} not found`);
+    if (!record) throw new NotFound(`Không tìm thấy sự kiện bị giữ lại ${id} / Parked event ${id} not found`);
     return record as ParkedRecord;
   }
 
@@ -387,18 +388,19 @@ const MAX_PAGE_SIZE = 500;
 
 function parsePage(pageSize = 0, pageToken?: string): { limit: number; after?: number } {
   if (!Number.isInteger(pageSize) || pageSize < 0)
-    throw new InvalidArgument([{ field: "page.page_size", description: "must not be negative" }]);
+    throw new InvalidArgument([{ field: "page.page_size", description: "Kích thước trang không được âm / Must not be negative" }]);
   const limit = Math.min(pageSize || DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
   if (!pageToken) return { limit };
   const after = Number(Buffer.from(pageToken, "base64url").toString("utf8"));
   if (!Number.isSafeInteger(after) || after < 0)
-    throw new InvalidArgument([{ field: "page.page_token", description: "is not a token this service issued" }]);
+    throw new InvalidArgument([{ field: "page.page_token", description: "Mã trang không hợp lệ / Not a page token this service issued" }]);
   return { limit, after };
 }
 
 function parseRecordId(id: string): ObjectId {
-  if (!id) throw new InvalidArgument([{ field: "id", description: "is required" }]);
-  if (!/^[0-9a-f]{24}$/i.test(id)) throw new InvalidArgument([{ field: "id", description: "is not an outbox record id" }]);
+  if (!id) throw new InvalidArgument([{ field: "id", description: "Bắt buộc / Required" }]);
+  if (!/^[0-9a-f]{24}$/i.test(id))
+    throw new InvalidArgument([{ field: "id", description: "Không phải mã của một bản ghi sự kiện đi / Not an outbox record id" }]);
   return new ObjectId(id);
 }
 

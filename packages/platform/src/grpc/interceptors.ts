@@ -168,7 +168,7 @@ export function deadlineInterceptor(defaultMs: number): ServerInterceptor {
     const expire = () => {
       if (done) return;
       done = true;
-      call.sendStatus({ code: status.DEADLINE_EXCEEDED, details: "Deadline exceeded", metadata: new Metadata() });
+      call.sendStatus({ code: status.DEADLINE_EXCEEDED, details: "Quá thời gian chờ / Deadline exceeded", metadata: new Metadata() });
     };
     return new DeadlineCall(
       call,
@@ -215,10 +215,16 @@ export function authInterceptor(verifier: Verifier, log: Logger, openMethods: Re
     const reject = (err: unknown) => {
       if (err instanceof KeysUnavailable) {
         log.warn({ err: err.cause, method: methodDescriptor.path }, "cannot verify tokens: signing keys unavailable");
-        call.sendStatus({ code: status.UNAVAILABLE, details: "authentication temporarily unavailable", metadata: new Metadata() });
+        call.sendStatus({
+          code: status.UNAVAILABLE,
+          details: "Tạm thời chưa xác thực được, hãy thử lại / Authentication temporarily unavailable",
+          metadata: new Metadata(),
+        });
         return;
       }
-      const mapped = statusFromError(err instanceof Unauthenticated ? err : new InvalidToken("token rejected", "TOKEN_INVALID"));
+      const mapped = statusFromError(
+        err instanceof Unauthenticated ? err : new InvalidToken("Mã truy cập bị từ chối / Token rejected", "TOKEN_INVALID"),
+      );
       call.sendStatus(mapped.status);
     };
     return new ServerInterceptingCall(call, {
@@ -228,7 +234,7 @@ export function authInterceptor(verifier: Verifier, log: Logger, openMethods: Re
             const token = bearerToken(metadata);
             metadata.remove("authorization");
             if (!token) {
-              reject(new InvalidToken("missing bearer token", "TOKEN_MISSING"));
+              reject(new InvalidToken("Thiếu mã truy cập / Missing bearer token", "TOKEN_MISSING"));
               return;
             }
             verifier.verify(token).then((identity) => {
@@ -257,7 +263,7 @@ function bearerToken(metadata: Metadata): string | undefined {
 /** The authenticated caller of `call`; Unauthenticated (mapped to UNAUTHENTICATED) on an open method. */
 export function getIdentity(call: { metadata: Metadata }): Identity {
   const identity = findIdentity(call);
-  if (!identity) throw new Unauthenticated("no authenticated caller");
+  if (!identity) throw new Unauthenticated("Chưa đăng nhập / No authenticated caller");
   return identity;
 }
 

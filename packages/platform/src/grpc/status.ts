@@ -15,7 +15,7 @@ export const STATUS_DETAILS_KEY = "grpc-status-details-bin";
 const TYPE_URL_PREFIX = "type.googleapis.com/";
 const BAD_REQUEST_TYPE = "google.rpc.BadRequest";
 const ERROR_INFO_TYPE = "google.rpc.ErrorInfo";
-export const INTERNAL_MESSAGE = "internal error";
+export const INTERNAL_MESSAGE = "Lỗi hệ thống / Internal error";
 
 /** A status a handler means to send as it is, e.g. UNAVAILABLE while a dependency is down. */
 export class GrpcStatusError extends Error {

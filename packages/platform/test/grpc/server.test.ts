@@ -38,6 +38,7 @@ import {
   Unauthenticated,
 } from "../../src/errors.js";
 import { createClient, createGrpcServer, decodeStatusDetails, getIdentity, type GrpcServer } from "../../src/grpc/index.js";
+import { INTERNAL_MESSAGE } from "../../src/grpc/status.js";
 import { metricsHandler, startTelemetry, type Telemetry } from "../../src/telemetry.js";
 import { bearer, captureLogs, eventually, expectCode, sleep, unary, type LogLine } from "./helpers.js";
 
@@ -290,7 +291,7 @@ describe("authentication", () => {
     const client = new OperationsServiceClient(server.address, credentials.createInsecure());
     try {
       const err = await expectCode(unary(client.replayDeadLetter.bind(client), { id: "ok" }, {}, bearer(staffToken)), status.UNAVAILABLE);
-      expect(err.details).toBe("authentication temporarily unavailable");
+      expect(err.details).toBe("Tạm thời chưa xác thực được, hãy thử lại / Authentication temporarily unavailable");
       await expect(unary(client.discardDeadLetter.bind(client), { id: "x", reason: "" })).resolves.toEqual({});
     } finally {
       client.close();
@@ -366,7 +367,7 @@ describe("error mapping", () => {
   it("turns an unexpected error (thrown or rejected) into INTERNAL without leaking it, and logs it with its stack and trace", async () => {
     for (const id of ["boom", "boom-async"]) {
       const err = await expectCode(call(id), status.INTERNAL);
-      expect(err.details).toBe("internal error");
+      expect(err.details).toBe(INTERNAL_MESSAGE);
       expect(JSON.stringify(err.metadata.getMap())).not.toContain("hunter2");
     }
     const logged = lines.filter((l) => l.msg === "unexpected error in gRPC handler");
@@ -377,7 +378,7 @@ describe("error mapping", () => {
       callLines("ministry.platform.v1.OperationsService/ReplayDeadLetter").find((l) => l.code === "INTERNAL"),
     );
     expect(callLine.level).toBe(50);
-    expect(callLine.details).toBe("internal error");
+    expect(callLine.details).toBe(INTERNAL_MESSAGE);
   });
 
   it("accepts an async handler's resolved value as its answer", async () => {
@@ -419,7 +420,7 @@ describe("server streaming", () => {
   it("hides an unexpected error in a stream behind INTERNAL", async () => {
     const { error } = await watch("boom");
     expect(error?.code).toBe(status.INTERNAL);
-    expect(error?.details).toBe("internal error");
+    expect(error?.details).toBe(INTERNAL_MESSAGE);
   });
 
   it("does not give long-lived streams the unary default deadline", async () => {
@@ -447,7 +448,7 @@ describe("deadlines", () => {
     const elapsed = Date.now() - started;
     expect(elapsed).toBeGreaterThanOrEqual(450);
     expect(elapsed).toBeLessThan(1_400);
-    expect(err.details).toBe("Deadline exceeded");
+    expect(err.details).toBe("Quá thời gian chờ / Deadline exceeded");
     const seen = slowCalls.at(-1)!;
     expect((seen.deadline as Date).getTime() - started).toBeLessThanOrEqual(600);
     await eventually(() => (seen.cancelled ? true : undefined));
@@ -504,8 +505,8 @@ describe("observability", () => {
         /rpc_server_calls_total\{[^}]*rpc_method="ministry\.platform\.v1\.OperationsService\/ReplayDeadLetter"[^}]*rpc_status_code="NOT_FOUND"[^}]*\} 1/,
       );
       expect(text).toMatch(/rpc_server_calls_total\{[^}]*rpc_status_code="UNAUTHENTICATED"/);
-      expect(text).toMatch(/rpc_server_call_duration_bucket\{/);
-      expect(text).toMatch(/rpc_client_call_duration_count\{/);
+      expect(text).toMatch(/rpc_server_call_duration_seconds_bucket\{/);
+      expect(text).toMatch(/rpc_client_call_duration_seconds_count\{/);
     } finally {
       await new Promise((r) => http_.close(r));
     }

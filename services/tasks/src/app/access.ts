@@ -9,15 +9,19 @@
  * missing one (NOT_FOUND, one message that names nothing). Only a caller who may see a thing learns,
  * by PERMISSION_DENIED, that it may not change it.
  */
-import { PermissionDenied, type Identity, type Role } from "@ministry/platform";
+import { PermissionDenied, roleTitles, type Identity, type Role } from "@ministry/platform";
 import type { Filter } from "mongodb";
 import type { Task } from "../domain/task.js";
+import { DEFAULT_UNITS, type UnitDef } from "../domain/vocabulary.js";
+import { taskWords, unitWords, type Words } from "../domain/wording.js";
 import type { TaskDocument } from "../store/documents.js";
 
 export interface AccessPolicy {
   officeUnitId: string;
   deadlineDeciderRoles: readonly string[];
   withdrawRoles: readonly string[];
+  /** The units, so a refusal names a unit by its name (DEFAULT_UNITS unless given). */
+  units?: readonly UnitDef[];
 }
 
 const LEADERS: readonly Role[] = ["minister", "deputy_minister"];
@@ -32,6 +36,10 @@ function deny(vi: string, en: string): PermissionDenied {
 
 export class Access {
   constructor(private readonly policy: AccessPolicy) {}
+
+  private unit(id: string): Words {
+    return unitWords(this.policy.units ?? DEFAULT_UNITS, id);
+  }
 
   /** A unit head or staff member: works on their unit's tasks. */
   private unitMember(identity: Identity): boolean {
@@ -92,21 +100,21 @@ export class Access {
   /** Reading a unit's figures (dashboard, unit report): its own people, or those who see all. */
   assertReadUnit(identity: Identity, unitId: string): void {
     if (this.seesAll(identity)) return;
-    if (this.readerUnit(identity) !== unitId)
-      throw deny(`Không có quyền xem số liệu của đơn vị ${unitId}`, `Not allowed to read unit ${unitId}'s figures`);
+    if (this.readerUnit(identity) !== unitId) {
+      const unit = this.unit(unitId);
+      throw deny(`Không có quyền xem số liệu của ${unit.vi}`, `Not allowed to read the figures of ${unit.en}`);
+    }
   }
 
   /**
    * Progress, submission, completion, document links, deadline-change requests, on a task the caller
    * sees (so naming its lead unit tells it nothing new).
    */
-  assertChange(identity: Identity, task: Pick<Task, "id" | "leadUnit">): void {
+  assertChange(identity: Identity, task: Pick<Task, "code" | "title" | "leadUnit">): void {
     if (this.managesAll(identity)) return;
     if (this.unitMember(identity) && identity.unitId === task.leadUnit) return;
-    throw deny(
-      `Chỉ đơn vị chủ trì (${task.leadUnit}) được cập nhật nhiệm vụ ${task.id}`,
-      `Only the lead unit (${task.leadUnit}) may change task ${task.id}`,
-    );
+    const [unit, named] = [this.unit(task.leadUnit), taskWords(task)];
+    throw deny(`Chỉ đơn vị chủ trì (${unit.vi}) được cập nhật ${named.vi}`, `Only the lead unit (${unit.en}) may change ${named.en}`);
   }
 
   /** Whether the caller may create tasks at all (checked before the request is, so others learn nothing). */
@@ -119,16 +127,18 @@ export class Access {
   assertCreate(identity: Identity, leadUnit: string): void {
     if (this.managesAll(identity)) return;
     if (has(identity, ["unit_head"]) && identity.unitId !== undefined && identity.unitId === leadUnit) return;
-    throw deny(`Không có quyền giao nhiệm vụ cho đơn vị ${leadUnit}`, `Not allowed to create a task for unit ${leadUnit}`);
+    const unit = this.unit(leadUnit);
+    throw deny(`Không có quyền giao nhiệm vụ cho ${unit.vi}`, `Not allowed to create a task for ${unit.en}`);
   }
 
   /** The assignee: the lead unit's head; the units themselves: the Office and leaders only. */
-  assertAssign(identity: Identity, task: Pick<Task, "id" | "leadUnit">, changesUnits: boolean): void {
+  assertAssign(identity: Identity, task: Pick<Task, "leadUnit">, changesUnits: boolean): void {
     if (this.managesAll(identity)) return;
     if (!changesUnits && has(identity, ["unit_head"]) && identity.unitId === task.leadUnit) return;
+    const unit = this.unit(task.leadUnit);
     throw deny(
-      changesUnits ? "Chỉ Văn phòng Bộ và Lãnh đạo Bộ được thay đổi đơn vị" : `Chỉ lãnh đạo đơn vị ${task.leadUnit} được phân công`,
-      changesUnits ? "Only the Office and the leadership may change units" : `Only the head of ${task.leadUnit} may assign`,
+      changesUnits ? "Chỉ Văn phòng Bộ và Lãnh đạo Bộ được thay đổi đơn vị" : `Chỉ lãnh đạo ${unit.vi} được phân công`,
+      changesUnits ? "Only the Office and the leadership may change units" : `Only the head of ${unit.en} may assign`,
     );
   }
 
@@ -154,11 +164,10 @@ export class Access {
   }
 
   assertDecideDeadline(identity: Identity): void {
-    if (!has(identity, this.policy.deadlineDeciderRoles))
-      throw deny(
-        `Chỉ ${this.policy.deadlineDeciderRoles.join(", ")} được quyết định lùi thời hạn`,
-        `Only ${this.policy.deadlineDeciderRoles.join(", ")} may decide a deadline change`,
-      );
+    if (!has(identity, this.policy.deadlineDeciderRoles)) {
+      const titles = roleTitles(this.policy.deadlineDeciderRoles);
+      throw deny(`Chỉ ${titles.vi} được quyết định lùi thời hạn`, `Only ${titles.en} may decide a deadline change`);
+    }
   }
 
   get deadlineDeciderRoles(): readonly string[] {
@@ -166,11 +175,10 @@ export class Access {
   }
 
   assertWithdraw(identity: Identity): void {
-    if (!has(identity, this.policy.withdrawRoles))
-      throw deny(
-        `Chỉ ${this.policy.withdrawRoles.join(", ")} được rút nhiệm vụ khỏi chương trình`,
-        `Only ${this.policy.withdrawRoles.join(", ")} may withdraw a task`,
-      );
+    if (!has(identity, this.policy.withdrawRoles)) {
+      const titles = roleTitles(this.policy.withdrawRoles);
+      throw deny(`Chỉ ${titles.vi} được rút nhiệm vụ khỏi chương trình`, `Only ${titles.en} may withdraw a task`);
+    }
   }
 
   /** Freezing a report for a meeting is the Office's and the leadership's. */

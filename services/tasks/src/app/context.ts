@@ -67,7 +67,7 @@ export class AppContext {
     const requestId = request.requestId?.trim();
     if (!requestId) return this.deps.requests.once(undefined, codec, work);
     const checks = new FieldChecks();
-    checks.length("requestId", requestId, MAX_ID_LENGTH, FIELD_NAMES.requestId);
+    checks.length("request_id", requestId, MAX_ID_LENGTH, FIELD_NAMES.requestId);
     checks.check();
     const key = { method, caller: identity.userId, requestId, target: request.target, fingerprint: RequestLog.fingerprint(request.body) };
     return this.deps.requests.once(key, codec, work);

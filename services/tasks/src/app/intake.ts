@@ -54,8 +54,8 @@ function daysAfter(at: Date, days: number): DeadlineSpec {
  */
 function checkActor(checks: FieldChecks, field: string, actor: Actor | undefined): void {
   if (!actor) return;
-  checks.length(`${field}.userId`, actor.userId, MAX_ACTOR_ID_LENGTH, FIELD_NAMES.actorId);
-  checks.length(`${field}.displayName`, actor.displayName, MAX_ACTOR_NAME_LENGTH, FIELD_NAMES.actorName);
+  checks.length(`${field}.user_id`, actor.userId, MAX_ACTOR_ID_LENGTH, FIELD_NAMES.actorId);
+  checks.length(`${field}.display_name`, actor.displayName, MAX_ACTOR_NAME_LENGTH, FIELD_NAMES.actorName);
   checks.texts(`${field}.roles`, actor.roles, MAX_ACTOR_ROLES, MAX_ACTOR_ID_LENGTH, FIELD_NAMES.roles);
   checks.length(`${field}.unit.id`, actor.unit?.id, MAX_VOCABULARY_CODE_LENGTH, FIELD_NAMES.vocabularyCode);
   checks.length(`${field}.unit.name`, actor.unit?.name, MAX_ACTOR_NAME_LENGTH, FIELD_NAMES.actorName);
@@ -71,8 +71,8 @@ function checkSource(checks: FieldChecks, field: string, id: string, number = ""
 function checkItems(checks: FieldChecks, field: string, items: readonly { itemId: string }[]): void {
   if (!checks.count(field, items, MAX_EVENT_ITEMS, FIELD_NAMES.items)) return;
   items.forEach((item, i) => {
-    if (!item.itemId) checks.add(`${field}[${i}].itemId`, "Thiếu mã mục", "Item id is required");
-    else checks.length(`${field}[${i}].itemId`, item.itemId, MAX_ITEM_ID_LENGTH, FIELD_NAMES.itemId);
+    if (!item.itemId) checks.add(`${field}[${i}].item_id`, "Thiếu mã mục", "Item id is required");
+    else checks.length(`${field}[${i}].item_id`, item.itemId, MAX_ITEM_ID_LENGTH, FIELD_NAMES.itemId);
   });
 }
 
@@ -110,7 +110,7 @@ export class Intake {
     const concludedAt = event.concludedAt ?? event.heldAt;
     if (!concludedAt) throw new PermanentError(`meeting ${event.meetingId} concluded without a time`);
     const checks = new FieldChecks();
-    checkSource(checks, "meetingId", event.meetingId);
+    checkSource(checks, "meeting_id", event.meetingId);
     checkItems(checks, "items", event.items);
     checkActor(checks, "chair", event.chair);
     checkActor(checks, "actor", event.actor);
@@ -138,8 +138,8 @@ export class Intake {
     if (event.directiveTasks.length === 0) return [];
     if (!event.documentId) throw new PermanentError("document received without a document id");
     const checks = new FieldChecks();
-    checkSource(checks, "documentId", event.documentId, event.number);
-    checkItems(checks, "directiveTasks", event.directiveTasks);
+    checkSource(checks, "document_id", event.documentId, event.number);
+    checkItems(checks, "directive_tasks", event.directiveTasks);
     checkActor(checks, "actor", event.actor);
     checks.check();
     const receivedAt = event.receivedAt ?? this.app.clock.now();
@@ -159,7 +159,7 @@ export class Intake {
       source: { type: "directive" as const, ref: event.documentId },
       documentLinks: [link],
       year: vietnamYear(receivedAt),
-      item: `directiveTasks[${i}]`,
+      item: `directive_tasks[${i}]`,
     }));
     return this.createAll(inputs, actor, session);
   }
@@ -198,7 +198,7 @@ export class Intake {
       const first = firstItem.get(task.id);
       if (first !== undefined)
         throw new InvalidArgument([
-          { field: `${inputs[i].item}.itemId`, description: `Trùng mã mục với ${first} / The same item id as ${first}` },
+          { field: `${inputs[i].item}.item_id`, description: `Trùng mã mục với ${first} / The same item id as ${first}` },
         ]);
       firstItem.set(task.id, inputs[i].item);
     }
@@ -238,7 +238,7 @@ export class Intake {
     const source = holder.source?.ref ? ` (${holder.source.ref})` : "";
     throw new InvalidArgument([
       {
-        field: `${item}.itemId`,
+        field: `${item}.item_id`,
         description: `Mã nhiệm vụ "${task.code}" (${task.source.ref}) đã là mã của nhiệm vụ ${holder._id}${source} / The task code "${task.code}" (${task.source.ref}) is already task ${holder._id}'s${source}`,
       },
     ]);
@@ -253,8 +253,8 @@ export class Intake {
   async documentIssued(event: DocumentIssued, session: ClientSession): Promise<StoredTask[]> {
     if (!event.documentId) throw new PermanentError("document issued without a document id");
     const checks = new FieldChecks();
-    checkSource(checks, "documentId", event.documentId, event.number);
-    checks.texts("taskIds", event.taskIds, MAX_EVENT_ITEMS, MAX_TASK_ID_LENGTH, FIELD_NAMES.taskIds);
+    checkSource(checks, "document_id", event.documentId, event.number);
+    checks.texts("task_ids", event.taskIds, MAX_EVENT_ITEMS, MAX_TASK_ID_LENGTH, FIELD_NAMES.taskIds);
     checkActor(checks, "signer", event.signer);
     checks.check();
     const issuedAt = event.issuedAt ?? this.app.clock.now();

@@ -137,7 +137,7 @@ export class Reports {
     const givenTitle = oneLineText(input.title);
     checks.length("title", givenTitle, MAX_TITLE_LENGTH, FIELD_NAMES.snapshotTitle);
     const meetingId = input.meetingId?.trim() ?? "";
-    checks.length("meetingId", meetingId, MAX_EXTERNAL_ID_LENGTH, FIELD_NAMES.id);
+    checks.length("meeting_id", meetingId, MAX_EXTERNAL_ID_LENGTH, FIELD_NAMES.id);
     checks.check();
     const result = await this.report(identity, input.query, "all");
     const title = givenTitle || `Báo cáo ${result.report.label.vi}`;

@@ -85,8 +85,8 @@ function attachmentsOf(checks: FieldChecks, attachments: readonly DocumentRefInp
   return (attachments ?? []).map((a, i) => {
     const documentId = oneLineText(a.documentId);
     const title = oneLineText(a.title);
-    if (documentId === "") checks.add(`attachments[${i}].documentId`, "Thiếu mã văn bản", "Document id is required");
-    else checks.length(`attachments[${i}].documentId`, documentId, MAX_EXTERNAL_ID_LENGTH, FIELD_NAMES.documentId);
+    if (documentId === "") checks.add(`attachments[${i}].document_id`, "Thiếu mã văn bản", "Document id is required");
+    else checks.length(`attachments[${i}].document_id`, documentId, MAX_EXTERNAL_ID_LENGTH, FIELD_NAMES.documentId);
     checks.length(`attachments[${i}].title`, title, MAX_ATTACHMENT_TITLE_LENGTH, FIELD_NAMES.attachmentTitle);
     return { documentId, title };
   });
@@ -115,7 +115,7 @@ export class TaskCommands {
       async (session) => {
         const task = await this.app.visibleTask(identity, m.id, session);
         access.authorize?.(task);
-        if (m.expectedVersion !== undefined && m.expectedVersion !== task.version) throw versionConflict(task.id, task.version);
+        if (m.expectedVersion !== undefined && m.expectedVersion !== task.version) throw versionConflict(task);
         const at = this.app.clock.now();
         const c = apply(task, at);
         // After the request's own checks: bad input is INVALID_ARGUMENT whatever the programme's state.
@@ -309,7 +309,7 @@ export class TaskCommands {
   submit(identity: Identity, m: Mutation & { at?: Date; document?: DocumentLinkInput; note?: string }) {
     return this.change("SubmitTask", identity, m, this.mayRecordWork(identity), (task, now) => {
       const checks = new FieldChecks();
-      const at = pastOrNow(checks, m.at, now, "submittedAt");
+      const at = pastOrNow(checks, m.at, now, "submitted_at");
       const link = documentOf(checks, m.document, "document");
       const note = remark(checks, "note", m.note, MAX_REMARK_LENGTH, FIELD_NAMES.note);
       checks.check();
@@ -335,7 +335,7 @@ export class TaskCommands {
   complete(identity: Identity, m: Mutation & { at?: Date; document?: DocumentLinkInput; note?: string }) {
     return this.change("CompleteTask", identity, m, this.mayRecordWork(identity), (task, now) => {
       const checks = new FieldChecks();
-      const at = pastOrNow(checks, m.at, now, "completedAt");
+      const at = pastOrNow(checks, m.at, now, "completed_at");
       const link = documentOf(checks, m.document, "document");
       const note = remark(checks, "note", m.note, MAX_REMARK_LENGTH, FIELD_NAMES.note);
       checks.check();

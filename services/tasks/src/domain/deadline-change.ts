@@ -2,11 +2,12 @@
  * Deadline changes ("lùi thời hạn"): a unit asks, a leader decides. Approval moves the deadline and
  * keeps the old one in history; refusal leaves the task as it was. One pending request per task.
  */
-import { FailedPrecondition, InvalidArgument, NotFound, PermissionDenied } from "@ministry/platform";
+import { FailedPrecondition, InvalidArgument, NotFound, PermissionDenied, roleTitles } from "@ministry/platform";
 import { assertDeadlineSpec, deadlineLabel, parseDeadlineText, resolveDeadline, type DeadlineSpec } from "./deadline.js";
 import { assertTransition } from "./lifecycle.js";
 import { FIELD_NAMES, FieldChecks, MAX_DEADLINE_TEXT_LENGTH, MAX_ID_LENGTH, MAX_REMARK_LENGTH } from "./limits.js";
 import type { DeadlineChangeRequest, DeadlineHistoryEntry, Task } from "./task.js";
+import { DEADLINE_REQUEST_STATUS_WORDS, taskWords } from "./wording.js";
 
 /** Roles that may decide a deadline change unless configuration says otherwise. */
 export const DEFAULT_DEADLINE_DECIDER_ROLES: readonly string[] = ["minister", "deputy_minister", "office_chief"];
@@ -24,9 +25,9 @@ function assertDeadlineOpen(task: Task): void {
   if (task.status === "completed" || task.status === "withdrawn") assertTransition(task, "in_progress");
   if (task.status === "submitted")
     throw new FailedPrecondition(
-      "Nhiệm vụ đã trình, không thể thay đổi thời hạn / The task is submitted; its deadline cannot change",
+      `${taskWords(task).vi} đã trình, không thể thay đổi thời hạn / ${taskWords(task).en} is submitted; its deadline cannot change`,
       "TASK_SUBMITTED",
-      { status: task.status },
+      { task_status: task.status, task_id: task.id },
     );
 }
 
@@ -50,10 +51,10 @@ export function requestDeadlineChange(
   let requestedSpec: DeadlineSpec | undefined;
   try {
     if (typeof newDeadline === "string") {
-      if (checks.length("newDeadline", newDeadline.trim(), MAX_DEADLINE_TEXT_LENGTH, FIELD_NAMES.deadline))
-        requestedSpec = parseDeadlineText(newDeadline, "newDeadline");
+      if (checks.length("new_deadline", newDeadline.trim(), MAX_DEADLINE_TEXT_LENGTH, FIELD_NAMES.deadline))
+        requestedSpec = parseDeadlineText(newDeadline, "new_deadline");
     } else {
-      assertDeadlineSpec(newDeadline, "newDeadline");
+      assertDeadlineSpec(newDeadline, "new_deadline");
       requestedSpec = newDeadline;
     }
   } catch (e) {
@@ -72,20 +73,20 @@ export function requestDeadlineChange(
   // Same last instant means the same deadline, whatever the wording ("Tháng 6/2020" = "30/06/2020").
   if (requestedDeadline.getTime() === task.deadline.getTime())
     throw invalid(
-      "newDeadline",
+      "new_deadline",
       `Thời hạn mới trùng thời hạn hiện tại (${deadlineLabel(task.deadlineSpec, "vi")})`,
       `The new deadline is the current one (${deadlineLabel(task.deadlineSpec, "en")})`,
     );
   if (requestedDeadline.getTime() < at.getTime())
-    throw invalid("newDeadline", "Thời hạn mới đã qua", "The new deadline has already passed");
+    throw invalid("new_deadline", "Thời hạn mới đã qua", "The new deadline has already passed");
 
   assertDeadlineOpen(task);
   const pending = pendingDeadlineRequest(task);
   if (pending)
     throw new FailedPrecondition(
-      "Nhiệm vụ đang có đề nghị lùi thời hạn chờ quyết định / The task already has a pending deadline change",
+      `${taskWords(task).vi} đang có đề nghị lùi thời hạn chờ quyết định / ${taskWords(task).en} already has a pending deadline change`,
       "DEADLINE_REQUEST_PENDING",
-      { requestId: pending.id },
+      { deadline_request_id: pending.id, task_id: task.id },
     );
 
   const request: DeadlineChangeRequest = {
@@ -119,27 +120,29 @@ export function decideDeadlineChange(
 ): { task: Task; request: DeadlineChangeRequest; entry?: DeadlineHistoryEntry } {
   const checks = new FieldChecks();
   const decider = typeof decidedBy === "string" ? decidedBy.trim() : "";
-  if (decider === "") checks.add("decidedBy", "Thiếu người quyết định", "Decider is required");
+  if (decider === "") checks.add("decided_by", "Thiếu người quyết định", "Decider is required");
   if (!validInstant(at)) checks.add("at", "Thời điểm không hợp lệ", "Invalid time");
-  checks.length("deadlineRequestId", requestId, MAX_ID_LENGTH, FIELD_NAMES.id);
+  checks.length("deadline_request_id", requestId, MAX_ID_LENGTH, FIELD_NAMES.id);
   const cleanNote = typeof note === "string" ? note.normalize("NFC").trim() : "";
   checks.length("note", cleanNote, MAX_REMARK_LENGTH, FIELD_NAMES.note);
   checks.check();
 
-  if (!roles.some((r) => deciderRoles.includes(r)))
-    throw new PermissionDenied(
-      `Chỉ ${deciderRoles.join(", ")} được quyết định lùi thời hạn / Only ${deciderRoles.join(", ")} may decide a deadline change`,
-    );
+  if (!roles.some((r) => deciderRoles.includes(r))) {
+    const titles = roleTitles(deciderRoles);
+    throw new PermissionDenied(`Chỉ ${titles.vi} được quyết định lùi thời hạn / Only ${titles.en} may decide a deadline change`);
+  }
 
   const index = task.deadlineRequests.findIndex((r) => r.id === requestId);
   if (index < 0) throw new NotFound(`Không có đề nghị lùi thời hạn ${requestId} / No deadline change request ${requestId}`);
   const current = task.deadlineRequests[index];
-  if (current.status !== "pending")
+  if (current.status !== "pending") {
+    const decision = DEADLINE_REQUEST_STATUS_WORDS[current.status];
     throw new FailedPrecondition(
-      `Đề nghị đã được xử lý (${current.status}) / The request is already ${current.status}`,
+      `Đề nghị lùi thời hạn ${requestId} đã được xử lý (${decision.vi}) / The deadline change request ${requestId} is already ${decision.en}`,
       "REQUEST_ALREADY_DECIDED",
-      { requestId, status: current.status },
+      { deadline_request_id: requestId, deadline_request_status: current.status, task_id: task.id },
     );
+  }
   assertDeadlineOpen(task);
 
   const decidedAt = new Date(at.getTime());

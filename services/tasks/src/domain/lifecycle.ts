@@ -15,6 +15,7 @@ import { formatVietnamDate } from "./deadline.js";
 import type { Programme } from "./programme.js";
 import { isSubmittedToAuthority, type StatusHistoryEntry, type Task } from "./task.js";
 import type { TaskStatus } from "./vocabulary.js";
+import { TASK_STATUS_WORDS, taskWords } from "./wording.js";
 
 const EDGES: Record<TaskStatus, readonly TaskStatus[]> = {
   not_started: ["in_progress", "submitted", "completed", "withdrawn"],
@@ -53,22 +54,28 @@ function needsSubmissionFirst(task: LifecycleTask, to: TaskStatus): boolean {
   return to === "completed" && (task.status === "in_progress" || task.status === "not_started") && isSubmittedToAuthority(task);
 }
 
-/** Throws the FailedPrecondition `transition` would throw for a move to `to`, if any. */
-export function assertTransition(task: LifecycleTask, to: TaskStatus): void {
-  const metadata = { from: task.status, to };
+/**
+ * Throws the FailedPrecondition `transition` would throw for a move to `to`, if any. Messages name the
+ * task by code and title and the statuses by their labels; the codes are in the metadata.
+ */
+export function assertTransition(task: LifecycleTask & Pick<Task, "id" | "code" | "title">, to: TaskStatus): void {
+  const metadata = { from: task.status, to, task_id: task.id };
+  const named = taskWords(task);
   if (task.status === "completed")
-    throw new FailedPrecondition("Nhiệm vụ đã hoàn thành / The task is completed", "TASK_COMPLETED", metadata);
+    throw new FailedPrecondition(`${named.vi} đã hoàn thành / ${named.en} is completed`, "TASK_COMPLETED", metadata);
   if (task.status === "withdrawn")
-    throw new FailedPrecondition("Nhiệm vụ đã được rút khỏi chương trình / The task is withdrawn", "TASK_WITHDRAWN", metadata);
-  if (!EDGES[task.status].includes(to))
+    throw new FailedPrecondition(`${named.vi} đã được rút khỏi chương trình / ${named.en} is withdrawn`, "TASK_WITHDRAWN", metadata);
+  if (!EDGES[task.status].includes(to)) {
+    const [from, next] = [TASK_STATUS_WORDS[task.status], TASK_STATUS_WORDS[to]];
     throw new FailedPrecondition(
-      `Không thể chuyển trạng thái từ ${task.status} sang ${to} / Cannot move from ${task.status} to ${to}`,
+      `${named.vi}: không thể chuyển trạng thái từ ${from.vi} sang ${next.vi} / ${named.en}: cannot move from ${from.en} to ${next.en}`,
       "ILLEGAL_TRANSITION",
       metadata,
     );
+  }
   if (needsSubmissionFirst(task, to))
     throw new FailedPrecondition(
-      "Nhiệm vụ trình cấp có thẩm quyền phải được trình trước khi hoàn thành / A task for an authority must be submitted before it is completed",
+      `${named.vi} trình cấp có thẩm quyền, phải được trình trước khi hoàn thành / ${named.en} is for an authority: it must be submitted before it is completed`,
       "SUBMISSION_REQUIRED",
       { ...metadata, authority: String(task.authority) },
     );
@@ -123,7 +130,7 @@ export function transition(task: Task, to: TaskStatus, ctx: TransitionContext): 
   if (to === "completed" && task.submittedAt && ctx.at.getTime() < task.submittedAt.getTime())
     throw new InvalidArgument([
       {
-        field: "at",
+        field: "completed_at",
         description: `Ngày hoàn thành trước ngày trình (${formatVietnamDate(task.submittedAt)}) / Completed before it was submitted`,
       },
     ]);
@@ -154,8 +161,10 @@ export function transition(task: Task, to: TaskStatus, ctx: TransitionContext): 
       break;
   }
   if (to === "submitted" || to === "completed" || to === "withdrawn") {
+    // The note is read by people, like any other: the new status by its label.
+    const lapsed = `Tự hủy vì nhiệm vụ chuyển sang ${TASK_STATUS_WORDS[to].vi} / Lapsed: the task is ${TASK_STATUS_WORDS[to].en}`;
     next.deadlineRequests = task.deadlineRequests.map((r) =>
-      r.status === "pending" ? { ...r, status: "cancelled" as const, decidedAt: at, decidedBy: by, note: `task ${to}` } : r,
+      r.status === "pending" ? { ...r, status: "cancelled" as const, decidedAt: at, decidedBy: by, note: lapsed } : r,
     );
   }
   return { status: to, entry, task: next };
@@ -168,14 +177,14 @@ export function transition(task: Task, to: TaskStatus, ctx: TransitionContext): 
 export function recordProgress(task: Task, percent: number, ctx: { at: Date; by: string }): { task: Task; entry?: StatusHistoryEntry } {
   if (!Number.isInteger(percent) || percent < 0 || percent > 100)
     throw new InvalidArgument([
-      { field: "progress", description: "Tiến độ phải là số nguyên từ 0 đến 100 / Progress must be a whole number 0-100" },
+      { field: "percent", description: "Tiến độ phải là số nguyên từ 0 đến 100 / Progress must be a whole number 0-100" },
     ]);
   if (task.status !== "not_started" && task.status !== "in_progress") {
     if (task.status === "completed" || task.status === "withdrawn") assertTransition(task, "in_progress");
     throw new FailedPrecondition(
-      "Nhiệm vụ đã trình, không cập nhật tiến độ / The task is submitted; progress is closed",
+      `${taskWords(task).vi} đã trình, không cập nhật tiến độ / ${taskWords(task).en} is submitted; progress is closed`,
       "TASK_SUBMITTED",
-      { status: task.status },
+      { task_status: task.status, task_id: task.id },
     );
   }
   if (task.status === "not_started" && percent > 0) {

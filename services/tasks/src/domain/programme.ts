@@ -6,6 +6,7 @@ import { FailedPrecondition, InvalidArgument } from "@ministry/platform";
 import { MAX_DEADLINE_YEAR, MIN_DEADLINE_YEAR } from "./deadline.js";
 import { FIELD_NAMES, MAX_TITLE_LENGTH, characterCount, tooLong } from "./limits.js";
 import type { ProgrammeStatus } from "./vocabulary.js";
+import { PROGRAMME_STATUS_WORDS } from "./wording.js";
 
 export interface Programme {
   id: string;
@@ -39,7 +40,7 @@ export function newProgramme(input: { year: number; issuingBody: string; title?:
   const body = input.issuingBody.trim();
   if (!/^[A-Za-z0-9_]{1,32}$/.test(body))
     violations.push({
-      field: "issuingBody",
+      field: "issuing_body",
       description: "Mã cơ quan ban hành gồm chữ, số, gạch dưới (tối đa 32) / Issuing body: letters, digits, underscores (max 32)",
     });
   const title = (input.title ?? "").normalize("NFC").replace(/\s+/gu, " ").trim() || defaultProgrammeTitle(input.year);
@@ -64,12 +65,14 @@ export function newProgramme(input: { year: number; issuingBody: string; title?:
 const NEXT: Record<ProgrammeStatus, ProgrammeStatus | undefined> = { draft: "approved", approved: "closed", closed: undefined };
 
 export function changeProgrammeStatus(programme: Programme, to: ProgrammeStatus, at: Date): Programme {
-  if (NEXT[programme.status] !== to)
+  if (NEXT[programme.status] !== to) {
+    const [from, next] = [PROGRAMME_STATUS_WORDS[programme.status], PROGRAMME_STATUS_WORDS[to]];
     throw new FailedPrecondition(
-      `Không thể chuyển chương trình từ ${programme.status} sang ${to} / Cannot move a programme from ${programme.status} to ${to}`,
+      `Không thể chuyển chương trình từ ${from.vi} sang ${next.vi} / Cannot move a programme from ${from.en} to ${next.en}`,
       "ILLEGAL_PROGRAMME_TRANSITION",
-      { from: programme.status, to },
+      { from: programme.status, to, programme_id: programme.id },
     );
+  }
   const next: Programme = { ...programme, status: to, updatedAt: at };
   if (to === "approved") next.approvedAt = at;
   if (to === "closed") next.closedAt = at;
@@ -79,7 +82,7 @@ export function changeProgrammeStatus(programme: Programme, to: ProgrammeStatus,
 /** Tasks are added while a programme is draft or approved; a closed one is history. */
 export function assertAcceptsTasks(programme: Programme): void {
   if (programme.status === "closed")
-    throw new FailedPrecondition("Chương trình đã kết thúc / The programme is closed", "PROGRAMME_CLOSED", { programmeId: programme.id });
+    throw new FailedPrecondition("Chương trình đã kết thúc / The programme is closed", "PROGRAMME_CLOSED", { programme_id: programme.id });
 }
 
 /** An import fills a programme being drafted; an approved programme changes task by task. */
@@ -88,6 +91,6 @@ export function assertImportable(programme: Programme): void {
     throw new FailedPrecondition(
       "Chỉ nhập danh sách nhiệm vụ vào chương trình đang dự thảo / Only a draft programme can be imported into",
       "PROGRAMME_NOT_DRAFT",
-      { programmeId: programme.id, status: programme.status },
+      { programme_id: programme.id, programme_status: programme.status },
     );
 }

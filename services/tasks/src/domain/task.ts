@@ -185,16 +185,16 @@ export interface DocumentLinkInput {
 
 /**
  * A document link checked against the limits and the relations; undefined (with the violations in
- * `checks`) when it is not valid. `field` names it in violations ("document", "documentLinks[2]").
+ * `checks`) when it is not valid. `field` names it in violations ("document", "document_links[2]").
  */
 export function checkDocumentLink(link: DocumentLinkInput, field: string, checks: FieldChecks): DocumentLink | undefined {
   const documentId = oneLineText(link.documentId);
   const number = oneLineText(link.number);
   const relationText = oneLineText(link.relation);
   const relation = DOCUMENT_RELATIONS.find((r) => r === relationText);
-  let ok = checks.length(`${field}.documentId`, documentId, MAX_EXTERNAL_ID_LENGTH, FIELD_NAMES.documentId);
+  let ok = checks.length(`${field}.document_id`, documentId, MAX_EXTERNAL_ID_LENGTH, FIELD_NAMES.documentId);
   if (documentId === "") {
-    checks.add(`${field}.documentId`, "Thiếu mã văn bản", "Document id is required");
+    checks.add(`${field}.document_id`, "Thiếu mã văn bản", "Document id is required");
     ok = false;
   }
   if (!relation) {
@@ -244,8 +244,8 @@ export function validateNewTask(input: NewTaskInput, vocabulary: TaskVocabulary 
   if (id === "") add("id", "Thiếu mã định danh nhiệm vụ", "Task id is required");
   else checks.length("id", id, MAX_TASK_ID_LENGTH, FIELD_NAMES.taskId);
   const programmeId = oneLineText(input.programmeId);
-  if (programmeId === "") add("programmeId", "Thiếu chương trình công tác", "Programme is required");
-  else checks.length("programmeId", programmeId, MAX_ID_LENGTH, FIELD_NAMES.id);
+  if (programmeId === "") add("programme_id", "Thiếu chương trình công tác", "Programme is required");
+  else checks.length("programme_id", programmeId, MAX_ID_LENGTH, FIELD_NAMES.id);
   const code = oneLineText(input.code) || id;
   checks.length("code", code, MAX_CODE_LENGTH, FIELD_NAMES.code);
 
@@ -267,22 +267,22 @@ export function validateNewTask(input: NewTaskInput, vocabulary: TaskVocabulary 
   }
 
   const leadInput = typeof input.leadUnit === "string" ? [input.leadUnit] : Array.isArray(input.leadUnit) ? input.leadUnit : [];
-  const leadRefs = leadInput.map((u) => vocabularyRef(checks, "leadUnit", u));
+  const leadRefs = leadInput.map((u) => vocabularyRef(checks, "lead_unit", u));
   const distinctLeads = [...new Set(leadRefs.filter((u): u is string => u !== undefined && u !== ""))];
   let leadUnit = "";
   if (leadRefs.includes(undefined)) {
     // Too long to name a unit: reported as such.
-  } else if (distinctLeads.length === 0) add("leadUnit", "Thiếu đơn vị chủ trì", "Lead unit is required");
-  else if (distinctLeads.length > 1) add("leadUnit", "Mỗi nhiệm vụ chỉ có một đơn vị chủ trì", "A task has exactly one lead unit");
+  } else if (distinctLeads.length === 0) add("lead_unit", "Thiếu đơn vị chủ trì", "Lead unit is required");
+  else if (distinctLeads.length > 1) add("lead_unit", "Mỗi nhiệm vụ chỉ có một đơn vị chủ trì", "A task has exactly one lead unit");
   else if (!unitIds.has(distinctLeads[0]))
-    add("leadUnit", `Đơn vị không tồn tại: "${distinctLeads[0]}"`, `No such unit: "${distinctLeads[0]}"`);
+    add("lead_unit", `Đơn vị không tồn tại: "${distinctLeads[0]}"`, `No such unit: "${distinctLeads[0]}"`);
   else leadUnit = distinctLeads[0];
 
   const coordinatingUnits: string[] = [];
   const coordinatingInput = input.coordinatingUnits ?? [];
-  if (checks.count("coordinatingUnits", coordinatingInput, MAX_COORDINATING_UNITS, FIELD_NAMES.units))
+  if (checks.count("coordinating_units", coordinatingInput, MAX_COORDINATING_UNITS, FIELD_NAMES.units))
     coordinatingInput.forEach((raw, i) => {
-      const field = `coordinatingUnits[${i}]`;
+      const field = `coordinating_units[${i}]`;
       const unit = vocabularyRef(checks, field, raw);
       if (unit === undefined) return;
       if (unit === "") add(field, "Thiếu mã đơn vị phối hợp", "Coordinating unit is empty");
@@ -324,9 +324,9 @@ export function validateNewTask(input: NewTaskInput, vocabulary: TaskVocabulary 
 
   const documentLinks: DocumentLink[] = [];
   const linksInput = input.documentLinks ?? [];
-  if (checks.count("documentLinks", linksInput, MAX_DOCUMENT_LINKS, FIELD_NAMES.documentLinks))
+  if (checks.count("document_links", linksInput, MAX_DOCUMENT_LINKS, FIELD_NAMES.documentLinks))
     linksInput.forEach((raw, i) => {
-      const link = checkDocumentLink(raw ?? {}, `documentLinks[${i}]`, checks);
+      const link = checkDocumentLink(raw ?? {}, `document_links[${i}]`, checks);
       if (link && !documentLinks.some((l) => l.documentId === link.documentId && l.relation === link.relation)) documentLinks.push(link);
     });
 

@@ -114,7 +114,7 @@ function documentLink(link: ProtoDocumentLink | undefined): { documentId: string
 
 function maxLines(requested: number): number {
   if (requested < 0 || requested > MAX_REPORT_LINES)
-    throw new InvalidArgument([{ field: "maxLines", description: `Từ 0 đến ${MAX_REPORT_LINES} / 0 to ${MAX_REPORT_LINES}` }]);
+    throw new InvalidArgument([{ field: "max_lines", description: `Từ 0 đến ${MAX_REPORT_LINES} / 0 to ${MAX_REPORT_LINES}` }]);
   return requested || DEFAULT_REPORT_LINES;
 }
 
@@ -128,8 +128,8 @@ function reportQuery(r: GetReportRequest | undefined, prefix = ""): ReportQuery 
   const period = fromProtoPeriod(r?.period);
   if (!period) checks.add(`${prefix}period`, "Thiếu kỳ báo cáo (tháng, quý hoặc năm)", "Period (month, quarter or year) is required");
   const query = {
-    programmeId: optionalId(checks, r?.programmeId, `${prefix}programmeId`),
-    unitId: optionalId(checks, r?.unitId, `${prefix}unitId`, MAX_VOCABULARY_CODE_LENGTH),
+    programmeId: optionalId(checks, r?.programmeId, `${prefix}programme_id`),
+    unitId: optionalId(checks, r?.unitId, `${prefix}unit_id`, MAX_VOCABULARY_CODE_LENGTH),
     kind: optionalId(checks, r?.kind, `${prefix}kind`, MAX_VOCABULARY_CODE_LENGTH),
     kindGroup: kindGroup(r?.kindGroup ?? KindGroup.KIND_GROUP_UNSPECIFIED),
     asOf: r?.asOf,
@@ -174,7 +174,7 @@ export function programmeHandlers(s: Services): ProgrammeServiceServer {
     importProgramme: async (call) => {
       const r = call.request;
       const checks = new FieldChecks();
-      const programmeId = requiredId(checks, r.programmeId, "programmeId");
+      const programmeId = requiredId(checks, r.programmeId, "programme_id");
       if (r.content.length === 0) checks.add("content", "Tệp rỗng", "The file is empty");
       checks.check();
       const outcome = await s.programmes.import(requireIdentity(), {
@@ -206,7 +206,7 @@ export function programmeHandlers(s: Services): ProgrammeServiceServer {
     exportProgramme: async (call) => {
       const format = fileFormat(call.request.format);
       const checks = new FieldChecks();
-      const programmeId = optionalId(checks, call.request.programmeId, "programmeId");
+      const programmeId = optionalId(checks, call.request.programmeId, "programme_id");
       checks.check();
       const file = await s.programmes.export(requireIdentity(), { programmeId, format });
       return { file: { fileName: file.fileName, contentType: CONTENT_TYPES[format], content: Buffer.from(file.bytes) } };
@@ -396,7 +396,7 @@ export function taskHandlers(s: Services): TaskServiceServer {
           requestId: r.requestId,
           id,
           expectedVersion: r.expectedVersion,
-          newDeadline: fromProtoDeadline(r.newDeadline, "newDeadline"),
+          newDeadline: fromProtoDeadline(r.newDeadline, "new_deadline"),
           reason: r.reason,
         }),
       );
@@ -407,7 +407,7 @@ export function taskHandlers(s: Services): TaskServiceServer {
       const id = requiredId(checks, r.id, "id", MAX_TASK_ID_LENGTH);
       // Its length is the domain's to check (decideDeadlineChange), with the note's.
       const deadlineRequestId = (r.deadlineRequestId ?? "").trim();
-      if (deadlineRequestId === "") checks.add("deadlineRequestId", "Bắt buộc", "Required");
+      if (deadlineRequestId === "") checks.add("deadline_request_id", "Bắt buộc", "Required");
       checks.check();
       return out(
         await s.commands.decideDeadlineChange(requireIdentity(), {
@@ -427,8 +427,8 @@ export function taskHandlers(s: Services): TaskServiceServer {
     getUnitDashboard: async (call) => {
       const r = call.request;
       const checks = new FieldChecks();
-      const unitId = requiredId(checks, r.unitId, "unitId", MAX_VOCABULARY_CODE_LENGTH);
-      const programmeId = optionalId(checks, r.programmeId, "programmeId");
+      const unitId = requiredId(checks, r.unitId, "unit_id", MAX_VOCABULARY_CODE_LENGTH);
+      const programmeId = optionalId(checks, r.programmeId, "programme_id");
       checks.check();
       const d = await s.queries.dashboard(requireIdentity(), { unitId, programmeId, upcomingLimit: r.upcomingLimit });
       const now = s.clock.now();
@@ -464,7 +464,7 @@ export function reportHandlers(s: Services): ReportServiceServer {
       const locale = r.locale === "en" ? "en" : r.locale === "" || r.locale === "vi" ? "vi" : undefined;
       if (!locale) throw new InvalidArgument([{ field: "locale", description: 'Chọn "vi" hoặc "en" / Choose "vi" or "en"' }]);
       const checks = new FieldChecks();
-      const snapshotId = optionalId(checks, r.snapshotId, "snapshotId");
+      const snapshotId = optionalId(checks, r.snapshotId, "snapshot_id");
       checks.check();
       const identity = requireIdentity();
       const result = snapshotId
@@ -484,19 +484,17 @@ export function reportHandlers(s: Services): ReportServiceServer {
       });
       return { snapshot: toProtoSnapshot(snapshot, s.vocabulary, DEFAULT_REPORT_LINES) };
     },
-    getReportSnapshot: async (call) => ({
-      snapshot: toProtoSnapshot(
-        await s.reports.snapshot(requireIdentity(), requireId(call.request.id)),
-        s.vocabulary,
-        maxLines(call.request.maxLines),
-      ),
-    }),
+    getReportSnapshot: async (call) => {
+      // Every field is checked before the snapshot is looked up.
+      const [id, limit] = [requireId(call.request.id), maxLines(call.request.maxLines)];
+      return { snapshot: toProtoSnapshot(await s.reports.snapshot(requireIdentity(), id), s.vocabulary, limit) };
+    },
     listReportSnapshots: async (call) => {
       const r = call.request;
       const checks = new FieldChecks();
       const filter = {
-        meetingId: optionalId(checks, r.meetingId, "meetingId", MAX_EXTERNAL_ID_LENGTH),
-        programmeId: optionalId(checks, r.programmeId, "programmeId"),
+        meetingId: optionalId(checks, r.meetingId, "meeting_id", MAX_EXTERNAL_ID_LENGTH),
+        programmeId: optionalId(checks, r.programmeId, "programme_id"),
       };
       checks.check();
       const { snapshots, total, nextPageToken } = await s.reports.listSnapshots(requireIdentity(), filter, r.page ?? {});

@@ -112,7 +112,7 @@ function mapHeader(header: TableRow): ColumnIndex {
     if (seen !== undefined) {
       const def = columnDef(key);
       violations.push({
-        field: `headings.${key}`,
+        field: "content",
         description: msg(
           `Cột "${def.vi}" xuất hiện hai lần (cột ${seen + 1} và ${i + 1})`,
           `Column "${def.en}" appears twice (columns ${seen + 1} and ${i + 1})`,
@@ -123,7 +123,7 @@ function mapHeader(header: TableRow): ColumnIndex {
   for (const def of PROGRAMME_COLUMNS) {
     if (def.required && index[def.key] === undefined) {
       violations.push({
-        field: `headings.${def.key}`,
+        field: "content",
         description: msg(`Thiếu cột bắt buộc "${def.vi}"`, `Missing required column "${def.en}"`),
       });
     }
@@ -260,7 +260,7 @@ function checkRow(row: TableRow, index: ColumnIndex, lookups: VocabularyLookups,
 export function importTable(rows: readonly TableRow[], options: ImportOptions = {}): ImportReport {
   const nonEmpty = rows.filter((r) => !isEmptyRow(r.cells));
   const header = nonEmpty[0];
-  if (!header) throw new InvalidArgument([{ field: "file", description: msg("Tệp không có dữ liệu", "The file has no data") }]);
+  if (!header) throw new InvalidArgument([{ field: "content", description: msg("Tệp không có dữ liệu", "The file has no data") }]);
   const index = mapHeader(header);
   const data = nonEmpty.slice(1);
   if (data.length > MAX_IMPORT_ROWS) throw tooManyRows(MAX_IMPORT_ROWS);
@@ -297,7 +297,7 @@ export async function parseProgrammeFile(
   if (bytes.byteLength > MAX_IMPORT_FILE_BYTES)
     throw new InvalidArgument([
       {
-        field: "file",
+        field: "content",
         description: msg(
           `Tệp lớn hơn ${MAX_IMPORT_FILE_BYTES} byte (${MAX_IMPORT_FILE_BYTES / 1024 / 1024} MiB)`,
           `The file is larger than ${MAX_IMPORT_FILE_BYTES} bytes (${MAX_IMPORT_FILE_BYTES / 1024 / 1024} MiB)`,

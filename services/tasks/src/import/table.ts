@@ -29,7 +29,7 @@ export interface TableLimits {
 export const DEFAULT_TABLE_LIMITS: TableLimits = { maxDataRows: MAX_IMPORT_ROWS, maxColumns: MAX_IMPORT_COLUMNS };
 
 function fileError(vi: string, en: string): InvalidArgument {
-  return new InvalidArgument([{ field: "file", description: `${vi} / ${en}` }]);
+  return new InvalidArgument([{ field: "content", description: `${vi} / ${en}` }]);
 }
 
 export function tooManyRows(maxDataRows: number): InvalidArgument {

@@ -31,7 +31,7 @@ export interface UnpackLimits {
 export const DEFAULT_UNPACK_LIMITS: UnpackLimits = { maxUnpackedBytes: MAX_XLSX_UNPACKED_BYTES, maxEntries: MAX_XLSX_ENTRIES };
 
 function refuse(vi: string, en: string): InvalidArgument {
-  return new InvalidArgument([{ field: "file", description: `${vi} / ${en}` }]);
+  return new InvalidArgument([{ field: "content", description: `${vi} / ${en}` }]);
 }
 
 const notAPackage = (why: string) => refuse(`Không đọc được tệp XLSX (${why})`, `Cannot read the XLSX file (${why})`);
@@ -70,7 +70,7 @@ const EMPTY_SHARED_STRINGS =
  * The parts of the package the importer reads, unpacked within the limits, in reading order: the
  * workbook's relationships, the workbook, the styles (when present), the shared strings (an empty
  * table when absent), then the first worksheet (the lowest-numbered). Refuses (InvalidArgument, field
- * "file") anything else: not a zip, no worksheet, encrypted, too many entries, or too much unpacked.
+ * "content") anything else: not a zip, no worksheet, encrypted, too many entries, or too much unpacked.
  */
 export async function unpackWorkbook(upload: Uint8Array, limits: UnpackLimits = DEFAULT_UNPACK_LIMITS): Promise<PackagePart[]> {
   const zip = Buffer.from(upload.buffer, upload.byteOffset, upload.byteLength);

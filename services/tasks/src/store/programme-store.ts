@@ -43,7 +43,7 @@ export class ProgrammeStore {
       throw new AlreadyExists(
         `Đã có chương trình công tác năm ${p.year} của ${p.issuingBody} / ${p.issuingBody} already has a programme for ${p.year}`,
         "PROGRAMME_EXISTS",
-        { programmeId: p.id },
+        { programme_id: p.id },
       );
     }
     return stored;

@@ -6,6 +6,7 @@ import { Aborted, AlreadyExists, isDuplicateKeyError, NotFound } from "@ministry
 import type { ClientSession, Collection, Db, Document, Filter, Sort } from "mongodb";
 import type { CategoryGroup } from "../domain/report.js";
 import type { Task } from "../domain/task.js";
+import { taskWords } from "../domain/wording.js";
 import { taskFromDocument, taskToDocument, type StoredTask, type TaskDocument } from "./documents.js";
 import { TASKS } from "./indexes.js";
 
@@ -32,9 +33,10 @@ export class TaskStore {
         throw new AlreadyExists(
           `Chương trình ${task.programmeId} đã có nhiệm vụ mã ${task.code} / Programme ${task.programmeId} already has a task ${task.code}`,
           "TASK_CODE_EXISTS",
-          { programmeId: task.programmeId, code: task.code },
+          { programme_id: task.programmeId, code: task.code },
         );
-      throw new AlreadyExists(`Nhiệm vụ ${task.id} đã tồn tại / Task ${task.id} already exists`, "TASK_EXISTS", { taskId: task.id });
+      const named = taskWords(task);
+      throw new AlreadyExists(`${named.vi} đã tồn tại / ${named.en} already exists`, "TASK_EXISTS", { task_id: task.id });
     }
     return stored;
   }
@@ -49,7 +51,7 @@ export class TaskStore {
     if (result.matchedCount === 0) {
       const current = await this.get(read.id, session);
       if (!current) throw taskNotFound();
-      throw versionConflict(read.id, current.version);
+      throw versionConflict(current);
     }
     return stored;
   }
@@ -153,10 +155,12 @@ export function taskNotFound(): NotFound {
   return new NotFound("Không tìm thấy nhiệm vụ / Task not found");
 }
 
-export function versionConflict(id: string, currentVersion: number): Aborted {
+/** The task as it is now stored: the message names it by code and title, the metadata by id and version. */
+export function versionConflict(current: Pick<StoredTask, "id" | "code" | "title" | "version">): Aborted {
+  const named = taskWords(current);
   return new Aborted(
-    `Nhiệm vụ ${id} đã được người khác cập nhật (phiên bản ${currentVersion}); hãy tải lại / Task ${id} was changed by someone else (version ${currentVersion}); reload it`,
+    `${named.vi} đã được người khác cập nhật (phiên bản ${current.version}); hãy tải lại / ${named.en} was changed by someone else (version ${current.version}); reload it`,
     "VERSION_CONFLICT",
-    { current_version: String(currentVersion), task_id: id },
+    { current_version: String(current.version), task_id: current.id },
   );
 }

@@ -42,7 +42,7 @@ describe("requestDeadlineChange", () => {
       throw new Error("expected InvalidArgument");
     } catch (e) {
       expect(e).toBeInstanceOf(InvalidArgument);
-      expect((e as InvalidArgument).violations.map((v) => v.field)).toEqual(["newDeadline", "reason", "by"]);
+      expect((e as InvalidArgument).violations.map((v) => v.field)).toEqual(["new_deadline", "reason", "by"]);
     }
   });
 

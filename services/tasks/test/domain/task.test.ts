@@ -111,18 +111,18 @@ describe("validateNewTask", () => {
     });
     expect(v.map((x) => x.field)).toEqual([
       "id",
-      "programmeId",
+      "programme_id",
       "title",
       "kind",
       "authority",
-      "leadUnit",
-      "coordinatingUnits[0]",
-      "coordinatingUnits[1]",
+      "lead_unit",
+      "coordinating_units[0]",
+      "coordinating_units[1]",
       "deadline",
       "priority",
       "source.type",
-      "documentLinks[0].documentId",
-      "documentLinks[0].relation",
+      "document_links[0].document_id",
+      "document_links[0].relation",
     ]);
     for (const x of v) expect(x.description).toMatch(/ \/ /);
   });
@@ -145,8 +145,8 @@ describe("validateNewTask", () => {
   it("rejects a coordinating unit that is the lead unit or unknown", () => {
     const v = violations(newTaskInput({ coordinatingUnits: ["VP", "PC", "NOPE"] }));
     expect(v).toEqual([
-      { field: "coordinatingUnits[1]", description: expect.stringContaining("The lead unit cannot also coordinate") },
-      { field: "coordinatingUnits[2]", description: expect.stringContaining('No such unit: "NOPE"') },
+      { field: "coordinating_units[1]", description: expect.stringContaining("The lead unit cannot also coordinate") },
+      { field: "coordinating_units[2]", description: expect.stringContaining('No such unit: "NOPE"') },
     ]);
   });
 
@@ -164,9 +164,9 @@ describe("validateNewTask", () => {
     expect(task.kind).toBe("X");
     expect(violations(newTaskInput(), vocab).map((x) => x.field)).toEqual([
       "kind",
-      "leadUnit",
-      "coordinatingUnits[0]",
-      "coordinatingUnits[1]",
+      "lead_unit",
+      "coordinating_units[0]",
+      "coordinating_units[1]",
     ]);
   });
 });

@@ -205,7 +205,7 @@ describe("parseProgrammeFile (CSV): encoding and quoting", () => {
     const latin1 = Uint8Array.from([0x4d, 0xe3, 0x2c, 0x54, 0xea, 0x6e, 0x0d, 0x0a]);
     expect(await refusal(parseProgrammeFile(latin1, "csv"))).toEqual([
       {
-        field: "file",
+        field: "content",
         description:
           "Tệp CSV không phải mã UTF-8; hãy lưu lại tệp với mã UTF-8 / The CSV file is not UTF-8 encoded; save it again as UTF-8",
       },
@@ -214,7 +214,7 @@ describe("parseProgrammeFile (CSV): encoding and quoting", () => {
 
   it("refuses malformed quoting", async () => {
     const [v] = await refusal(parseProgrammeFile(csv('A,"x"y,Luật,Quốc hội,VP,,Q2/2020,,,'), "csv"));
-    expect(v.field).toBe("file");
+    expect(v.field).toBe("content");
     expect(v.description).toMatch(/^Tệp CSV không đúng định dạng .* \/ Malformed CSV file/);
   });
 });
@@ -223,10 +223,10 @@ describe("parseProgrammeFile: headings", () => {
   it("refuses a file missing required headings, naming each", async () => {
     const violations = await refusal(parseProgrammeFile(encode("Mã;Tên nhiệm vụ;Đơn vị phối hợp;Ghi chú\r\nA;B;;\r\n"), "csv"));
     expect(violations).toEqual([
-      { field: "headings.kindCode", description: 'Thiếu cột bắt buộc "Loại" / Missing required column "Kind"' },
-      { field: "headings.authority", description: 'Thiếu cột bắt buộc "Cấp trình" / Missing required column "Authority"' },
-      { field: "headings.leadUnit", description: 'Thiếu cột bắt buộc "Đơn vị chủ trì" / Missing required column "Lead unit"' },
-      { field: "headings.deadlineText", description: 'Thiếu cột bắt buộc "Thời hạn" / Missing required column "Deadline"' },
+      { field: "content", description: 'Thiếu cột bắt buộc "Loại" / Missing required column "Kind"' },
+      { field: "content", description: 'Thiếu cột bắt buộc "Cấp trình" / Missing required column "Authority"' },
+      { field: "content", description: 'Thiếu cột bắt buộc "Đơn vị chủ trì" / Missing required column "Lead unit"' },
+      { field: "content", description: 'Thiếu cột bắt buộc "Thời hạn" / Missing required column "Deadline"' },
     ]);
   });
 
@@ -236,7 +236,7 @@ describe("parseProgrammeFile: headings", () => {
     );
     expect(violations).toEqual([
       {
-        field: "headings.deadlineText",
+        field: "content",
         description: 'Cột "Thời hạn" xuất hiện hai lần (cột 6 và 7) / Column "Deadline" appears twice (columns 6 and 7)',
       },
     ]);
@@ -244,7 +244,7 @@ describe("parseProgrammeFile: headings", () => {
 
   it("refuses an empty file and an unknown format", async () => {
     expect(await refusal(parseProgrammeFile(encode("\uFEFF\r\n\r\n"), "csv"))).toEqual([
-      { field: "file", description: "Tệp không có dữ liệu / The file has no data" },
+      { field: "content", description: "Tệp không có dữ liệu / The file has no data" },
     ]);
     expect((await refusal(parseProgrammeFile(encode("x"), "ods" as "csv")))[0].field).toBe("format");
   });

@@ -51,13 +51,13 @@ describe("parseProgrammeFile (XLSX)", () => {
     const workbook = new ExcelJS.Workbook();
     workbook.addWorksheet("S").addRow(["Mã", "Tên nhiệm vụ", "Loại", "Cấp trình", "Đơn vị chủ trì"]);
     expect(await refusal(parseProgrammeFile(await toBytes(workbook), "xlsx"))).toEqual([
-      { field: "headings.deadlineText", description: 'Thiếu cột bắt buộc "Thời hạn" / Missing required column "Deadline"' },
+      { field: "content", description: 'Thiếu cột bắt buộc "Thời hạn" / Missing required column "Deadline"' },
     ]);
   });
 
   it("refuses bytes that are not a workbook", async () => {
     const [v] = await refusal(parseProgrammeFile(encode("Mã,Tên nhiệm vụ"), "xlsx"));
-    expect(v.field).toBe("file");
+    expect(v.field).toBe("content");
     expect(v.description).toMatch(/^Không đọc được tệp XLSX .* \/ Cannot read the XLSX file/);
   });
 

@@ -156,7 +156,7 @@ describe("ImportProgramme", () => {
       );
     expect(err.code).toBe(Status.INVALID_ARGUMENT);
     expect(decodeStatusDetails(err as never)!.badRequest!.fieldViolations).toEqual([
-      { field: "file", description: "Tệp lớn hơn 3145728 byte (3 MiB) / The file is larger than 3145728 bytes (3 MiB)" },
+      { field: "content", description: "Tệp lớn hơn 3145728 byte (3 MiB) / The file is larger than 3145728 bytes (3 MiB)" },
     ]);
   });
 
@@ -173,7 +173,7 @@ describe("ImportProgramme", () => {
         (e: unknown) => e as { code: number },
       );
     expect(err.code).toBe(Status.INVALID_ARGUMENT);
-    expect(decodeStatusDetails(err as never)!.badRequest!.fieldViolations.map((v) => v.field)).toContain("headings.code");
+    expect(decodeStatusDetails(err as never)!.badRequest!.fieldViolations.map((v) => v.field)).toContain("content");
 
     await office.programmes.changeProgrammeStatus({
       requestId: "",

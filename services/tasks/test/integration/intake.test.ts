@@ -123,7 +123,7 @@ describe("meetings.meeting.concluded", () => {
       async () => (await deadletters.findOne({ subject: "meetings.meeting.concluded" })) ?? undefined,
       "dead letter",
     );
-    expect(String(letter.error)).toContain("items[1].leadUnit");
+    expect(String(letter.error)).toContain("items[1].lead_unit");
     const tasks = await tasksOf(TaskSource.TASK_SOURCE_MEETING_CONCLUSION);
     expect(tasks.filter((t) => t.source!.ref.startsWith("gb-bad#"))).toHaveLength(0);
   });
@@ -152,7 +152,7 @@ describe("ids of tasks born from events", () => {
   it("two items of one event with one id are a dead letter naming both, not one task", async () => {
     await h.svc.ctx.bus.publish(MeetingConcludedEvent.of("gb-twice", meeting("gb-twice", ["1", "2", "1"])));
     const error = await deadLetterOf("gb-twice");
-    expect(error).toContain("items[2].itemId");
+    expect(error).toContain("items[2].item_id");
     expect(error).toContain("items[0]");
     expect(await refsOf("gb-twice#")).toEqual([]);
   });

@@ -293,7 +293,7 @@ describe("tasks over gRPC: the full lifecycle", () => {
       ),
     );
     expect(err.code).toBe(Status.INVALID_ARGUMENT);
-    expect(err.fields).toEqual(expect.arrayContaining(["title", "kind", "leadUnit", "deadline"]));
+    expect(err.fields).toEqual(expect.arrayContaining(["title", "kind", "lead_unit", "deadline"]));
     const after = await office.tasks.listTasks(ListTasksRequest.fromPartial({ programmeId: "bnv-2020" }));
     expect(after.page!.totalSize).toBe(before.page!.totalSize);
   });

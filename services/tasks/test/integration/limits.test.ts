@@ -121,7 +121,7 @@ describe("oversized requests", () => {
     [
       "CreateProgramme request_id",
       (c) => c.programmes.createProgramme({ requestId: "r".repeat(129), year: 2032, issuingBody: "", title: "" }),
-      ["requestId"],
+      ["request_id"],
     ],
     ["GetProgramme id", (c) => c.programmes.getProgramme({ id: "p".repeat(129) }), ["id"]],
     [
@@ -138,18 +138,18 @@ describe("oversized requests", () => {
     [
       "ExportProgramme programme_id",
       (c) => c.programmes.exportProgramme({ programmeId: "p".repeat(129), format: FileFormat.FILE_FORMAT_CSV }),
-      ["programmeId"],
+      ["programme_id"],
     ],
     ["CreateTask code", (c) => c.tasks.createTask(newTask({ code: over(MAX_CODE_LENGTH) })), ["code"]],
     ["CreateTask title", (c) => c.tasks.createTask(newTask({ title: over(MAX_TITLE_LENGTH) })), ["title"]],
     ["CreateTask assignee", (c) => c.tasks.createTask(newTask({ assignee: over(MAX_ASSIGNEE_LENGTH) })), ["assignee"]],
     ["CreateTask kind", (c) => c.tasks.createTask(newTask({ kind: "K".repeat(65) })), ["kind"]],
     ["CreateTask authority", (c) => c.tasks.createTask(newTask({ authority: "A".repeat(65) })), ["authority"]],
-    ["CreateTask lead_unit", (c) => c.tasks.createTask(newTask({ leadUnit: "U".repeat(65) })), ["leadUnit"]],
+    ["CreateTask lead_unit", (c) => c.tasks.createTask(newTask({ leadUnit: "U".repeat(65) })), ["lead_unit"]],
     [
       "CreateTask coordinating_units",
       (c) => c.tasks.createTask(newTask({ coordinatingUnits: Array(31).fill("VP") })),
-      ["coordinatingUnits"],
+      ["coordinating_units"],
     ],
     ["CreateTask deadline text", (c) => c.tasks.createTask(newTask({ deadline: deadline(`Quý II/2020${" ".repeat(60)}x`) })), ["deadline"]],
     [
@@ -160,7 +160,7 @@ describe("oversized requests", () => {
     [
       "CreateTask document_links",
       (c) => c.tasks.createTask(newTask({ documentLinks: Array.from({ length: 51 }, (_, i) => link({ documentId: `d-${i}` })) })),
-      ["documentLinks"],
+      ["document_links"],
     ],
     [
       "CreateTask document id and number",
@@ -168,7 +168,7 @@ describe("oversized requests", () => {
         c.tasks.createTask(
           newTask({ documentLinks: [link({ documentId: over(MAX_EXTERNAL_ID_LENGTH), number: over(MAX_DOCUMENT_NUMBER_LENGTH) })] }),
         ),
-      ["documentLinks[0].documentId", "documentLinks[0].number"],
+      ["document_links[0].document_id", "document_links[0].number"],
     ],
     ["GetTask id", (c) => c.tasks.getTask({ id: "t".repeat(601) }), ["id"]],
     ["GetTaskHistory id", (c) => c.tasks.getTaskHistory({ id: "t".repeat(601), page: undefined }), ["id"]],
@@ -197,7 +197,7 @@ describe("oversized requests", () => {
           coordinatingUnits: Array(31).fill("VP"),
           setCoordinatingUnits: true,
         }),
-      ["leadUnit", "coordinatingUnits"],
+      ["lead_unit", "coordinating_units"],
     ],
     [
       "RecordProgress attachment fields",
@@ -210,7 +210,7 @@ describe("oversized requests", () => {
           note: "",
           attachments: [{ documentId: over(MAX_EXTERNAL_ID_LENGTH), title: over(MAX_ATTACHMENT_TITLE_LENGTH) }],
         }),
-      ["attachments[0].documentId", "attachments[0].title"],
+      ["attachments[0].document_id", "attachments[0].title"],
     ],
     [
       "RecordProgress note",
@@ -229,7 +229,7 @@ describe("oversized requests", () => {
           document: link({ documentId: over(MAX_EXTERNAL_ID_LENGTH), number: over(MAX_DOCUMENT_NUMBER_LENGTH) }),
           note: over(MAX_REMARK_LENGTH),
         }),
-      ["document.documentId", "document.number", "note"],
+      ["document.document_id", "document.number", "note"],
     ],
     [
       "CompleteTask document and note",
@@ -242,7 +242,7 @@ describe("oversized requests", () => {
           document: link({ documentId: over(MAX_EXTERNAL_ID_LENGTH) }),
           note: over(MAX_REMARK_LENGTH),
         }),
-      ["document.documentId", "note"],
+      ["document.document_id", "note"],
     ],
     [
       "LinkDocument document",
@@ -265,7 +265,7 @@ describe("oversized requests", () => {
           newDeadline: deadline(`Tháng 12/2020${" ".repeat(60)}x`),
           reason: over(MAX_REMARK_LENGTH),
         }),
-      ["newDeadline", "reason"],
+      ["new_deadline", "reason"],
     ],
     [
       "DecideDeadlineChange request id and note",
@@ -278,12 +278,12 @@ describe("oversized requests", () => {
           approve: false,
           note: over(MAX_REMARK_LENGTH),
         }),
-      ["deadlineRequestId", "note"],
+      ["deadline_request_id", "note"],
     ],
     [
       "GetUnitDashboard unit",
       (c) => c.tasks.getUnitDashboard({ unitId: "U".repeat(65), programmeId: "p".repeat(129), upcomingLimit: 0 }),
-      ["unitId", "programmeId"],
+      ["unit_id", "programme_id"],
     ],
     [
       "GetReport filters",
@@ -296,12 +296,12 @@ describe("oversized requests", () => {
             kind: "K".repeat(65),
           }),
         ),
-      ["programmeId", "unitId", "kind"],
+      ["programme_id", "unit_id", "kind"],
     ],
     [
       "ExportReport snapshot id",
       (c) => c.reports.exportReport(ExportReportRequest.fromPartial({ snapshotId: "s".repeat(129), format: FileFormat.FILE_FORMAT_CSV })),
-      ["snapshotId"],
+      ["snapshot_id"],
     ],
     [
       "CreateReportSnapshot title and meeting",
@@ -313,13 +313,13 @@ describe("oversized requests", () => {
             meetingId: over(MAX_EXTERNAL_ID_LENGTH),
           }),
         ),
-      ["title", "meetingId"],
+      ["title", "meeting_id"],
     ],
     ["GetReportSnapshot id", (c) => c.reports.getReportSnapshot({ id: "s".repeat(129), maxLines: 0 }), ["id"]],
     [
       "ListReportSnapshots filters",
       (c) => c.reports.listReportSnapshots({ page: undefined, meetingId: over(MAX_EXTERNAL_ID_LENGTH), programmeId: "p".repeat(129) }),
-      ["meetingId", "programmeId"],
+      ["meeting_id", "programme_id"],
     ],
   ];
 
@@ -486,7 +486,7 @@ describe("oversized events from other services", () => {
         await h.svc.ctx.bus.publish(MeetingConcludedEvent.of("lim-chair", meeting("lim-chair", { chair })));
         return "lim-chair";
       },
-      "chair.displayName",
+      "chair.display_name",
     ],
     [
       "a meeting id too long to name its tasks",
@@ -495,7 +495,7 @@ describe("oversized events from other services", () => {
         await h.svc.ctx.bus.publish(MeetingConcludedEvent.of(id, meeting(id, {})));
         return id;
       },
-      "meetingId",
+      "meeting_id",
     ],
     [
       "a directive with an oversized number",
