@@ -44,21 +44,28 @@ describe("parseProgrammeFile (XLSX)", () => {
       priority: "high",
     });
     expect(okTask(report, 3)).toMatchObject({ code: "NV-2", title: "Báo cáo tổng kết", authority: "THU_TUONG", leadUnit: "CCHC" });
-    expect(errorsAt(report, 5).map((e) => e.field)).toEqual(["title", "kindCode", "coordinatingUnits", "deadlineText", "priority"]);
+    expect(errorsAt(report, 5).map((e) => e.field)).toEqual([
+      "Tên nhiệm vụ (Title)",
+      "Loại (Kind)",
+      "Đơn vị phối hợp (Coordinating units)",
+      "Thời hạn (Deadline)",
+      "Mức ưu tiên (Priority)",
+    ]);
   });
 
   it("refuses a worksheet without the required headings", async () => {
     const workbook = new ExcelJS.Workbook();
     workbook.addWorksheet("S").addRow(["Mã", "Tên nhiệm vụ", "Loại", "Cấp trình", "Đơn vị chủ trì"]);
     expect(await refusal(parseProgrammeFile(await toBytes(workbook), "xlsx"))).toEqual([
-      { field: "headings.deadlineText", description: 'Thiếu cột bắt buộc "Thời hạn" / Missing required column "Deadline"' },
+      { field: "content", description: 'Thiếu cột bắt buộc "Thời hạn" / Missing required column "Deadline"' },
     ]);
   });
 
   it("refuses bytes that are not a workbook", async () => {
     const [v] = await refusal(parseProgrammeFile(encode("Mã,Tên nhiệm vụ"), "xlsx"));
-    expect(v.field).toBe("file");
-    expect(v.description).toMatch(/^Không đọc được tệp XLSX .* \/ Cannot read the XLSX file/);
+    expect(v.field).toBe("content");
+    // What it is and what to do (not-xlsx.test.ts has the other cases).
+    expect(v.description).toMatch(/^Tệp được gửi là XLSX nhưng nội dung là văn bản .* \/ The file was sent as XLSX but holds text/u);
   });
 
   it("writes a template workbook: tasks first, the accepted lists second", async () => {
