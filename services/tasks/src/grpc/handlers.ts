@@ -174,7 +174,7 @@ export function programmeHandlers(s: Services): ProgrammeServiceServer {
     importProgramme: async (call) => {
       const r = call.request;
       const checks = new FieldChecks();
-      const programmeId = requiredId(checks, r.programmeId, "programmeId");
+      const programmeId = requiredId(checks, r.programmeId, "programme_id");
       if (r.content.length === 0) checks.add("content", "Tệp rỗng", "The file is empty");
       checks.check();
       const outcome = await s.programmes.import(requireIdentity(), {
@@ -184,6 +184,7 @@ export function programmeHandlers(s: Services): ProgrammeServiceServer {
         content: r.content,
         validRowsOnly: r.validRowsOnly,
         dryRun: r.dryRun,
+        amend: r.amend,
       });
       return {
         rows: outcome.report.rows.map((row) =>
@@ -192,7 +193,7 @@ export function programmeHandlers(s: Services): ProgrammeServiceServer {
             : {
                 line: row.line,
                 valid: false,
-                code: "",
+                code: row.code,
                 errors: row.errors.map((e) => ({ field: e.field, message: e.message })),
                 taskId: "",
               },
