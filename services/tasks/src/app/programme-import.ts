@@ -117,7 +117,7 @@ export async function importProgramme(app: AppContext, identity: Identity, input
         invalid: report.invalid,
         skippedExisting,
       },
-      saved.map((task) => TaskEvents.created.of(task.id, { task: taskSummary(task, app.vocabulary), actor })),
+      saved.map((task) => TaskEvents.created.of(task.id, { task: taskSummary(task, app.vocabulary), actor, note: task.note })),
     );
     return { report, imported, skippedExisting };
   });

@@ -263,9 +263,14 @@ describe("ImportProgramme", () => {
         action: "task.created",
         at: h.clock.now(),
         actor: { userId: "vp-chief", displayName: "Chánh Văn phòng" },
-        summary: { vi: "Tạo nhiệm vụ", en: "Task created" },
       });
     }
+    // The note, word for word, where a person reads the history.
+    expect(entries[0][0].summary).toEqual({
+      vi: "Tạo nhiệm vụ. Ghi chú: Trình kèm dự thảo lần 2\nxin ý kiến Bộ Tư pháp",
+      en: "Task created. Note: Trình kèm dự thảo lần 2\nxin ý kiến Bộ Tư pháp",
+    });
+    expect(entries[1][0].summary).toEqual({ vi: "Tạo nhiệm vụ", en: "Task created" });
     const changes = entries.map((history) => JSON.parse(history[0].changeJson));
     expect(changes[0]).toMatchObject({ code: "NV-01", via: "import", line: 2, note: "Trình kèm dự thảo lần 2\nxin ý kiến Bộ Tư pháp" });
     expect(changes[1]).not.toHaveProperty("note");
@@ -274,6 +279,14 @@ describe("ImportProgramme", () => {
     expect(changes[1].importId).toBe(changes[0].importId);
     const imports = await h.svc.ctx.mongo.db.collection("audit").find({ action: "programme.imported", "target.id": "bnv-2024" }).toArray();
     expect(imports.map((r) => r.change.importId)).toEqual([changes[0].importId]);
+
+    // The created events carry the note (and none where the row had none).
+    const created = await h.until(() => {
+      const found = h.eventsOf("tasks.task.created", TaskCreated).filter((e) => e.data.task!.programmeId === "bnv-2024");
+      return found.length === 2 ? found : undefined;
+    }, "two created events");
+    expect(created.find((e) => e.aggregateId === "bnv-2024-nv-01")!.data.note).toBe("Trình kèm dự thảo lần 2\nxin ý kiến Bộ Tư pháp");
+    expect(created.find((e) => e.aggregateId === "bnv-2024-nv-02")!.data.note).toBeUndefined();
 
     // The note goes back out with the programme.
     const exported = await office.programmes.exportProgramme({ programmeId: "bnv-2024", format: FileFormat.FILE_FORMAT_CSV });
@@ -326,7 +339,10 @@ describe("ImportProgramme", () => {
         action: "task.added",
         at: h.clock.now(),
         actor: { userId: "vp-chief", displayName: "Chánh Văn phòng" },
-        summary: { vi: "Bổ sung vào chương trình đã phê duyệt", en: "Added to the approved programme" },
+        summary: {
+          vi: "Bổ sung vào chương trình đã phê duyệt. Ghi chú: Bổ sung theo chỉ đạo",
+          en: "Added to the approved programme. Note: Bổ sung theo chỉ đạo",
+        },
       });
       expect(JSON.parse(entries[0].changeJson)).toMatchObject({
         code: "NV-03",
