@@ -44,9 +44,26 @@ export class AuditLog {
 
   /** Writes the record inside the caller's transaction; it commits or vanishes with the change. */
   async record(session: ClientSession, entry: AuditEntry): Promise<void> {
+    await this.collection.insertOne(this.toRecord(entry), { session });
+  }
+
+  /**
+   * Writes many records (one per task of an import, say) in one round trip inside the caller's
+   * transaction, in order, all with the same time and trace.
+   */
+  async recordMany(session: ClientSession, entries: readonly AuditEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    const at = this.clock.now();
+    await this.collection.insertMany(
+      entries.map((e) => this.toRecord(e, at)),
+      { session, ordered: true },
+    );
+  }
+
+  private toRecord(entry: AuditEntry, at = this.clock.now()): AuditRecord {
     const span = trace.getActiveSpan()?.spanContext();
     const record: AuditRecord = {
-      at: this.clock.now(),
+      at,
       actor: { userId: entry.actor.userId, displayName: entry.actor.displayName, roles: [...entry.actor.roles], unit: entry.actor.unit },
       action: entry.action,
       target: { type: entry.target.type, id: entry.target.id },
@@ -54,7 +71,7 @@ export class AuditLog {
     };
     if (span && trace.isSpanContextValid(span)) record.traceId = span.traceId;
     if (record.actor.unit === undefined) delete record.actor.unit;
-    await this.collection.insertOne(record, { session });
+    return record;
   }
 
   /** Latest records about one target, newest first. */

@@ -3,43 +3,17 @@
  */
 import type { Identity, PageRequest, ResultCodec } from "@ministry/platform";
 import type { ClientSession, Document } from "mongodb";
-import { importedTaskId } from "../domain/ids.js";
-import { changeProgrammeStatus, newProgramme, programmeId, assertImportable, type Programme } from "../domain/programme.js";
-import { validateNewTask } from "../domain/task.js";
+import { changeProgrammeStatus, newProgramme, programmeId, type Programme } from "../domain/programme.js";
 import type { ProgrammeStatus } from "../domain/vocabulary.js";
-import { taskSummary } from "../contract.js";
-import { TaskEvents } from "../events/definitions.js";
-import {
-  importedTaskToInput,
-  parseProgrammeFile,
-  writeProgrammeCsv,
-  writeProgrammeXlsx,
-  type ImportReport,
-  type ProgrammeFileFormat,
-} from "../import/programme.js";
+import { writeProgrammeCsv, writeProgrammeXlsx, type ProgrammeFileFormat } from "../import/programme.js";
 import { withoutEmpty } from "../store/documents.js";
 import { programmeVersionConflict } from "../store/programme-store.js";
 import { actorOf, systemActor, type AppContext } from "./context.js";
+import { importProgramme, type ImportInput, type ImportOutcome } from "./programme-import.js";
 
 const programmeCodec: ResultCodec<Programme> = {
   toDocument: (p) => withoutEmpty({ ...p }) as Document,
   fromDocument: (d) => withoutEmpty(d) as unknown as Programme,
-};
-
-export interface ImportOutcome {
-  report: ImportReport;
-  /** Task id per line, for the rows imported by this call. */
-  imported: Map<number, string>;
-  skippedExisting: number;
-}
-
-const importCodec: ResultCodec<ImportOutcome> = {
-  toDocument: (o) => ({ report: o.report, imported: [...o.imported], skippedExisting: o.skippedExisting }),
-  fromDocument: (d) => ({
-    report: d.report as ImportReport,
-    imported: new Map(d.imported as [number, string][]),
-    skippedExisting: d.skippedExisting as number,
-  }),
 };
 
 export class ProgrammeCommands {
@@ -111,69 +85,9 @@ export class ProgrammeCommands {
     });
   }
 
-  /**
-   * Validates every row; imports nothing when a row is invalid unless `validRowsOnly`; `dryRun` only
-   * reports. Rows whose code the programme has already are left as they are (a re-import is harmless).
-   */
-  async import(
-    identity: Identity,
-    input: {
-      requestId?: string;
-      programmeId: string;
-      format: ProgrammeFileFormat;
-      content: Uint8Array;
-      validRowsOnly: boolean;
-      dryRun: boolean;
-    },
-  ): Promise<ImportOutcome> {
-    this.app.access.assertManageProgrammes(identity);
-    const report = await parseProgrammeFile(input.content, input.format, { vocabulary: this.app.vocabulary });
-    const programme = await this.app.programmes.require(input.programmeId);
-    assertImportable(programme);
-    if (input.dryRun || (report.invalid > 0 && !input.validRowsOnly) || report.valid === 0)
-      return { report, imported: new Map(), skippedExisting: 0 };
-    const request = { requestId: input.requestId, target: `programme:${input.programmeId}`, body: input };
-    return this.app.once("ImportProgramme", identity, request, importCodec, async (session) => {
-      assertImportable(await this.app.programmes.require(input.programmeId, session));
-      const actor = actorOf(identity, this.app.vocabulary);
-      const at = this.app.clock.now();
-      const imported = new Map<number, string>();
-      let skippedExisting = 0;
-      const events = [];
-      // Tasks get ids from their codes (injective: two codes never share one), so a second import of
-      // the same file finds its tasks and adds nothing; a task created with the code by hand counts too.
-      const rows = report.rows.flatMap((row) =>
-        row.ok ? [{ line: row.line, task: row.task, id: importedTaskId(programme.id, row.task.code) }] : [],
-      );
-      const existing = await this.app.tasks.collection
-        .find(
-          { $or: [{ _id: { $in: rows.map((r) => r.id) } }, { programmeId: programme.id, code: { $in: rows.map((r) => r.task.code) } }] },
-          { projection: { _id: 1, code: 1 }, session },
-        )
-        .toArray();
-      const existingIds = new Set(existing.map((t) => t._id));
-      const existingCodes = new Set(existing.map((t) => t.code));
-      for (const row of rows) {
-        const id = row.id;
-        if (existingIds.has(id) || existingCodes.has(row.task.code)) {
-          skippedExisting += 1;
-          continue;
-        }
-        const task = validateNewTask(importedTaskToInput(row.task, { id, programmeId: programme.id }), this.app.vocabulary);
-        const saved = await this.app.tasks.insert(task, at, session);
-        imported.set(row.line, saved.id);
-        events.push(TaskEvents.created.of(saved.id, { task: taskSummary(saved, this.app.vocabulary), actor }));
-      }
-      await this.app.record(
-        session,
-        actor,
-        "programme.imported",
-        { type: "programme", id: programme.id },
-        { format: input.format, rows: report.rows.length, imported: imported.size, invalid: report.invalid, skippedExisting },
-        events,
-      );
-      return { report, imported, skippedExisting };
-    });
+  /** ImportProgramme (programme-import.ts). */
+  import(identity: Identity, input: ImportInput): Promise<ImportOutcome> {
+    return importProgramme(this.app, identity, input);
   }
 
   /** The blank template, or a programme's tasks, in the import format. */
@@ -200,6 +114,7 @@ export class ProgrammeCommands {
       deadlineSpec: t.deadlineSpec,
       priority: t.priority,
       assignee: t.assignee,
+      note: t.note,
     }));
     const bytes =
       input.format === "xlsx"

@@ -56,8 +56,22 @@ const MONTH = /^(?:(?:thang|t)\s*)?(\d{1,2})(?:\s*[/.-]\s*|\s+nam\s+|\s*,\s*nam\
 // "quy ii/2020", "quy 2/2020", "quy ii nam 2020", "q2/2020", "q2 2020", "qui ii/2020" (old spelling)
 const QUARTER = /^(?:quy|qui|q)\s*\.?\s*(iv|i{1,3}|[1-4])(?:\s*[/.-]\s*|\s+nam\s+|\s*,\s*nam\s+|\s+)(\d{4})$/;
 
-function invalid(field: string, vi: string, en: string): InvalidArgument {
-  return new InvalidArgument([{ field, description: `${vi} / ${en}` }]);
+/**
+ * A deadline text or spec that is not valid. Keeps the message's Vietnamese and English halves apart,
+ * so that a caller can put them in its own sentence (the importer adds the row's line and column).
+ */
+export class InvalidDeadline extends InvalidArgument {
+  constructor(
+    field: string,
+    readonly vi: string,
+    readonly en: string,
+  ) {
+    super([{ field, description: `${vi} / ${en}` }]);
+  }
+}
+
+function invalid(field: string, vi: string, en: string): InvalidDeadline {
+  return new InvalidDeadline(field, vi, en);
 }
 
 function pad2(n: number): string {
@@ -98,8 +112,8 @@ function monthSpec(year: number, month: number, text: string, field: string): De
  * Accepts "30/06/2020", "30/6/2020", "2020-06-30", "Tháng 6/2020", "tháng 6 năm 2020", "06/2020",
  * "6/2020", "Quý II/2020", "Quý 2/2020", "quý II năm 2020", "Q2/2020", "Q2 2020" (case- and
  * diacritics-tolerant: "Quy II/2020", "Thang 6/2020"; also "T6/2020" and "." or "-" as separators).
- * Throws InvalidArgument([{ field, description }]) with a Vietnamese description (English after " / ")
- * for anything else, including impossible dates (31/02/2020).
+ * Throws InvalidDeadline (an InvalidArgument: [{ field, description }]) with a Vietnamese description
+ * (English after " / ") for anything else, including impossible dates (31/02/2020).
  */
 export function parseDeadlineText(text: string, field = "deadline"): DeadlineSpec {
   const raw = typeof text === "string" ? text.trim() : "";

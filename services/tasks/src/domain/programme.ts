@@ -85,12 +85,18 @@ export function assertAcceptsTasks(programme: Programme): void {
     throw new FailedPrecondition("Chương trình đã kết thúc / The programme is closed", "PROGRAMME_CLOSED", { programme_id: programme.id });
 }
 
-/** An import fills a programme being drafted; an approved programme changes task by task. */
-export function assertImportable(programme: Programme): void {
-  if (programme.status !== "draft")
-    throw new FailedPrecondition(
-      "Chỉ nhập danh sách nhiệm vụ vào chương trình đang dự thảo / Only a draft programme can be imported into",
-      "PROGRAMME_NOT_DRAFT",
-      { programme_id: programme.id, programme_status: programme.status },
-    );
+/**
+ * An import fills a programme being drafted; an approved programme takes an import only as an
+ * amendment (`amend`: the Office adds tasks to the signed programme), and a closed one none.
+ */
+export function assertImportable(programme: Programme, options: { amend?: boolean } = {}): void {
+  if (programme.status === "draft") return;
+  if (programme.status === "approved" && options.amend) return;
+  assertAcceptsTasks(programme);
+  throw new FailedPrecondition(
+    "Chỉ nhập danh sách nhiệm vụ vào chương trình đang dự thảo; để thêm nhiệm vụ vào chương trình đã phê duyệt, hãy chọn nhập bổ sung" +
+      " / Only a draft programme can be imported into; to add tasks to an approved programme, import with amend",
+    "PROGRAMME_NOT_DRAFT",
+    { programme_id: programme.id, programme_status: programme.status },
+  );
 }

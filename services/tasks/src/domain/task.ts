@@ -15,6 +15,7 @@ import {
   MAX_DOCUMENT_NUMBER_LENGTH,
   MAX_EXTERNAL_ID_LENGTH,
   MAX_ID_LENGTH,
+  MAX_REMARK_LENGTH,
   MAX_SOURCE_REF_LENGTH,
   MAX_TASK_ID_LENGTH,
   MAX_TITLE_LENGTH,
@@ -120,6 +121,8 @@ export interface Task {
   coordinatingUnits: string[];
   /** The person responsible, when assigned. */
   assignee?: string;
+  /** The note written when the task was planned (a programme file's "Ghi chú"), line breaks kept. */
+  note?: string;
   /** The last instant of the deadline in Vietnam time (resolveDeadline(deadlineSpec)). */
   deadline: Date;
   deadlineSpec: DeadlineSpec;
@@ -155,6 +158,8 @@ export interface NewTaskInput {
   leadUnit: string | readonly string[];
   coordinatingUnits?: readonly string[];
   assignee?: string | null;
+  /** Absent or blank: none. At most MAX_REMARK_LENGTH characters. */
+  note?: string | null;
   /** Text as parseDeadlineText accepts, or a spec. */
   deadline: string | DeadlineSpec;
   /** Default "normal". */
@@ -332,6 +337,8 @@ export function validateNewTask(input: NewTaskInput, vocabulary: TaskVocabulary 
 
   const assignee = oneLineText(input.assignee);
   checks.length("assignee", assignee, MAX_ASSIGNEE_LENGTH, FIELD_NAMES.assignee);
+  const note = typeof input.note === "string" ? input.note.normalize("NFC").trim() : "";
+  checks.length("note", note, MAX_REMARK_LENGTH, FIELD_NAMES.note);
 
   if (!checks.ok || !deadlineSpec || !priority || !source || kind === undefined) throw new InvalidArgument(checks.violations);
 
@@ -356,6 +363,7 @@ export function validateNewTask(input: NewTaskInput, vocabulary: TaskVocabulary 
     version: 0,
   };
   if (assignee) task.assignee = assignee;
+  if (note) task.note = note;
   return task;
 }
 

@@ -184,6 +184,7 @@ export function programmeHandlers(s: Services): ProgrammeServiceServer {
         content: r.content,
         validRowsOnly: r.validRowsOnly,
         dryRun: r.dryRun,
+        amend: r.amend,
       });
       return {
         rows: outcome.report.rows.map((row) =>
@@ -192,7 +193,7 @@ export function programmeHandlers(s: Services): ProgrammeServiceServer {
             : {
                 line: row.line,
                 valid: false,
-                code: "",
+                code: row.code,
                 errors: row.errors.map((e) => ({ field: e.field, message: e.message })),
                 taskId: "",
               },

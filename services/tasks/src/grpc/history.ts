@@ -14,6 +14,7 @@ type Change = Record<string, unknown>;
 
 const LABELS: Record<string, Text> = {
   "task.created": { vi: "Tạo nhiệm vụ", en: "Task created" },
+  "task.added": { vi: "Bổ sung vào chương trình đã phê duyệt", en: "Added to the approved programme" },
   "task.assigned": { vi: "Phân công", en: "Assigned" },
   "task.progressed": { vi: "Cập nhật tiến độ", en: "Progress recorded" },
   "task.submitted": { vi: "Đã trình", en: "Submitted" },

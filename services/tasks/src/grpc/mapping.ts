@@ -55,6 +55,7 @@ export function toProtoTask(task: StoredTask, vocabulary: TaskVocabulary, now: D
         }
       : undefined,
     deadlineRequests: task.deadlineRequests.map(toProtoDeadlineRequest),
+    note: task.note ?? "",
     overdue: !isFinal(task.status) && task.status !== "submitted" && now.getTime() > task.deadline.getTime(),
     createdAt: task.createdAt,
     updatedAt: task.updatedAt,

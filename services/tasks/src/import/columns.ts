@@ -21,7 +21,7 @@ export type ColumnKey = (typeof COLUMN_KEYS)[number];
 
 export interface ColumnDef {
   key: ColumnKey;
-  /** The heading written in files and named in messages. */
+  /** The heading written in files and named in messages (with `en` in the English half). */
   vi: string;
   en: string;
   required: boolean;
@@ -49,7 +49,8 @@ export const PROGRAMME_COLUMNS: readonly ColumnDef[] = [
     key: "authority",
     vi: "Cấp trình",
     en: "Authority",
-    required: true,
+    // Blank (or absent): the kind's own authority, or none (importer).
+    required: false,
     aliases: ["Cấp có thẩm quyền", "Trình cấp", "Cơ quan trình", "Submitted to", "Submit to"],
   },
   {
@@ -114,4 +115,13 @@ export function columnDef(key: ColumnKey): ColumnDef {
   const def = PROGRAMME_COLUMNS.find((c) => c.key === key);
   if (!def) throw new Error(`no column ${key}`);
   return def;
+}
+
+/**
+ * How a row's report names a column: the template's heading with its English name, "Thời hạn
+ * (Deadline)" — what the person fixing the file sees in it, never an internal name.
+ */
+export function columnLabel(key: ColumnKey): string {
+  const def = columnDef(key);
+  return `${def.vi} (${def.en})`;
 }

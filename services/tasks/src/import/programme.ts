@@ -2,14 +2,14 @@
  * Importing a year's work programme from a spreadsheet (CSV or XLSX), and writing one in the same
  * format (the template users fill in, and the seed data).
  *
- * One row is one task. Every problem of a row is reported, with the row's line and in Vietnamese
- * (English after " / "), so a unit can fix its file in one pass; rows without problems are returned as
- * ImportedTask, ready for validateNewTask (importedTaskToInput). Headings the file lacks refuse the
- * whole file.
+ * One row is one task. Every problem of a row is reported, with the row's line and code, the column by
+ * its heading, and in Vietnamese (English after " / "), so a unit can fix its file in one pass; rows
+ * without problems are returned as ImportedTask, ready for validateNewTask (importedTaskToInput).
+ * Headings the file lacks refuse the whole file (field "content", the request's file).
  */
 import ExcelJS from "exceljs";
 import { InvalidArgument } from "@ministry/platform";
-import { deadlineLabel, parseDeadlineText, type DeadlineSpec } from "../domain/deadline.js";
+import { InvalidDeadline, deadlineLabel, parseDeadlineText, type DeadlineSpec } from "../domain/deadline.js";
 import {
   FIELD_NAMES,
   MAX_ASSIGNEE_LENGTH,
@@ -29,8 +29,9 @@ import {
 import { codeKey } from "../domain/ids.js";
 import { DEFAULT_VOCABULARY, type NewTaskInput, type TaskVocabulary } from "../domain/task.js";
 import { AUTHORITIES, type AuthorityCode, type Priority } from "../domain/vocabulary.js";
-import { COLUMN_KEYS, PROGRAMME_COLUMNS, columnDef, columnOf, type ColumnKey } from "./columns.js";
+import { COLUMN_KEYS, PROGRAMME_COLUMNS, columnDef, columnLabel, columnOf, type ColumnKey } from "./columns.js";
 import { PRIORITY_LABELS, buildLookups, splitUnits, type VocabularyLookups } from "./lookup.js";
+import { FILE_FIELD } from "./file-kind.js";
 import { isEmptyRow, readCsvTable, readXlsxTable, tooManyRows, writeCsvTable, type TableRow } from "./table.js";
 
 export type ProgrammeFileFormat = "csv" | "xlsx";
@@ -41,7 +42,8 @@ export interface ImportedTask {
   title: string;
   /** A kind code of the vocabulary, e.g. "NGHI_DINH". */
   kindCode: string;
-  authority: AuthorityCode;
+  /** As written; when the cell is blank, the kind's authority (a VBQPPL tier's), or null: none. */
+  authority: AuthorityCode | null;
   /** A unit id of the vocabulary. */
   leadUnit: string;
   /** Unit ids, without duplicates and never the lead unit. */
@@ -55,13 +57,21 @@ export interface ImportedTask {
 }
 
 export interface ImportError {
-  /** The ImportedTask field the problem is in ("code", "kindCode", "deadlineText", ...). */
+  /** The column as the person fixing the file knows it: its heading and English name ("Thời hạn (Deadline)"). */
   field: string;
-  /** Vietnamese, then " / ", then English. */
+  /** The column's key, for code that works on columns. */
+  column: ColumnKey;
+  /** Vietnamese, then " / ", then English: `${vi} / ${en}`. */
   message: string;
+  /** The message's halves, kept apart so that a refusal can add the line and column to each. */
+  vi: string;
+  en: string;
 }
 
-export type ImportRow = { line: number; ok: true; task: ImportedTask } | { line: number; ok: false; errors: ImportError[] };
+export type ImportRow =
+  | { line: number; ok: true; task: ImportedTask }
+  /** `code`: the row's code as written, "" when it has none or one too long to be a code (never echoed). */
+  | { line: number; ok: false; code: string; errors: ImportError[] };
 
 export interface ImportReport {
   /** Non-empty data rows in file order. */
@@ -77,6 +87,12 @@ export interface ImportOptions {
 
 function msg(vi: string, en: string): string {
   return `${vi} / ${en}`;
+}
+
+/** The halves of a fixed bilingual text (no user text in it, so its only " / " is the separator). */
+function halves(text: string): { vi: string; en: string } {
+  const at = text.indexOf(" / ");
+  return at < 0 ? { vi: text, en: text } : { vi: text.slice(0, at), en: text.slice(at + 3) };
 }
 
 /** NFC, trimmed, whitespace runs (new lines included) as one space. */
@@ -112,7 +128,7 @@ function mapHeader(header: TableRow): ColumnIndex {
     if (seen !== undefined) {
       const def = columnDef(key);
       violations.push({
-        field: "content",
+        field: FILE_FIELD,
         description: msg(
           `Cột "${def.vi}" xuất hiện hai lần (cột ${seen + 1} và ${i + 1})`,
           `Column "${def.en}" appears twice (columns ${seen + 1} and ${i + 1})`,
@@ -123,7 +139,7 @@ function mapHeader(header: TableRow): ColumnIndex {
   for (const def of PROGRAMME_COLUMNS) {
     if (def.required && index[def.key] === undefined) {
       violations.push({
-        field: "content",
+        field: FILE_FIELD,
         description: msg(`Thiếu cột bắt buộc "${def.vi}"`, `Missing required column "${def.en}"`),
       });
     }
@@ -132,10 +148,23 @@ function mapHeader(header: TableRow): ColumnIndex {
   return index;
 }
 
+/** What a row is checked against: the file's columns, the vocabulary, and each kind's own authority. */
+interface RowContext {
+  index: ColumnIndex;
+  lookups: VocabularyLookups;
+  kindAuthority: ReadonlyMap<string, AuthorityCode>;
+}
+
 /** Checks one row; `codes` maps the codes seen on earlier rows (by codeKey: ignoring case) to their lines. */
-function checkRow(row: TableRow, index: ColumnIndex, lookups: VocabularyLookups, codes: Map<string, number>): ImportRow {
+function checkRow(row: TableRow, { index, lookups, kindAuthority }: RowContext, codes: Map<string, number>): ImportRow {
   const errors: ImportError[] = [];
-  const add = (field: ColumnKey, vi: string, en: string) => errors.push({ field, message: msg(vi, en) });
+  const add = (column: ColumnKey, vi: string, en: string) =>
+    errors.push({ field: columnLabel(column), column, message: msg(vi, en), vi, en });
+  /** A problem whose message is a fixed bilingual text (limits). */
+  const addFixed = (column: ColumnKey, text: string) => {
+    const { vi, en } = halves(text);
+    add(column, vi, en);
+  };
   const raw = (key: ColumnKey): string => {
     const i = index[key];
     return i === undefined ? "" : (row.cells[i] ?? "");
@@ -144,13 +173,14 @@ function checkRow(row: TableRow, index: ColumnIndex, lookups: VocabularyLookups,
   /** Whether the cell is within `max` characters; an over-long cell is reported, never echoed. */
   const within = (key: ColumnKey, text: string, max: number, what: FieldName): boolean => {
     if (characterCount(text) <= max) return true;
-    errors.push({ field: key, message: tooLong(key, what, max).description });
+    addFixed(key, tooLong(key, what, max).description);
     return false;
   };
 
   const code = oneLine(raw("code"));
+  const codeFits = within("code", code, MAX_CODE_LENGTH, FIELD_NAMES.code);
   if (code === "") add("code", "Thiếu mã nhiệm vụ", "Code is required");
-  else if (within("code", code, MAX_CODE_LENGTH, FIELD_NAMES.code)) {
+  else if (codeFits) {
     const key = codeKey(code);
     const first = codes.get(key);
     if (first !== undefined) add("code", `Mã "${code}" trùng với dòng ${first}`, `Code "${code}" duplicates line ${first}`);
@@ -167,10 +197,11 @@ function checkRow(row: TableRow, index: ColumnIndex, lookups: VocabularyLookups,
   else if (!kindCode && within("kindCode", kindText, MAX_VOCABULARY_NAME_LENGTH, FIELD_NAMES.kind))
     add("kindCode", `Loại nhiệm vụ không xác định: "${kindText}"`, `Unknown kind: "${kindText}"`);
 
+  // Blank: the kind's own authority (a decree goes to the Government), or none, as CreateTask allows.
   const authorityText = oneLine(raw("authority"));
-  const authority = authorityText === "" ? undefined : lookups.authorities.get(authorityText);
-  if (authorityText === "") add("authority", "Thiếu cấp trình", "Authority is required");
-  else if (!authority && within("authority", authorityText, MAX_VOCABULARY_NAME_LENGTH, FIELD_NAMES.authority))
+  const authority: AuthorityCode | null | undefined =
+    authorityText === "" ? (kindCode ? (kindAuthority.get(kindCode) ?? null) : null) : lookups.authorities.get(authorityText);
+  if (authority === undefined && within("authority", authorityText, MAX_VOCABULARY_NAME_LENGTH, FIELD_NAMES.authority))
     add("authority", `Cấp trình không xác định: "${authorityText}"`, `Unknown authority: "${authorityText}"`);
 
   const leadText = raw("leadUnit").normalize("NFC").trim();
@@ -196,10 +227,7 @@ function checkRow(row: TableRow, index: ColumnIndex, lookups: VocabularyLookups,
   if (within("coordinatingUnits", coordinatingText, MAX_REMARK_LENGTH, FIELD_NAMES.units)) {
     const coordinating = splitUnits(coordinatingText, lookups.units);
     if (coordinating.ids.length + coordinating.unknown.length > MAX_COORDINATING_UNITS)
-      errors.push({
-        field: "coordinatingUnits",
-        message: tooMany("coordinatingUnits", FIELD_NAMES.units, MAX_COORDINATING_UNITS).description,
-      });
+      addFixed("coordinatingUnits", tooMany("coordinatingUnits", FIELD_NAMES.units, MAX_COORDINATING_UNITS).description);
     else {
       for (const u of coordinating.unknown)
         if (within("coordinatingUnits", u, MAX_VOCABULARY_NAME_LENGTH, FIELD_NAMES.units))
@@ -222,8 +250,8 @@ function checkRow(row: TableRow, index: ColumnIndex, lookups: VocabularyLookups,
     try {
       deadlineSpec = parseDeadlineText(deadlineText, "deadlineText");
     } catch (e) {
-      if (!(e instanceof InvalidArgument)) throw e;
-      for (const v of e.violations) errors.push({ field: "deadlineText", message: v.description });
+      if (!(e instanceof InvalidDeadline)) throw e;
+      add("deadlineText", e.vi, e.en);
     }
   }
 
@@ -237,8 +265,8 @@ function checkRow(row: TableRow, index: ColumnIndex, lookups: VocabularyLookups,
   const note = multiLine(raw("note"));
   within("note", note, MAX_REMARK_LENGTH, FIELD_NAMES.note);
 
-  if (errors.length > 0 || !kindCode || !authority || !deadlineSpec || !priority || leads.length !== 1) {
-    return { line: row.line, ok: false, errors };
+  if (errors.length > 0 || !kindCode || authority === undefined || !deadlineSpec || !priority || leads.length !== 1) {
+    return { line: row.line, ok: false, code: codeFits ? code : "", errors };
   }
   const task: ImportedTask = {
     code,
@@ -260,13 +288,18 @@ function checkRow(row: TableRow, index: ColumnIndex, lookups: VocabularyLookups,
 export function importTable(rows: readonly TableRow[], options: ImportOptions = {}): ImportReport {
   const nonEmpty = rows.filter((r) => !isEmptyRow(r.cells));
   const header = nonEmpty[0];
-  if (!header) throw new InvalidArgument([{ field: "content", description: msg("Tệp không có dữ liệu", "The file has no data") }]);
+  if (!header) throw new InvalidArgument([{ field: FILE_FIELD, description: msg("Tệp không có dữ liệu", "The file has no data") }]);
   const index = mapHeader(header);
   const data = nonEmpty.slice(1);
   if (data.length > MAX_IMPORT_ROWS) throw tooManyRows(MAX_IMPORT_ROWS);
-  const lookups = buildLookups(options.vocabulary ?? DEFAULT_VOCABULARY);
+  const vocabulary = options.vocabulary ?? DEFAULT_VOCABULARY;
+  const context: RowContext = {
+    index,
+    lookups: buildLookups(vocabulary),
+    kindAuthority: new Map(vocabulary.kinds.flatMap((k) => (k.authority ? [[k.code, k.authority] as const] : []))),
+  };
   const codes = new Map<string, number>();
-  const result = data.map((row) => checkRow(row, index, lookups, codes));
+  const result = data.map((row) => checkRow(row, context, codes));
   const valid = result.filter((r) => r.ok).length;
   return { rows: result, valid, invalid: result.length - valid };
 }
@@ -297,7 +330,7 @@ export async function parseProgrammeFile(
   if (bytes.byteLength > MAX_IMPORT_FILE_BYTES)
     throw new InvalidArgument([
       {
-        field: "content",
+        field: FILE_FIELD,
         description: msg(
           `Tệp lớn hơn ${MAX_IMPORT_FILE_BYTES} byte (${MAX_IMPORT_FILE_BYTES / 1024 / 1024} MiB)`,
           `The file is larger than ${MAX_IMPORT_FILE_BYTES} bytes (${MAX_IMPORT_FILE_BYTES / 1024 / 1024} MiB)`,
@@ -308,7 +341,7 @@ export async function parseProgrammeFile(
   return importTable(rows, options);
 }
 
-/** The input validateNewTask takes for an imported task (the note is not part of a task). */
+/** The input validateNewTask takes for an imported task. */
 export function importedTaskToInput(task: ImportedTask, ids: { id: string; programmeId: string }): NewTaskInput {
   const input: NewTaskInput = {
     id: ids.id,
@@ -324,6 +357,7 @@ export function importedTaskToInput(task: ImportedTask, ids: { id: string; progr
     source: { type: "programme" },
   };
   if (task.assignee) input.assignee = task.assignee;
+  if (task.note) input.note = task.note;
   return input;
 }
 

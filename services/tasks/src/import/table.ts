@@ -11,6 +11,7 @@ import { Readable } from "node:stream";
 import ExcelJS from "exceljs";
 import { InvalidArgument } from "@ministry/platform";
 import { MAX_IMPORT_COLUMNS, MAX_IMPORT_ROWS } from "../domain/limits.js";
+import { assertLooksLikeCsv, assertLooksLikeXlsx, fileRefusal, xlsxRefusals } from "./file-kind.js";
 import { storedPackage, unpackWorkbook } from "./xlsx-package.js";
 
 /** One row of the file: `line` is its 1-based row number (CSV: record number, the row a spreadsheet shows). */
@@ -28,12 +29,8 @@ export interface TableLimits {
 
 export const DEFAULT_TABLE_LIMITS: TableLimits = { maxDataRows: MAX_IMPORT_ROWS, maxColumns: MAX_IMPORT_COLUMNS };
 
-function fileError(vi: string, en: string): InvalidArgument {
-  return new InvalidArgument([{ field: "content", description: `${vi} / ${en}` }]);
-}
-
 export function tooManyRows(maxDataRows: number): InvalidArgument {
-  return fileError(`Tệp có hơn ${maxDataRows} dòng dữ liệu`, `The file has more than ${maxDataRows} data rows`);
+  return fileRefusal(`Tệp có hơn ${maxDataRows} dòng dữ liệu`, `The file has more than ${maxDataRows} data rows`);
 }
 
 export function isEmptyRow(cells: readonly string[]): boolean {
@@ -56,8 +53,8 @@ class Rows {
 export const CSV_DELIMITERS = [",", ";", "\t"] as const;
 export type CsvDelimiter = (typeof CSV_DELIMITERS)[number];
 
-function malformedCsv(reason: string): InvalidArgument {
-  return fileError(`Tệp CSV không đúng định dạng (${reason})`, `Malformed CSV file (${reason})`);
+function malformedCsv(vi: string, en: string): InvalidArgument {
+  return fileRefusal(`Tệp CSV không đúng định dạng (${vi})`, `Malformed CSV file (${en})`);
 }
 
 /**
@@ -77,14 +74,17 @@ function* csvRecords(text: string, delimiter: string): Generator<string[]> {
         let j = i + 1;
         for (;;) {
           const quote = text.indexOf('"', j);
-          if (quote < 0) throw malformedCsv("a quoted cell is never closed");
+          if (quote < 0) throw malformedCsv("có ô mở dấu ngoặc kép mà không đóng", "a quoted cell is never closed");
           value += text.slice(j, quote);
           j = quote + 1;
           if (text[j] !== '"') break;
           value += '"';
           j += 1;
         }
-        if (!endsCell(j)) throw malformedCsv(`text after a closing quote: "${text.slice(j, j + 20)}"`);
+        if (!endsCell(j)) {
+          const after = text.slice(j, j + 20);
+          throw malformedCsv(`có chữ sau dấu ngoặc kép đóng ô: "${after}"`, `text after a closing quote: "${after}"`);
+        }
         cells.push(value);
         i = j;
       } else {
@@ -135,7 +135,7 @@ export function decodeUtf8(bytes: Uint8Array): string {
   try {
     return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {
-    throw fileError(
+    throw fileRefusal(
       "Tệp CSV không phải mã UTF-8; hãy lưu lại tệp với mã UTF-8",
       "The CSV file is not UTF-8 encoded; save it again as UTF-8",
     );
@@ -148,6 +148,7 @@ export async function readCsvTable(
   isHeading: (cell: string) => boolean,
   limits: TableLimits = DEFAULT_TABLE_LIMITS,
 ): Promise<TableRow[]> {
+  assertLooksLikeCsv(bytes);
   const text = decodeUtf8(bytes);
   const delimiter = detectDelimiter(text, isHeading);
   const rows = new Rows(limits);
@@ -171,6 +172,7 @@ function* slices(bytes: Buffer, size: number): Generator<Buffer> {
 
 /** The non-empty rows of the first worksheet of an XLSX file. */
 export async function readXlsxTable(bytes: Uint8Array, limits: TableLimits = DEFAULT_TABLE_LIMITS): Promise<TableRow[]> {
+  assertLooksLikeXlsx(bytes);
   const parts = await unpackWorkbook(bytes);
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from(slices(await storedPackage(parts), STREAM_CHUNK_BYTES)), {
     worksheets: "emit",
@@ -193,8 +195,8 @@ export async function readXlsxTable(bytes: Uint8Array, limits: TableLimits = DEF
     }
   } catch (e) {
     if (e instanceof InvalidArgument) throw e;
-    const reason = e instanceof Error ? e.message : String(e);
-    throw fileError(`Không đọc được tệp XLSX (${reason})`, `Cannot read the XLSX file (${reason})`);
+    // The reader's own words (XML offsets, zip records) mean nothing to the person who sent the file.
+    throw xlsxRefusals.damaged();
   }
   return rows.rows;
 }

@@ -12,10 +12,10 @@
  * WorkbookReader never spools a worksheet to a temporary file).
  */
 import type { Readable } from "node:stream";
-import { InvalidArgument } from "@ministry/platform";
 import yauzl from "yauzl";
 import yazl from "yazl";
 import { MAX_XLSX_ENTRIES, MAX_XLSX_UNPACKED_BYTES } from "../domain/limits.js";
+import { fileRefusal, xlsxRefusals } from "./file-kind.js";
 
 export interface PackagePart {
   name: string;
@@ -29,14 +29,6 @@ export interface UnpackLimits {
 }
 
 export const DEFAULT_UNPACK_LIMITS: UnpackLimits = { maxUnpackedBytes: MAX_XLSX_UNPACKED_BYTES, maxEntries: MAX_XLSX_ENTRIES };
-
-function refuse(vi: string, en: string): InvalidArgument {
-  return new InvalidArgument([{ field: "content", description: `${vi} / ${en}` }]);
-}
-
-const notAPackage = (why: string) => refuse(`Không đọc được tệp XLSX (${why})`, `Cannot read the XLSX file (${why})`);
-
-const reasonOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /** Every entry of the package's directory (names and sizes only: nothing is unpacked yet). */
 function readDirectory(file: yauzl.ZipFile): Promise<Map<string, yauzl.Entry>> {
@@ -70,49 +62,55 @@ const EMPTY_SHARED_STRINGS =
  * The parts of the package the importer reads, unpacked within the limits, in reading order: the
  * workbook's relationships, the workbook, the styles (when present), the shared strings (an empty
  * table when absent), then the first worksheet (the lowest-numbered). Refuses (InvalidArgument, field
- * "content") anything else: not a zip, no worksheet, encrypted, too many entries, or too much unpacked.
+ * "content", in words for the person who sent the file) anything else: not a zip, no worksheet, encrypted, too many entries, or too much unpacked.
  */
 export async function unpackWorkbook(upload: Uint8Array, limits: UnpackLimits = DEFAULT_UNPACK_LIMITS): Promise<PackagePart[]> {
   const zip = Buffer.from(upload.buffer, upload.byteOffset, upload.byteLength);
   let file: yauzl.ZipFile;
   try {
     file = await yauzl.fromBufferPromise(zip, { validateEntrySizes: true });
-  } catch (err) {
-    throw notAPackage(reasonOf(err));
+  } catch {
+    // The unpacker's words ("end of central directory record signature not found") stay here.
+    throw xlsxRefusals.damaged();
   }
   try {
     if (file.entryCount > limits.maxEntries)
-      throw refuse(`Tệp XLSX có hơn ${limits.maxEntries} tệp thành phần`, `The XLSX package holds more than ${limits.maxEntries} files`);
+      throw fileRefusal(
+        `Tệp XLSX có hơn ${limits.maxEntries} tệp thành phần`,
+        `The XLSX package holds more than ${limits.maxEntries} files`,
+      );
     let byName: Map<string, yauzl.Entry>;
     try {
       byName = await readDirectory(file);
-    } catch (err) {
-      throw notAPackage(reasonOf(err));
+    } catch {
+      throw xlsxRefusals.damaged();
     }
     const worksheets = [...byName.values()]
       .map((e) => ({ e, n: WORKSHEET.exec(e.fileName) }))
       .filter((w): w is { e: yauzl.Entry; n: RegExpExecArray } => w.n !== null)
       .sort((a, b) => Number(a.n[1]) - Number(b.n[1]));
-    if (REQUIRED_PARTS.some((name) => !byName.has(name))) throw notAPackage("no workbook");
-    if (worksheets.length === 0) throw refuse("Tệp XLSX không có trang tính nào", "The XLSX file has no worksheet");
+    // A zip, but not a workbook (a .docx, an .ods, an archive of files).
+    if (REQUIRED_PARTS.some((name) => !byName.has(name))) throw xlsxRefusals.notAWorkbook();
+    if (worksheets.length === 0) throw fileRefusal("Tệp XLSX không có trang tính nào", "The XLSX file has no worksheet");
 
     const wanted = [...REQUIRED_PARTS, ...OPTIONAL_PARTS].flatMap((name) => byName.get(name) ?? []);
     wanted.push(worksheets[0].e);
     let budget = limits.maxUnpackedBytes;
     const parts: PackagePart[] = [];
     for (const entry of wanted) {
-      if (entry.isEncrypted()) throw notAPackage("encrypted");
+      if (entry.isEncrypted()) throw xlsxRefusals.encrypted();
       // Checked before reading; yauzl holds the data to this declared size.
       if (entry.uncompressedSize > budget)
-        throw refuse(
+        throw fileRefusal(
           `Tệp XLSX giải nén lớn hơn ${limits.maxUnpackedBytes} byte`,
           `The XLSX file unpacks to more than ${limits.maxUnpackedBytes} bytes`,
         );
       let data: Buffer;
       try {
         data = await readAll(await file.openReadStreamPromise(entry));
-      } catch (err) {
-        throw notAPackage(`entry ${entry.fileName}: ${reasonOf(err)}`);
+      } catch {
+        // Among others: a part unpacking to more than its header declares (a lying zip bomb).
+        throw xlsxRefusals.damaged();
       }
       budget -= data.length;
       parts.push({ name: entry.fileName, data });

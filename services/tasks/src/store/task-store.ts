@@ -42,6 +42,25 @@ export class TaskStore {
   }
 
   /**
+   * Inserts new tasks at version 1 in one round trip (an import). The caller has left out the ids and
+   * codes its programme has; one inserted meanwhile fails the whole insert (TASK_EXISTS).
+   */
+  async insertMany(tasks: readonly Task[], at: Date, session: ClientSession): Promise<StoredTask[]> {
+    if (tasks.length === 0) return [];
+    const stored = tasks.map((task) => ({ ...task, version: 1, createdAt: at, updatedAt: at }));
+    try {
+      await this.collection.insertMany(
+        stored.map((t) => taskToDocument(t, t)),
+        { session, ordered: true },
+      );
+    } catch (err) {
+      if (!isDuplicateKeyError(err)) throw err;
+      throw new AlreadyExists("Nhiệm vụ đã tồn tại / A task already exists", "TASK_EXISTS");
+    }
+    return stored;
+  }
+
+  /**
    * Replaces the task if it is still at `read.version`; the saved task has version + 1. A lost race
    * throws Aborted with the version now stored.
    */

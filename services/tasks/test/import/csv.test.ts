@@ -94,7 +94,7 @@ describe("parseProgrammeFile (CSV): valid rows", () => {
       },
     );
     expect(okTask(report, 2)).toMatchObject({ kindCode: "K", leadUnit: "U1" });
-    expect(errorsAt(report, 3).map((e) => e.field)).toEqual(["kindCode", "leadUnit"]);
+    expect(errorsAt(report, 3).map((e) => e.field)).toEqual(["Loại (Kind)", "Đơn vị chủ trì (Lead unit)"]);
   });
 });
 
@@ -123,49 +123,67 @@ describe("parseProgrammeFile (CSV): bad rows", () => {
     expect(report.rows).toHaveLength(15);
     expect(okTask(report, 2).code).toBe("OK-1");
 
-    expect(errorsAt(report, 3)).toEqual([
-      { field: "kindCode", message: 'Loại nhiệm vụ không xác định: "Nghị định thư" / Unknown kind: "Nghị định thư"' },
+    expect(errorsAt(report, 3)).toMatchObject([
+      { field: "Loại (Kind)", message: 'Loại nhiệm vụ không xác định: "Nghị định thư" / Unknown kind: "Nghị định thư"' },
     ]);
-    expect(errorsAt(report, 4)).toEqual([
-      { field: "leadUnit", message: 'Đơn vị chủ trì không xác định: "Vụ Không Có" / Unknown lead unit: "Vụ Không Có"' },
-      { field: "coordinatingUnits", message: 'Đơn vị phối hợp không xác định: "Vụ Ma" / Unknown coordinating unit: "Vụ Ma"' },
-    ]);
-    expect(errorsAt(report, 5)).toEqual([{ field: "leadUnit", message: "Thiếu đơn vị chủ trì / Lead unit is required" }]);
-    expect(errorsAt(report, 6)).toEqual([
+    expect(errorsAt(report, 4)).toMatchObject([
+      { field: "Đơn vị chủ trì (Lead unit)", message: 'Đơn vị chủ trì không xác định: "Vụ Không Có" / Unknown lead unit: "Vụ Không Có"' },
       {
-        field: "leadUnit",
+        field: "Đơn vị phối hợp (Coordinating units)",
+        message: 'Đơn vị phối hợp không xác định: "Vụ Ma" / Unknown coordinating unit: "Vụ Ma"',
+      },
+    ]);
+    expect(errorsAt(report, 5)).toMatchObject([
+      { field: "Đơn vị chủ trì (Lead unit)", message: "Thiếu đơn vị chủ trì / Lead unit is required" },
+    ]);
+    expect(errorsAt(report, 6)).toMatchObject([
+      {
+        field: "Đơn vị chủ trì (Lead unit)",
         message: 'Mỗi nhiệm vụ chỉ có một đơn vị chủ trì (có 2: "VP", "TCCB") / A task has exactly one lead unit (found 2: "VP", "TCCB")',
       },
     ]);
-    expect(errorsAt(report, 7)).toEqual([
+    expect(errorsAt(report, 7)).toMatchObject([
       {
-        field: "coordinatingUnits",
+        field: "Đơn vị phối hợp (Coordinating units)",
         message: 'Đơn vị chủ trì "PC" không đồng thời là đơn vị phối hợp / The lead unit "PC" cannot also be a coordinating unit',
       },
     ]);
-    expect(errorsAt(report, 8)).toEqual([
-      { field: "deadlineText", message: expect.stringMatching(/^Thời hạn không hợp lệ: "Quý V\/2020".* \/ Invalid deadline/) },
+    expect(errorsAt(report, 8)).toMatchObject([
+      { field: "Thời hạn (Deadline)", message: expect.stringMatching(/^Thời hạn không hợp lệ: "Quý V\/2020".* \/ Invalid deadline/) },
     ]);
-    expect(errorsAt(report, 9)).toEqual([
-      { field: "deadlineText", message: 'Ngày không tồn tại: "31/02/2020" / No such date: "31/02/2020"' },
+    expect(errorsAt(report, 9)).toMatchObject([
+      { field: "Thời hạn (Deadline)", message: 'Ngày không tồn tại: "31/02/2020" / No such date: "31/02/2020"' },
     ]);
-    expect(errorsAt(report, 10)).toEqual([{ field: "title", message: "Tên nhiệm vụ không được để trống / Title is required" }]);
-    expect(errorsAt(report, 11)).toEqual([{ field: "code", message: 'Mã "OK-1" trùng với dòng 2 / Code "OK-1" duplicates line 2' }]);
-    expect(errorsAt(report, 12)).toEqual([{ field: "code", message: 'Mã "ok-1" trùng với dòng 2 / Code "ok-1" duplicates line 2' }]);
-    expect(errorsAt(report, 13)).toEqual([{ field: "code", message: "Thiếu mã nhiệm vụ / Code is required" }]);
-    expect(errorsAt(report, 14)).toEqual([
-      { field: "authority", message: 'Cấp trình không xác định: "Hội đồng nhân dân" / Unknown authority: "Hội đồng nhân dân"' },
-      { field: "priority", message: 'Mức ưu tiên không xác định: "Rất cao" / Unknown priority: "Rất cao"' },
+    expect(errorsAt(report, 10)).toMatchObject([
+      { field: "Tên nhiệm vụ (Title)", message: "Tên nhiệm vụ không được để trống / Title is required" },
+    ]);
+    expect(errorsAt(report, 11)).toMatchObject([
+      { field: "Mã (Code)", message: 'Mã "OK-1" trùng với dòng 2 / Code "OK-1" duplicates line 2' },
+    ]);
+    expect(errorsAt(report, 12)).toMatchObject([
+      { field: "Mã (Code)", message: 'Mã "ok-1" trùng với dòng 2 / Code "ok-1" duplicates line 2' },
+    ]);
+    expect(errorsAt(report, 13)).toMatchObject([{ field: "Mã (Code)", message: "Thiếu mã nhiệm vụ / Code is required" }]);
+    expect(errorsAt(report, 14)).toMatchObject([
+      { field: "Cấp trình (Authority)", message: 'Cấp trình không xác định: "Hội đồng nhân dân" / Unknown authority: "Hội đồng nhân dân"' },
+      { field: "Mức ưu tiên (Priority)", message: 'Mức ưu tiên không xác định: "Rất cao" / Unknown priority: "Rất cao"' },
     ]);
     // Several problems on one row: all of them, in column order.
-    expect(errorsAt(report, 15).map((e) => e.field)).toEqual(["title", "kindCode", "authority", "leadUnit", "deadlineText"]);
-    expect(errorsAt(report, 16)).toEqual([{ field: "deadlineText", message: "Thời hạn không được để trống / Deadline is required" }]);
+    expect(errorsAt(report, 15).map((e) => e.field)).toEqual([
+      "Tên nhiệm vụ (Title)",
+      "Loại (Kind)",
+      "Đơn vị chủ trì (Lead unit)",
+      "Thời hạn (Deadline)",
+    ]);
+    expect(errorsAt(report, 16)).toMatchObject([
+      { field: "Thời hạn (Deadline)", message: "Thời hạn không được để trống / Deadline is required" },
+    ]);
   });
 
   it("refuses over-long titles", async () => {
     const report = await parseProgrammeFile(csv(`A,${"x".repeat(501)},Luật,Quốc hội,VP,,Q2/2020,,,`), "csv");
-    expect(errorsAt(report, 2)).toEqual([
-      { field: "title", message: "Tên nhiệm vụ dài quá 500 ký tự / Title is longer than 500 characters" },
+    expect(errorsAt(report, 2)).toMatchObject([
+      { field: "Tên nhiệm vụ (Title)", message: "Tên nhiệm vụ dài quá 500 ký tự / Title is longer than 500 characters" },
     ]);
   });
 });
@@ -185,7 +203,7 @@ describe("parseProgrammeFile (CSV): encoding and quoting", () => {
       note: "ghi chú\nhai dòng, có dấu phẩy",
     });
     // Lines count records (rows as a spreadsheet shows them), not physical lines.
-    expect(errorsAt(report, 3).map((e) => e.field)).toEqual(["leadUnit"]);
+    expect(errorsAt(report, 3).map((e) => e.field)).toEqual(["Đơn vị chủ trì (Lead unit)"]);
     expect(okTask(report, 4)).toMatchObject({ code: "A-3", deadlineSpec: { kind: "month", year: 2020, month: 6 } });
     expect(report).toMatchObject({ valid: 2, invalid: 1 });
   });
@@ -224,7 +242,6 @@ describe("parseProgrammeFile: headings", () => {
     const violations = await refusal(parseProgrammeFile(encode("Mã;Tên nhiệm vụ;Đơn vị phối hợp;Ghi chú\r\nA;B;;\r\n"), "csv"));
     expect(violations).toEqual([
       { field: "content", description: 'Thiếu cột bắt buộc "Loại" / Missing required column "Kind"' },
-      { field: "content", description: 'Thiếu cột bắt buộc "Cấp trình" / Missing required column "Authority"' },
       { field: "content", description: 'Thiếu cột bắt buộc "Đơn vị chủ trì" / Missing required column "Lead unit"' },
       { field: "content", description: 'Thiếu cột bắt buộc "Thời hạn" / Missing required column "Deadline"' },
     ]);

@@ -44,7 +44,13 @@ describe("parseProgrammeFile (XLSX)", () => {
       priority: "high",
     });
     expect(okTask(report, 3)).toMatchObject({ code: "NV-2", title: "Báo cáo tổng kết", authority: "THU_TUONG", leadUnit: "CCHC" });
-    expect(errorsAt(report, 5).map((e) => e.field)).toEqual(["title", "kindCode", "coordinatingUnits", "deadlineText", "priority"]);
+    expect(errorsAt(report, 5).map((e) => e.field)).toEqual([
+      "Tên nhiệm vụ (Title)",
+      "Loại (Kind)",
+      "Đơn vị phối hợp (Coordinating units)",
+      "Thời hạn (Deadline)",
+      "Mức ưu tiên (Priority)",
+    ]);
   });
 
   it("refuses a worksheet without the required headings", async () => {
@@ -58,7 +64,8 @@ describe("parseProgrammeFile (XLSX)", () => {
   it("refuses bytes that are not a workbook", async () => {
     const [v] = await refusal(parseProgrammeFile(encode("Mã,Tên nhiệm vụ"), "xlsx"));
     expect(v.field).toBe("content");
-    expect(v.description).toMatch(/^Không đọc được tệp XLSX .* \/ Cannot read the XLSX file/);
+    // What it is and what to do (not-xlsx.test.ts has the other cases).
+    expect(v.description).toMatch(/^Tệp được gửi là XLSX nhưng nội dung là văn bản .* \/ The file was sent as XLSX but holds text/u);
   });
 
   it("writes a template workbook: tasks first, the accepted lists second", async () => {

@@ -387,6 +387,7 @@ const CASES: Record<Mutation, Case<unknown, unknown>> = {
         content: importCsv(p.year),
         validRowsOnly: false,
         dryRun: false,
+        amend: false,
       }),
     async allowed(p, r) {
       expect(r).toMatchObject({ validRows: 1, invalidRows: 0, imported: 1 });

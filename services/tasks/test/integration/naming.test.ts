@@ -243,6 +243,7 @@ describe("refusals speak Vietnamese, then English, and name tasks by code and ti
         content: template.file!.content,
         validRowsOnly: false,
         dryRun: false,
+        amend: false,
       }),
     );
     expect(imported.reason).toBe("PROGRAMME_NOT_DRAFT");
@@ -347,6 +348,7 @@ describe("field violations name the request's proto fields", () => {
             content: Buffer.alloc(0),
             validRowsOnly: false,
             dryRun: false,
+            amend: false,
           }),
       ],
       [
@@ -360,6 +362,7 @@ describe("field violations name the request's proto fields", () => {
             content: Buffer.from("a"),
             validRowsOnly: false,
             dryRun: true,
+            amend: false,
           }),
       ],
       [
@@ -373,6 +376,7 @@ describe("field violations name the request's proto fields", () => {
             content: Buffer.from("Cột lạ\nx\n"),
             validRowsOnly: false,
             dryRun: true,
+            amend: false,
           }),
       ],
       [
