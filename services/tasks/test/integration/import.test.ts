@@ -319,7 +319,7 @@ describe("ImportProgramme", () => {
       expect(notDraft.code).toBe(Status.FAILED_PRECONDITION);
       expect(decodeStatusDetails(notDraft)!.errorInfo).toMatchObject({
         reason: "PROGRAMME_NOT_DRAFT",
-        metadata: { programme_id: "bnv-2024", status: "approved" },
+        metadata: { programme_id: "bnv-2024", programme_status: "approved" },
       });
       const unit = await h.clients({ sub: "tcbc-head", roles: ["unit_head"], unit: "TCBC" });
       expect((await refused(amend(unit, "bnv-2024"))).code).toBe(Status.PERMISSION_DENIED);

@@ -43,6 +43,10 @@ beforeAll(async () => {
   staffingHead = await h.clients({ sub: "tcbc-head", name: "Vụ trưởng Vụ Tổ chức - Biên chế", roles: ["unit_head"], unit: "TCBC" });
   staffingStaff = await h.clients({ sub: "tcbc-staff", name: "Chuyên viên Vụ Tổ chức - Biên chế", roles: ["staff"], unit: "TCBC" });
   await office.programmes.createProgramme({ requestId: "", year: 2020, issuingBody: "", title: "" });
+  // Work (progress, submission) is recorded on an approved programme's tasks only.
+  await office.programmes.changeProgrammeStatus(
+    ChangeProgrammeStatusRequest.fromPartial({ id: "bnv-2020", status: ProgrammeStatus.PROGRAMME_STATUS_APPROVED }),
+  );
 });
 
 afterAll(async () => {
