@@ -12,6 +12,7 @@
  * (code, title) are written as they are. Every time and date is Vietnam time (Asia/Ho_Chi_Minh,
  * UTC+07:00): these files are read by people, whereas the API's timestamps are UTC.
  */
+import { TASK_STATUS_WORDS } from "../domain/wording.js";
 import ExcelJS from "exceljs";
 import { VIETNAM_UTC_OFFSET_MS, deadlineLabel, formatVietnamDate, type DeadlineSpec, type Period } from "../domain/deadline.js";
 import {
@@ -80,13 +81,10 @@ export const REPORT_CATEGORY_LABELS: Record<ReportCategory, { vi: string; en: st
   overdue: { vi: "Chưa hoàn thành, quá hạn", en: "Not completed, overdue" },
 };
 
-export const TASK_STATUS_LABELS: Record<TaskStatus, { vi: string; en: string }> = {
-  not_started: { vi: "Chưa thực hiện", en: "Not started" },
-  in_progress: { vi: "Đang thực hiện", en: "In progress" },
-  submitted: { vi: "Đã trình", en: "Submitted" },
-  completed: { vi: "Hoàn thành", en: "Completed" },
-  withdrawn: { vi: "Đã rút", en: "Withdrawn" },
-};
+/** The statuses' words (domain/wording.ts), the English one capitalised as a cell's label. */
+export const TASK_STATUS_LABELS = Object.fromEntries(
+  Object.entries(TASK_STATUS_WORDS).map(([status, w]) => [status, { vi: w.vi, en: w.en.charAt(0).toUpperCase() + w.en.slice(1) }]),
+) as Record<TaskStatus, { vi: string; en: string }>;
 
 /** Distinct from every kind's name: the kind VAN_BAN_KHAC is "Văn bản khác" / "Other document". */
 export const KIND_GROUP_LABELS: Record<KindGroup, { vi: string; en: string }> = {

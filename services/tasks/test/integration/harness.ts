@@ -8,6 +8,7 @@ import { startNatsServer, type NatsServerHandle } from "@ministry/platform/testi
 import { ProgrammeServiceClient, ReportServiceClient, TaskServiceClient } from "@ministry/proto/ministry/tasks/v1/tasks";
 import type { ProtoCodec } from "@ministry/platform";
 import type { ServiceError } from "@grpc/grpc-js";
+import { decodeStatusDetails } from "@ministry/platform";
 import { tasksService, type TasksRuntime } from "../../src/service.js";
 
 export interface CollectedEvent {
@@ -158,4 +159,34 @@ export function promised<C extends object>(client: C): Promised<C> {
         });
     },
   }) as unknown as Promised<C>;
+}
+
+/** What a refused call said: its code, message, ErrorInfo and field violations. */
+export interface Refusal {
+  code: number;
+  message: string;
+  reason?: string;
+  metadata: Record<string, string>;
+  violations: { field: string; description: string }[];
+  /** The violations' field paths. */
+  fields: string[];
+}
+
+/** The refusal a call ends in; fails the test when the call succeeds. */
+export async function refusal(p: Promise<unknown>): Promise<Refusal> {
+  try {
+    await p;
+  } catch (err) {
+    const details = decodeStatusDetails(err as never);
+    const violations = details?.badRequest?.fieldViolations ?? [];
+    return {
+      code: (err as { code: number }).code,
+      message: (err as { details: string }).details,
+      reason: details?.errorInfo?.reason,
+      metadata: details?.errorInfo?.metadata ?? {},
+      violations,
+      fields: violations.map((v) => v.field),
+    };
+  }
+  throw new Error("expected the call to be refused");
 }

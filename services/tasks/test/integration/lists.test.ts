@@ -4,11 +4,11 @@
  * programme and code, readable ids for created tasks, search by phrase with ranking, filters that name
  * unknown values, and deadline requests awaiting a decision.
  */
-import { ManualClock, decodeStatusDetails } from "@ministry/platform";
+import { ManualClock } from "@ministry/platform";
 import { ListTasksRequest, TaskOrder, TaskStatus } from "@ministry/proto/ministry/tasks/v1/tasks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Q1_2020_AS_OF } from "../../src/seed/index.js";
-import { startTasksHarness, type TasksHarness } from "./harness.js";
+import { refusal as failure, startTasksHarness, type TasksHarness } from "./harness.js";
 
 let h: TasksHarness;
 let office: Awaited<ReturnType<TasksHarness["clients"]>>;
@@ -29,20 +29,6 @@ afterAll(async () => {
 /** Moves the test clock on, so that every change has a time of its own. */
 function tick(minutes = 1): void {
   h.clock.set(new Date(h.clock.now().getTime() + minutes * 60_000));
-}
-
-async function failure(p: Promise<unknown>): Promise<{ code: number; reason?: string; fields: string[] }> {
-  try {
-    await p;
-  } catch (err) {
-    const details = decodeStatusDetails(err as never);
-    return {
-      code: (err as { code: number }).code,
-      reason: details?.errorInfo?.reason,
-      fields: details?.badRequest?.fieldViolations.map((v) => v.field) ?? [],
-    };
-  }
-  throw new Error("expected the call to fail");
 }
 
 const INVALID_ARGUMENT = 3;

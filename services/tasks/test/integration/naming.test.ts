@@ -6,7 +6,7 @@
  * names a field of the request message (snake_case proto path); ErrorInfo metadata keys are snake_case
  * and keep one meaning each; and /metrics follows Prometheus naming (units, `_total`, labels).
  */
-import { createClient, decodeStatusDetails } from "@ministry/platform";
+import { createClient } from "@ministry/platform";
 import { fieldPathProblem, requestMessageOf } from "@ministry/platform/testing";
 import { OperationsServiceClient } from "@ministry/proto/ministry/platform/v1/operations";
 import {
@@ -24,7 +24,7 @@ import {
 import type { Role } from "@ministry/platform";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MeetingConcludedEvent } from "../../src/events/definitions.js";
-import { promised, startTasksHarness, type TasksHarness } from "./harness.js";
+import { promised, refusal, startTasksHarness, type Refusal, type TasksHarness } from "./harness.js";
 
 type Clients = Awaited<ReturnType<TasksHarness["clients"]>>;
 
@@ -52,30 +52,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await h?.stop();
 });
-
-interface Refusal {
-  code: number;
-  message: string;
-  reason?: string;
-  metadata: Record<string, string>;
-  violations: { field: string; description: string }[];
-}
-
-async function refusal(p: Promise<unknown>): Promise<Refusal> {
-  try {
-    await p;
-  } catch (err) {
-    const details = decodeStatusDetails(err as never);
-    return {
-      code: (err as { code: number }).code,
-      message: (err as { details: string }).details,
-      reason: details?.errorInfo?.reason,
-      metadata: details?.errorInfo?.metadata ?? {},
-      violations: details?.badRequest?.fieldViolations ?? [],
-    };
-  }
-  throw new Error("expected the call to be refused");
-}
 
 const TITLE = "Nghị định về vị trí việc làm";
 let codes = 0;

@@ -2,7 +2,6 @@
  * What a person writes reaches the history and the events; a deadline request reaches its deciders; a
  * draft programme's tasks take no work; history summaries speak Vietnam time.
  */
-import { decodeStatusDetails } from "@ministry/platform";
 import {
   TaskCompleted,
   TaskDeadlineChangeRejected,
@@ -15,7 +14,7 @@ import {
 import { DeadlineRequestStatus, ProgrammeStatus, type TaskHistoryEntry } from "@ministry/proto/ministry/tasks/v1/tasks";
 import { status as Status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTasksHarness, type TasksHarness } from "./harness.js";
+import { refusal as failure, startTasksHarness, type TasksHarness } from "./harness.js";
 
 type Clients = Awaited<ReturnType<TasksHarness["clients"]>>;
 let h: TasksHarness;
@@ -43,21 +42,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await h?.stop();
 });
-
-async function failure(p: Promise<unknown>) {
-  try {
-    await p;
-  } catch (err) {
-    const details = decodeStatusDetails(err as never);
-    return {
-      code: (err as { code: number }).code,
-      message: (err as { details: string }).details,
-      reason: details?.errorInfo?.reason,
-      metadata: details?.errorInfo?.metadata ?? {},
-    };
-  }
-  throw new Error("expected the call to fail");
-}
 
 let codes = 0;
 async function newTask(programmeId = "bnv-2020", deadline = "31/05/2020", authority = "CHINH_PHU") {
