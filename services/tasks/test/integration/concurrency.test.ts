@@ -8,7 +8,7 @@ import { decodeStatusDetails } from "@ministry/platform";
 import { CreateTaskRequest, DocumentRelation, ProgrammeStatus, type Task, TaskStatus } from "@ministry/proto/ministry/tasks/v1/tasks";
 import { status as Status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTasksHarness, type TasksHarness } from "./harness.js";
+import { approvedProgramme, startTasksHarness, type TasksHarness } from "./harness.js";
 
 type Clients = Awaited<ReturnType<TasksHarness["clients"]>>;
 
@@ -25,14 +25,7 @@ beforeAll(async () => {
   writerA = await h.clients({ sub: "pc-head", name: "Vụ trưởng Vụ Pháp chế", roles: ["unit_head"], unit: "PC" });
   writerB = await h.clients({ sub: "vp-staff", name: "Chuyên viên Văn phòng", roles: ["staff"], unit: "VP" });
   minister = await h.clients({ sub: "minister", name: "Bộ trưởng", roles: ["minister"] });
-  await office.programmes.createProgramme({ requestId: "", year: 2020, issuingBody: "", title: "" });
-  // Tasks of a draft programme take no work (PROGRAMME_NOT_APPROVED): the tests work on an approved one.
-  await office.programmes.changeProgrammeStatus({
-    requestId: "",
-    id: "bnv-2020",
-    status: ProgrammeStatus.PROGRAMME_STATUS_APPROVED,
-    expectedVersion: undefined,
-  });
+  await approvedProgramme(office);
 });
 
 afterAll(async () => {

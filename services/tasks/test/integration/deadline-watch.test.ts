@@ -7,10 +7,10 @@
 import { ManualClock } from "@ministry/platform";
 import type { CommandFailedEvent } from "mongodb";
 import { TaskDueSoon, TaskOverdue } from "@ministry/proto/ministry/tasks/v1/events";
-import { ProgrammeStatus, TaskStatus } from "@ministry/proto/ministry/tasks/v1/tasks";
+import { TaskStatus } from "@ministry/proto/ministry/tasks/v1/tasks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DeadlineWatch } from "../../src/app/deadline-watch.js";
-import { startTasksHarness, type TasksHarness } from "./harness.js";
+import { approvedProgramme, startTasksHarness, type TasksHarness } from "./harness.js";
 
 const DAY = 24 * 3600_000;
 let h: TasksHarness;
@@ -19,14 +19,7 @@ let office: Awaited<ReturnType<TasksHarness["clients"]>>;
 beforeAll(async () => {
   h = await startTasksHarness({ clock: new ManualClock("2020-06-01T02:00:00Z") });
   office = await h.clients({ sub: "vp-chief", name: "Chánh Văn phòng", roles: ["office_chief"], unit: "VP" });
-  await office.programmes.createProgramme({ requestId: "", year: 2020, issuingBody: "", title: "" });
-  // Tasks of a draft programme take no work (PROGRAMME_NOT_APPROVED): the tests work on an approved one.
-  await office.programmes.changeProgrammeStatus({
-    requestId: "",
-    id: "bnv-2020",
-    status: ProgrammeStatus.PROGRAMME_STATUS_APPROVED,
-    expectedVersion: undefined,
-  });
+  await approvedProgramme(office);
 });
 
 afterAll(async () => {

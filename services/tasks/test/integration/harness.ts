@@ -5,7 +5,7 @@
  */
 import { createClient, ManualClock, startService, type IdentityClaims, type RunningService } from "@ministry/platform";
 import { startNatsServer, type NatsServerHandle } from "@ministry/platform/testing";
-import { ProgrammeServiceClient, ReportServiceClient, TaskServiceClient } from "@ministry/proto/ministry/tasks/v1/tasks";
+import { ProgrammeServiceClient, ProgrammeStatus, ReportServiceClient, TaskServiceClient } from "@ministry/proto/ministry/tasks/v1/tasks";
 import type { ProtoCodec } from "@ministry/platform";
 import type { ServiceError } from "@grpc/grpc-js";
 import { decodeStatusDetails } from "@ministry/platform";
@@ -189,4 +189,19 @@ export async function refusal(p: Promise<unknown>): Promise<Refusal> {
     };
   }
   throw new Error("expected the call to be refused");
+}
+
+/**
+ * Creates the year's programme (`bnv-<year>`) and approves it: a draft programme's tasks take no work
+ * (PROGRAMME_NOT_APPROVED), so tests that record progress or submit work on an approved one.
+ */
+export async function approvedProgramme(office: { programmes: Promised<ProgrammeServiceClient> }, year = 2020): Promise<string> {
+  const { programme } = await office.programmes.createProgramme({ requestId: "", year, issuingBody: "", title: "" });
+  await office.programmes.changeProgrammeStatus({
+    requestId: "",
+    id: programme!.id,
+    status: ProgrammeStatus.PROGRAMME_STATUS_APPROVED,
+    expectedVersion: undefined,
+  });
+  return programme!.id;
 }

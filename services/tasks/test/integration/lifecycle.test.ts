@@ -17,7 +17,7 @@ import {
 } from "@ministry/proto/ministry/tasks/v1/tasks";
 import { status as Status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTasksHarness, type TasksHarness } from "./harness.js";
+import { approvedProgramme, startTasksHarness, type TasksHarness } from "./harness.js";
 
 let h: TasksHarness;
 let office: Awaited<ReturnType<TasksHarness["clients"]>>;
@@ -31,14 +31,7 @@ beforeAll(async () => {
   legalStaff = await h.clients({ sub: "pc-staff", name: "Chuyên viên Vụ Pháp chế", roles: ["staff"], unit: "PC" });
   minister = await h.clients({ sub: "minister", name: "Bộ trưởng", roles: ["minister"] });
   deputy = await h.clients({ sub: "deputy", name: "Thứ trưởng", roles: ["deputy_minister"] });
-  await office.programmes.createProgramme({ requestId: "", year: 2020, issuingBody: "", title: "" });
-  // Tasks of a draft programme take no work (PROGRAMME_NOT_APPROVED): the tests work on an approved one.
-  await office.programmes.changeProgrammeStatus({
-    requestId: "",
-    id: "bnv-2020",
-    status: ProgrammeStatus.PROGRAMME_STATUS_APPROVED,
-    expectedVersion: undefined,
-  });
+  await approvedProgramme(office);
 });
 
 afterAll(async () => {

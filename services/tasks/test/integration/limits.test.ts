@@ -36,7 +36,7 @@ import {
   MAX_TITLE_LENGTH,
 } from "../../src/domain/limits.js";
 import { MeetingConcludedEvent, DocumentReceivedEvent } from "../../src/events/definitions.js";
-import { startTasksHarness, type TasksHarness } from "./harness.js";
+import { approvedProgramme, startTasksHarness, type TasksHarness } from "./harness.js";
 
 type Clients = Awaited<ReturnType<TasksHarness["clients"]>>;
 
@@ -72,14 +72,7 @@ beforeAll(async () => {
   office = await h.clients({ sub: "vp-chief", name: "Chánh Văn phòng", roles: ["office_chief"], unit: "VP" });
   // The actor an event carries comes from the token: a long name, as a worst case.
   minister = await h.clients({ sub: "minister", name: wide(200), roles: ["minister"] });
-  await office.programmes.createProgramme({ requestId: "", year: 2020, issuingBody: "", title: "" });
-  // Tasks of a draft programme take no work (PROGRAMME_NOT_APPROVED): the tests work on an approved one.
-  await office.programmes.changeProgrammeStatus({
-    requestId: "",
-    id: "bnv-2020",
-    status: ProgrammeStatus.PROGRAMME_STATUS_APPROVED,
-    expectedVersion: undefined,
-  });
+  await approvedProgramme(office);
 });
 
 afterAll(async () => {

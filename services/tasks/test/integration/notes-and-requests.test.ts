@@ -14,7 +14,7 @@ import {
 import { DeadlineRequestStatus, ProgrammeStatus, type TaskHistoryEntry } from "@ministry/proto/ministry/tasks/v1/tasks";
 import { status as Status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { refusal as failure, startTasksHarness, type TasksHarness } from "./harness.js";
+import { approvedProgramme, refusal as failure, startTasksHarness, type TasksHarness } from "./harness.js";
 
 type Clients = Awaited<ReturnType<TasksHarness["clients"]>>;
 let h: TasksHarness;
@@ -30,13 +30,7 @@ beforeAll(async () => {
   office = await h.clients({ sub: "vp-chief", name: "Chánh Văn phòng", roles: ["office_chief"], unit: "VP" });
   legalStaff = await h.clients({ sub: "pc-staff", name: "Chuyên viên Vụ Pháp chế", roles: ["staff"], unit: "PC" });
   minister = await h.clients({ sub: "minister", name: "Bộ trưởng", roles: ["minister"] });
-  await office.programmes.createProgramme({ requestId: "", year: 2020, issuingBody: "", title: "" });
-  await office.programmes.changeProgrammeStatus({
-    requestId: "",
-    id: "bnv-2020",
-    status: ProgrammeStatus.PROGRAMME_STATUS_APPROVED,
-    expectedVersion: undefined,
-  });
+  await approvedProgramme(office);
 });
 
 afterAll(async () => {
