@@ -2,7 +2,7 @@
  * Commands on tasks. Each runs in one transaction: the task's new state, its audit record (who, when,
  * why) and its events in the outbox commit together or not at all.
  */
-import { AlreadyExists, InvalidArgument, type Identity, type OutgoingEvent } from "@ministry/platform";
+import { AlreadyExists, InvalidArgument, isDuplicateKeyError, type Identity, type OutgoingEvent } from "@ministry/platform";
 import type { Actor } from "@ministry/proto/ministry/common/v1/common";
 import type { ClientSession } from "mongodb";
 import { formatVietnamDate, type DeadlineSpec } from "../domain/deadline.js";
@@ -191,15 +191,24 @@ export class TaskCommands {
     return found !== null;
   }
 
-  /** The programme's next `NV-<n>` no task has yet (an imported file may have used some). */
+  /**
+   * The programme's next `NV-<n>` no task has yet (an imported file may have used some). The counter is
+   * taken outside the caller's transaction on purpose, like the outbox's sequence: inside it, every
+   * code-less CreateTask of a programme would write the same document and conflict with every other
+   * (at 32 in flight, most of them retried). A transaction that aborts leaves its number unused: codes
+   * may skip, never repeat (the task's id is unique).
+   */
   private async nextFreeCode(programmeId: string, session: ClientSession): Promise<string> {
     const counters = this.app.deps.db.collection<{ _id: string; last: number }>(TASK_CODE_COUNTERS);
     for (;;) {
-      const counter = await counters.findOneAndUpdate(
-        { _id: programmeId },
-        { $inc: { last: 1 } },
-        { upsert: true, returnDocument: "after", session },
-      );
+      let counter: { last: number } | null;
+      try {
+        counter = await counters.findOneAndUpdate({ _id: programmeId }, { $inc: { last: 1 } }, { upsert: true, returnDocument: "after" });
+      } catch (err) {
+        // two first-ever upserts of a programme's counter can race on the new document: the loser increments it
+        if (isDuplicateKeyError(err)) continue;
+        throw err;
+      }
       const code = `NV-${String(counter?.last ?? 1).padStart(3, "0")}`;
       if (!(await this.codeTaken(programmeId, importedTaskId(programmeId, code), code, session))) return code;
     }

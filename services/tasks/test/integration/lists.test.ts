@@ -199,6 +199,16 @@ describe("finding a task by its code", () => {
     const found = await office.tasks.getTask({ id: "", programmeId: "bnv-2020", code: second.task!.code });
     expect(found.task!.id).toBe(second.task!.id);
   });
+
+  it("code-less CreateTasks at once, on a programme without a counter yet, each get a code of their own", async () => {
+    // The counter is taken outside the transaction (so the creates do not conflict on it): its first-ever
+    // upserts race, and every create must still end with its own code.
+    await office.programmes.createProgramme({ requestId: "", year: 2021, issuingBody: "", title: "" });
+    const created = await Promise.all(Array.from({ length: 12 }, () => office.tasks.createTask(newTask({ programmeId: "bnv-2021" }))));
+    const codes = created.map((c) => c.task!.code);
+    expect(new Set(codes).size).toBe(12);
+    for (const c of created) expect(c.task!.id).toBe(`bnv-2021-${c.task!.code.toLowerCase()}`);
+  });
 });
 
 describe("search", () => {
