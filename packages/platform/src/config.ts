@@ -47,6 +47,13 @@ export const baseConfigSchema = z.object({
    */
   DEV_MODE: env.bool(false),
   LOG_LEVEL: env.logLevel(),
+  /**
+   * The share (0 to 1) of gRPC calls that ended OK in time that get an access-log line; refused,
+   * failed and slow calls are always logged. 0 by default: a line per call costs more than a cached read.
+   */
+  ACCESS_LOG_SAMPLE: z.coerce.number().min(0).max(1).default(0),
+  /** A gRPC call slower than this many milliseconds is logged at warn, whatever its outcome. */
+  SLOW_CALL_MS: env.int(500, 1),
   GRPC_HOST: z.string().default("127.0.0.1"),
   GRPC_PORT: env.port(0),
   ADMIN_PORT: env.port(0),

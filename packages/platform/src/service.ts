@@ -159,6 +159,7 @@ export async function startService<S extends z.ZodObject>(
     );
     const grpc = createGrpcServer({
       log,
+      accessLog: { sampleRate: config.ACCESS_LOG_SAMPLE, slowMs: config.SLOW_CALL_MS },
       auth: verifier,
       host: config.GRPC_HOST,
       port: config.GRPC_PORT,

@@ -60,7 +60,42 @@ export function deadlineMs(deadline: Deadline): number {
  * Tracing, the per-call log line and the call metrics. The call runs in a SERVER span continued from the
  * caller's `traceparent`, and in a request scope that inner interceptors fill in (deadline, identity).
  */
-export function observabilityInterceptor(log: Logger): ServerInterceptor {
+/**
+ * Which calls get a log line. A line per call costs the process more than serving a cached read (JSON
+ * formatting, redaction, the write), so by default a call that ended OK and in time is only counted
+ * and traced; every refused or failed call, and every slow one, is always logged.
+ */
+export interface AccessLogPolicy {
+  /** The share of calls that ended OK in time that are logged (at info): 0 none, 1 every one. */
+  sampleRate: number;
+  /** A call that takes longer than this (ms) is logged at warn whatever its outcome. */
+  slowMs: number;
+}
+
+export const DEFAULT_ACCESS_LOG: AccessLogPolicy = { sampleRate: 0, slowMs: 500 };
+
+/** One attribute object per (method, status) for the call metrics, made once instead of per call. */
+function metricAttributes(): (method: string, code: string) => Record<string, string> {
+  const cache = new Map<string, Record<string, string>>();
+  return (method, code) => {
+    const key = `${method} ${code}`;
+    let attributes = cache.get(key);
+    if (!attributes) {
+      attributes = { [RPC_ATTR.system]: "grpc", [RPC_ATTR.method]: method, [RPC_ATTR.statusCode]: code };
+      cache.set(key, attributes);
+    }
+    return attributes;
+  };
+}
+
+function logLevelOf(code: number, quiet: boolean, slow: boolean): "debug" | "info" | "warn" | "error" {
+  if (code === status.INTERNAL || code === status.UNKNOWN || code === status.DATA_LOSS) return "error";
+  if (SERVER_FAULTS.has(code) || slow) return "warn";
+  return quiet ? "debug" : "info";
+}
+
+export function observabilityInterceptor(log: Logger, accessLog: AccessLogPolicy = DEFAULT_ACCESS_LOG): ServerInterceptor {
+  const attributesOf = metricAttributes();
   return (methodDescriptor, call) => {
     const path = methodDescriptor.path;
     const method = path.slice(1);
@@ -79,7 +114,7 @@ export function observabilityInterceptor(log: Logger): ServerInterceptor {
       finished = true;
       const seconds = (performance.now() - startedAt) / 1000;
       const name = codeName(code);
-      const attributes = { [RPC_ATTR.system]: "grpc", [RPC_ATTR.method]: method, [RPC_ATTR.statusCode]: name };
+      const attributes = attributesOf(method, name);
       const { serverCalls, serverDuration } = rpcInstruments();
       serverCalls.add(1, attributes);
       serverDuration.record(seconds, attributes);
@@ -88,16 +123,15 @@ export function observabilityInterceptor(log: Logger): ServerInterceptor {
         if (SERVER_FAULTS.has(code)) span.setStatus({ code: SpanStatusCode.ERROR, message: name });
         span.end();
       }
+      const slow = seconds * 1000 > accessLog.slowMs;
+      const level = logLevelOf(code, quiet, slow);
+      // An OK call in time is logged only when sampled (and health checks only when debug is on): the line
+      // is not even built otherwise.
+      if (code === status.OK && !slow && (quiet ? !log.isLevelEnabled("debug") : Math.random() >= accessLog.sampleRate)) return;
       const line: Record<string, unknown> = { method, code: name, duration_ms: Math.round(seconds * 1e4) / 10, peer };
       if (code !== status.OK) line.details = details;
+      if (slow) line.slow = true;
       if (scope.identity) line.user_id = scope.identity.userId;
-      const level = quiet
-        ? "debug"
-        : code === status.INTERNAL || code === status.UNKNOWN || code === status.DATA_LOSS
-          ? "error"
-          : SERVER_FAULTS.has(code)
-            ? "warn"
-            : "info";
       // The status may arrive outside the call's context (a cancel notice); the line still carries its trace.
       context.with(ctx, () => log[level](line, "grpc call"));
     };

@@ -7,7 +7,7 @@ import { HealthImplementation, type ServingStatusMap } from "grpc-health-check";
 import type { Verifier } from "../auth/verifier.js";
 import type { Logger } from "../logger.js";
 import { wrapImplementation } from "./handlers.js";
-import { authInterceptor, deadlineInterceptor, observabilityInterceptor } from "./interceptors.js";
+import { authInterceptor, deadlineInterceptor, observabilityInterceptor, type AccessLogPolicy } from "./interceptors.js";
 import { addReflection, contractsDescriptorIndex, REFLECTION_SERVICES } from "./reflection.js";
 
 export interface GrpcServiceRegistration {
@@ -25,6 +25,8 @@ export interface GrpcServerOptions {
   host?: string;
   /** 0 picks a free port; `start()` resolves to the port bound. */
   port?: number;
+  /** Which calls get a log line (default: refused, failed and slow ones; no OK call in time). */
+  accessLog?: AccessLogPolicy;
   /** Applied to unary and client-streaming calls that arrive without a deadline. */
   defaultDeadlineMs?: number;
   /** Further methods open without a token, as full paths: "/package.Service/Method". */
@@ -66,7 +68,7 @@ export function createGrpcServer(opts: GrpcServerOptions): GrpcServer {
   const server = new Server({
     ...opts.channelOptions,
     interceptors: [
-      observabilityInterceptor(log),
+      observabilityInterceptor(log, opts.accessLog),
       deadlineInterceptor(opts.defaultDeadlineMs ?? 30_000),
       authInterceptor(opts.auth, log, new Set(opts.openMethods ?? [])),
     ],

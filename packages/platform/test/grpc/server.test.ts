@@ -169,6 +169,8 @@ beforeAll(async () => {
     ],
     defaultDeadlineMs: 500,
     shutdownTimeoutMs: 2_000,
+    // Every call logged, so the tests below can read each call's line (the default logs none that ended OK).
+    accessLog: { sampleRate: 1, slowMs: 60_000 },
   });
   await grpcServer.start();
   staffToken = await authority.issueToken({
@@ -510,6 +512,43 @@ describe("observability", () => {
     } finally {
       await new Promise((r) => http_.close(r));
     }
+  });
+});
+
+describe("access log", () => {
+  async function serverWith(accessLog?: { sampleRate: number; slowMs: number }) {
+    const server = createGrpcServer({
+      log,
+      auth: createVerifier({ localAuthority: authority, issuer: authority.issuer, audience: authority.audience }),
+      services: [{ definition: OperationsServiceService, implementation }],
+      accessLog,
+    });
+    await server.start();
+    return { server, client: createClient(OperationsServiceClient, server.address, { log, token: () => staffToken }) };
+  }
+
+  it("by default logs no call that ended OK in time, and every refused, failed or slow one", async () => {
+    const { server, client } = await serverWith();
+    const method = "ministry.platform.v1.OperationsService/ReplayDeadLetter";
+    const before = callLines(method).length;
+    await unary(client.replayDeadLetter.bind(client), { id: "whoami" });
+    await unary(client.replayDeadLetter.bind(client), { id: "whoami" });
+    expect(callLines(method).length).toBe(before);
+    await expectCode(unary(client.replayDeadLetter.bind(client), { id: "not-found" }), status.NOT_FOUND);
+    const refused = callLines(method).slice(before);
+    expect(refused.map((l) => [l.code, l.level])).toEqual([["NOT_FOUND", 30]]);
+    client.close();
+    await server.shutdown();
+
+    // A call slower than the threshold is logged at warn even when it ended OK.
+    const slow = await serverWith({ sampleRate: 0, slowMs: 1 });
+    const from = callLines(method).length;
+    await unary(slow.client.replayDeadLetter.bind(slow.client), { id: "slow" }, { deadline: Date.now() + 5_000 });
+    const slowLines = callLines(method).slice(from);
+    expect(slowLines).toHaveLength(1);
+    expect(slowLines[0]).toMatchObject({ code: "OK", slow: true, level: 40 });
+    slow.client.close();
+    await slow.server.shutdown();
   });
 });
 
