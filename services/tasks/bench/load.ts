@@ -4,6 +4,7 @@
  * A failed call ends it with exit code 1: a figure over failing calls would mean nothing.
  *
  *   tsx bench/load.ts '<job JSON>'     (the job: LoadJob below)
+ *   tsx bench/load.ts                  (jobs on stdin, one JSON a line; a result line for each)
  *
  * Two kinds of job: gRPC calls of TaskService (the same client against the bare server, the driver
  * baseline and the service), and the embedded store's own ceiling through the driver (baseline 3).
@@ -151,16 +152,27 @@ async function driverCalls(job: Extract<LoadJob, { kind: "driver" }>): Promise<{
   }
 }
 
-const job = JSON.parse(process.argv[2] ?? "{}") as LoadJob;
-const { call, close } = job.kind === "grpc" ? await grpcCalls(job) : await driverCalls(job);
-try {
-  // Warm-up under the same load, so the figure is not the first second's connections and compilation.
-  if (job.warmupSeconds > 0) await measureInFlight(call, { seconds: job.warmupSeconds, inFlight: job.inFlight, warmup: 20 });
-  const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
-  const from_us = monotonicUs();
-  const t = await measureInFlight(call, { seconds: job.seconds, inFlight: job.inFlight, warmup: 0 });
-  const result: LoadResult = { calls_per_sec: t.callsPerSec, p50_ms: t.p50, p99_ms: t.p99, n: t.n, from_us, to_us: monotonicUs() };
-  process.stdout.write(`${JSON.stringify({ result })}\n`);
-} finally {
-  close();
+async function run(job: LoadJob): Promise<LoadResult> {
+  const { call, close } = job.kind === "grpc" ? await grpcCalls(job) : await driverCalls(job);
+  try {
+    // Warm-up under the same load, so the figure is not the first second's connections and compilation.
+    if (job.warmupSeconds > 0) await measureInFlight(call, { seconds: job.warmupSeconds, inFlight: job.inFlight, warmup: 20 });
+    const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
+    const from_us = monotonicUs();
+    const t = await measureInFlight(call, { seconds: job.seconds, inFlight: job.inFlight, warmup: 0 });
+    return { calls_per_sec: t.callsPerSec, p50_ms: t.p50, p99_ms: t.p99, n: t.n, from_us, to_us: monotonicUs() };
+  } finally {
+    close();
+  }
+}
+
+if (process.argv[2]) {
+  process.stdout.write(`${JSON.stringify({ result: await run(JSON.parse(process.argv[2]) as LoadJob) })}\n`);
+} else {
+  // One job a line on stdin, one result line each, in turn: the bench keeps one load process for all
+  // its figures (each with its own client and connections) rather than paying a start-up per figure.
+  const { createInterface } = await import("node:readline");
+  for await (const line of createInterface({ input: process.stdin })) {
+    if (line.trim()) process.stdout.write(`${JSON.stringify({ result: await run(JSON.parse(line) as LoadJob) })}\n`);
+  }
 }

@@ -27,13 +27,15 @@ export interface StartOptions {
   /** Where its stdout and stderr go (a log file), instead of being parsed for the ready line. */
   logFile?: string;
   stopSignal?: NodeJS.Signals;
+  /** Whether it reads from our pipe (`child.proc.stdin`); otherwise stdin is closed. */
+  stdin?: boolean;
   /** Whether its stderr is shown (prefixed with its name); default yes. */
   echoStderr?: boolean;
 }
 
 /** Starts `command args`; it is stopped with the others by `stopAll` (and on Ctrl-C). */
 export function start(name: string, command: string, args: string[], opts: StartOptions = {}): Child {
-  const stdio: ("pipe" | "ignore" | number)[] = ["ignore", "pipe", "pipe"];
+  const stdio: ("pipe" | "ignore" | number)[] = [opts.stdin ? "pipe" : "ignore", "pipe", "pipe"];
   if (opts.logFile) {
     const fd = fs.openSync(opts.logFile, "a");
     stdio[1] = fd;

@@ -85,6 +85,17 @@ describe("bench load client", () => {
     expectFigure(await runLoad({ kind: "driver", ...timing, uri: mongo.uri, db: "bench_test", op: "transaction" }));
   });
 
+  it("runs one job a line from stdin, a result for each, as the bench drives it", async () => {
+    const child = startScript("load", "load.ts", [], { stdin: true });
+    for (const op of ["ping", "insertOne"] as const) {
+      const result = jsonLine<LoadResult>(child, "result");
+      child.proc.stdin?.write(`${JSON.stringify({ kind: "driver", ...timing, uri: mongo.uri, db: "bench_test", op })}\n`);
+      expectFigure(await result);
+    }
+    child.proc.stdin?.end();
+    expect((await child.exited).code).toBe(0);
+  });
+
   it("fails, rather than report a figure, when the calls fail", async () => {
     // ListTasks asking for a page of 10 gets the bare server's 50: not the page the figure claims.
     const bare = startScript("baseline bare", "baselines.ts", ["bare"]);
