@@ -1,656 +1,366 @@
 /**
- * The tasks service under load, against bare grpc-js measured in the same run on the same messages.
- * Prints one JSON line per figure.
+ * What a user of the tasks service gets, against what grpc-js, the driver and the store allow, in one run.
+ * Every part is a process of its own, as in the dev stack and in production:
  *
- *   1. Baseline: a bare grpc-js server (no interceptors, no database) serving TaskService with
- *      CreateTask/GetTask handlers that answer a fixed Task, so it pays the same message encoding.
- *   2. The real service (embedded MongoDB through the official driver, its own nats-server, the
- *      platform's gRPC stack with auth): CreateTask and GetTask, 32 in flight, with ratio_to_bare.
- *   3. The quarter report over 100,000 tasks loaded straight into the `tasks` collection: the use case
- *      (Reports.report), GetReport over gRPC with and without lines, and where the time goes.
+ *   nats-server (JetStream) · the embedded MongoDB (packages/embedded-mongo's CLI, in memory) · the tasks
+ *   service (its built dist/main.js with the dev stack's environment: DEV_MODE, MONGODB_URI, NATS_URL,
+ *   GRPC_PORT, ADMIN_PORT, a local signing key in AUTH_LOCAL_KEY_PATH) · baseline (1) bare grpc-js with
+ *   fixed responses · baseline (2) bare grpc-js doing the same database work through the driver
+ *   (bench/baselines.ts) · and, for each figure, a load client (bench/load.ts): N calls in flight for S
+ *   seconds after a warm-up, reporting calls/s, p50 and p99 to this process.
  *
- *   pnpm --filter @ministry/tasks bench      (BENCH_SECONDS=3, BENCH_IN_FLIGHT=32, BENCH_TASKS=100000)
+ * Figures: CreateTask, GetTask, and ListTasks (a unit's overdue tasks over a 100,000-task programme, page
+ * of 50) against (1), (2) and the service, run back to back per call so they share the machine's state;
+ * then (3) the store's own ceiling through the driver from the load process (ping, findOne by _id,
+ * insertOne, a 3-write transaction). One JSON line per figure, then a Markdown table and the machine.
+ *
+ *   pnpm --filter @ministry/tasks bench     (then bench/report.ts: the quarter report figures)
+ *
+ * Settings: BENCH_SECONDS (5), BENCH_IN_FLIGHT (32), BENCH_WARMUP_SECONDS (1), BENCH_TASKS (100000),
+ * BENCH_CALLS (CreateTask,GetTask,ListTasks,ceiling: the parts to run), BENCH_CPU_PROF=<dir> (the service
+ * runs with --cpu-prof into <dir>; its top self-time entries are printed at the end, see
+ * bench/cpuprofile-top.ts), BENCH_LOG_LEVEL (the service's LOG_LEVEL; unset: its default, as a user runs it).
  */
-import { spawn } from "node:child_process";
-import { randomUUID } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as grpc from "@grpc/grpc-js";
-import { createClient, ManualClock, startService, type Identity } from "@ministry/platform";
-import { freePort, measureInFlight, startNatsServer } from "@ministry/platform/testing";
-import {
-  type CreateProgrammeRequest,
-  type CreateProgrammeResponse,
-  CreateTaskRequest,
-  ExportReportRequest,
-  type ExportReportResponse,
-  FileFormat,
-  GetReportRequest,
-  GetReportResponse,
-  ProgrammeServiceClient,
-  ReportServiceClient,
-  TaskServiceClient,
-  TaskServiceService,
-  type CreateTaskResponse,
-  type GetTaskRequest,
-  type GetTaskResponse,
-} from "@ministry/proto/ministry/tasks/v1/tasks";
-import type { Services } from "../src/app/index.js";
-import type { ReportResult } from "../src/app/reports.js";
-import { periodBounds, type DeadlineSpec, type Period } from "../src/domain/deadline.js";
-import { recordProgress, transition } from "../src/domain/lifecycle.js";
-import { REPORT_CATEGORIES, type ReportCategory, type TaskReport } from "../src/domain/report.js";
-import { DEFAULT_VOCABULARY, validateNewTask, type Task } from "../src/domain/task.js";
-import { DEFAULT_TASK_KINDS, DEFAULT_UNITS, type AuthorityCode } from "../src/domain/vocabulary.js";
-import { toProtoTask } from "../src/grpc/mapping.js";
-import { tasksService } from "../src/service.js";
-import { taskToDocument, type StoredTask, type TaskDocument } from "../src/store/documents.js";
+import { createLocalAuthority } from "@ministry/platform";
+import { findNatsServerBinary, freePort } from "@ministry/platform/testing";
+import { type CreateProgrammeResponse, ListTasksRequest, ProgrammeServiceClient, UnitRole } from "@ministry/proto/ministry/tasks/v1/tasks";
+import { MongoClient } from "mongodb";
+import type { TaskDocument } from "../src/store/documents.js";
+import { TASKS } from "../src/store/indexes.js";
+import { type CpuProfile, printTop, topSelfTime } from "./cpuprofile-top.js";
+import type { LoadJob, LoadResult, Timing } from "./load.js";
+import { bulkTasks, PROGRAMME_ID } from "./messages.js";
+import { type Child, firstLine, jsonLine, start, startScript, stopAll, stopOnSignals, wasInterrupted } from "./processes.js";
 
-const seconds = Number(process.env.BENCH_SECONDS ?? 3);
-const inFlight = Number(process.env.BENCH_IN_FLIGHT ?? 32);
-const taskCount = Number(process.env.BENCH_TASKS ?? 100_000);
-const TARGET_MS = 500;
-const benchStarted = performance.now();
+const root = fileURLToPath(new URL("../../../", import.meta.url));
+const num = (name: string, fallback: number) => {
+  const v = Number(process.env[name] ?? fallback);
+  if (!Number.isFinite(v) || v < 0) throw new Error(`${name}=${process.env[name]} is not a number`);
+  return v;
+};
+const timing: Timing = {
+  seconds: num("BENCH_SECONDS", 5),
+  inFlight: num("BENCH_IN_FLIGHT", 32),
+  warmupSeconds: num("BENCH_WARMUP_SECONDS", 1),
+};
+const taskCount = num("BENCH_TASKS", 100_000);
+const parts = new Set((process.env.BENCH_CALLS ?? "CreateTask,GetTask,ListTasks,ceiling").split(",").map((s) => s.trim()));
+const cpuProfDir = process.env.BENCH_CPU_PROF ? path.resolve(process.env.INIT_CWD ?? process.cwd(), process.env.BENCH_CPU_PROF) : undefined;
+/** The unit whose overdue tasks ListTasks pages through. */
+const LIST_UNIT = "VP";
+const SERVICE_DB = "tasks";
+const BASELINE_DB = "bench_driver_baseline";
+const started = performance.now();
 
+const round = (n: number, digits = 3) => Number(n.toFixed(digits));
 function emit(figure: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify({ bench: "tasks", ...figure })}\n`);
 }
+const note = (line: string) => process.stderr.write(`bench: ${line}\n`);
 
-const round = (n: number, digits = 1) => Number(n.toFixed(digits));
+// ------------------------------------------------------------------------------------------- processes
 
-// ---------------------------------------------------------------------------------------------------
-// Measuring
-
-/** `inFlight` loops calling `call` for the bench duration, after 200 calls one at a time. */
-const measure = (call: (i: number) => Promise<unknown>) => measureInFlight(call, { seconds, inFlight });
-
-interface Runs {
-  p50: number;
-  max: number;
-  runs: number[];
-}
-
-/** `warm` unmeasured runs, then `runs` timed ones (ms). */
-async function timed(fn: () => Promise<unknown> | unknown, runs = 5, warm = 1): Promise<Runs> {
-  for (let i = 0; i < warm; i++) await fn();
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t = performance.now();
-    await fn();
-    times.push(performance.now() - t);
-  }
-  const sorted = [...times].sort((a, b) => a - b);
-  return {
-    p50: round(sorted[Math.floor((sorted.length - 1) / 2)]),
-    max: round(sorted[sorted.length - 1]),
-    runs: times.map((t) => round(t)),
-  };
-}
-
-type Unary<Req, Res> = (req: Req, cb: (err: grpc.ServiceError | null, res: Res) => void) => unknown;
-
-function unary<Req, Res>(client: object, method: Unary<Req, Res>): (req: Req) => Promise<Res> {
-  return (req) => new Promise((resolve, reject) => method.call(client, req, (err, res) => (err ? reject(err) : resolve(res))));
-}
-
-// ---------------------------------------------------------------------------------------------------
-// The messages
-
-const NOW = new Date("2020-04-15T03:00:00Z"); // the Office compiles the first quarter's report
-const PROGRAMME_ID = "bnv-2020";
-
-/** Realistic requests, deadlines after NOW (the first quarter's figures come from the bulk load only). */
-const CREATE_REQUESTS: CreateTaskRequest[] = [
-  {
-    title: "Nghị định quy định về tuyển dụng, sử dụng và quản lý công chức, thay thế Nghị định số 24/2010/NĐ-CP",
-    kind: "NGHI_DINH",
-    authority: "CHINH_PHU",
-    leadUnit: "CCVC",
-    coordinatingUnits: ["PC", "TCCB"],
-    assignee: "Nguyễn Thị Thu Hương",
-    deadline: "Quý III/2020",
-  },
-  {
-    title: "Thông tư hướng dẫn về vị trí việc làm, cơ cấu ngạch công chức trong cơ quan hành chính nhà nước",
-    kind: "THONG_TU",
-    authority: "BO_TRUONG",
-    leadUnit: "TCBC",
-    coordinatingUnits: ["PC"],
-    assignee: "Trần Văn Minh",
-    deadline: "Tháng 6/2020",
-  },
-  {
-    title: "Đề án cải cách chính sách tiền lương đối với cán bộ, công chức, viên chức và lực lượng vũ trang",
-    kind: "DE_AN",
-    authority: "THU_TUONG",
-    leadUnit: "TL",
-    coordinatingUnits: ["KHTC", "TCBC", "PC"],
-    assignee: "Lê Hoàng Nam",
-    deadline: "30/09/2020",
-  },
-  {
-    title: "Báo cáo tổng kết 10 năm thực hiện Chương trình tổng thể cải cách hành chính nhà nước giai đoạn 2011-2020",
-    kind: "BAO_CAO",
-    authority: "CHINH_PHU",
-    leadUnit: "CCHC",
-    coordinatingUnits: ["VP"],
-    assignee: "Phạm Thị Lan",
-    deadline: "Quý IV/2020",
-  },
-].map((t) =>
-  CreateTaskRequest.fromPartial({
-    programmeId: PROGRAMME_ID,
-    title: t.title,
-    kind: t.kind,
-    authority: t.authority,
-    leadUnit: t.leadUnit,
-    coordinatingUnits: t.coordinatingUnits,
-    assignee: t.assignee,
-    deadline: { spec: { $case: "text", value: t.deadline } },
-  }),
-);
-
-/** The Task the bare server answers with: the first request as the service would store and map it. */
-function fixedTask() {
-  const r = CREATE_REQUESTS[0];
-  const spec = r.deadline?.spec?.$case === "text" ? r.deadline.spec.value : "";
-  const task = validateNewTask({
-    id: randomUUID(),
-    programmeId: r.programmeId,
-    code: "NV-7F3A21C4",
-    title: r.title,
-    kind: r.kind,
-    authority: r.authority,
-    leadUnit: r.leadUnit,
-    coordinatingUnits: r.coordinatingUnits,
-    assignee: r.assignee,
-    deadline: spec,
-    source: { type: "ad_hoc" },
-  });
-  const stored: StoredTask = { ...task, version: 1, createdAt: NOW, updatedAt: NOW };
-  return toProtoTask(stored, DEFAULT_VOCABULARY, NOW);
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Bulk tasks: valid documents through the service's own domain and storage mapping
-
-/** A small seeded generator, so every run loads the same tasks. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function _shuffle<T>(items: T[]): T[] {
-  const rnd = mulberry32(7);
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = Math.floor(rnd() * (i + 1));
-    [items[i], items[j]] = [items[j], items[i]];
-  }
-  return items;
-}
-
-function _add(units: Map<string, Record<ReportCategory, number>>, unit: string, category: ReportCategory, n: number): void {
-  let tally = units.get(unit);
-  if (!tally) {
-    tally = { completedOnTime: 0, completedLate: 0, withinDeadline: 0, overdue: 0 };
-    units.set(unit, tally);
-  }
-  tally[category] += n;
-}
-
-/** Whether counts per unit and category equal the report's (buildReport's) by-unit rows. */
-function _agrees(units: Map<string, Record<ReportCategory, number>>, report: TaskReport): boolean {
-  if (units.size !== report.byUnit.length) return false;
-  return report.byUnit.every((row) => REPORT_CATEGORIES.every((c) => units.get(row.unit)?.[c] === row[c]));
-}
-
-const DAY = 86_400_000;
-
-const SUBJECTS = [
-  "về tuyển dụng, sử dụng và quản lý công chức",
-  "về chế độ tiền lương đối với cán bộ, công chức, viên chức",
-  "về tổ chức chính quyền đô thị tại thành phố Hà Nội",
-  "về vị trí việc làm và cơ cấu ngạch công chức",
-  "về công tác thi đua, khen thưởng",
-  "về hoạt động tín ngưỡng, tôn giáo",
-  "về cải cách hành chính nhà nước giai đoạn 2021-2030",
-  "về quản lý văn bản điện tử và lưu trữ số",
-  "về tổ chức, hoạt động và quản lý hội",
-  "về tổ chức và hoạt động của quỹ xã hội, quỹ từ thiện",
-  "về chính sách tinh giản biên chế",
-  "về đào tạo, bồi dưỡng cán bộ, công chức, viên chức",
-  "về sắp xếp đơn vị hành chính cấp huyện, cấp xã",
-  "về thanh niên tình nguyện và phát triển thanh niên",
-  "về đánh giá, xếp loại chất lượng cán bộ, công chức, viên chức",
-  "về số lượng cấp phó của cơ quan chuyên môn thuộc Ủy ban nhân dân cấp tỉnh",
-];
-
-const TITLE_PREFIX: Record<string, string> = {
-  LUAT: "Luật sửa đổi, bổ sung một số điều của Luật Cán bộ, công chức và Luật Viên chức",
-  NQ_QH: "Nghị quyết của Quốc hội",
-  PHAP_LENH: "Pháp lệnh",
-  NQ_UBTVQH: "Nghị quyết của Ủy ban Thường vụ Quốc hội",
-  NGHI_DINH: "Nghị định quy định",
-  NQ_CP: "Nghị quyết của Chính phủ",
-  QD_TTG: "Quyết định của Thủ tướng Chính phủ",
-  THONG_TU: "Thông tư hướng dẫn",
-  DE_AN: "Đề án",
-  BAO_CAO: "Báo cáo tổng kết",
-  TO_TRINH: "Tờ trình",
-  QD_CA_BIET: "Quyết định phê duyệt",
-  CHIEN_LUOC: "Chiến lược",
-  KE_HOACH: "Kế hoạch triển khai",
-  CHUONG_TRINH: "Chương trình hành động",
-  VAN_BAN_KHAC: "Văn bản hướng dẫn",
-};
-
-/** Where other documents go in this bench; a VBQPPL tier's authority is in the vocabulary. */
-const OTHER_AUTHORITY: Record<string, AuthorityCode | null> = {
-  DE_AN: "THU_TUONG",
-  BAO_CAO: "CHINH_PHU",
-  TO_TRINH: "CHINH_PHU",
-  QD_CA_BIET: "BO_TRUONG",
-  CHIEN_LUOC: "THU_TUONG",
-  KE_HOACH: "BO_TRUONG",
-  CHUONG_TRINH: "THU_TUONG",
-  VAN_BAN_KHAC: null,
-};
-
-/** Kinds weighted as a ministry's programme has them: many circulars, reports and plans, few laws. */
-const KIND_WEIGHTS: Record<string, number> = {
-  LUAT: 1,
-  NQ_QH: 1,
-  PHAP_LENH: 1,
-  NQ_UBTVQH: 1,
-  NGHI_DINH: 6,
-  NQ_CP: 2,
-  QD_TTG: 4,
-  THONG_TU: 10,
-  DE_AN: 8,
-  BAO_CAO: 14,
-  TO_TRINH: 4,
-  QD_CA_BIET: 6,
-  CHIEN_LUOC: 1,
-  KE_HOACH: 10,
-  CHUONG_TRINH: 3,
-  VAN_BAN_KHAC: 6,
-};
-
-const NAMES = [
-  "Nguyễn Văn Hùng",
-  "Trần Thị Mai",
-  "Lê Quang Huy",
-  "Phạm Thị Hồng Nhung",
-  "Hoàng Văn Đức",
-  "Vũ Thị Thanh Hà",
-  "Đặng Minh Tuấn",
-  "Bùi Thị Ngọc Ánh",
-  "Đỗ Văn Long",
-  "Ngô Thị Phương",
-];
-
-function bulkTasks(n: number): TaskDocument[] {
-  const rnd = mulberry32(2020);
-  const pick = <T>(items: readonly T[]) => items[Math.floor(rnd() * items.length)];
-  const between = (from: number, to: number) => from + Math.floor(rnd() * (to - from + 1));
-  const weighted = DEFAULT_TASK_KINDS.flatMap((k) => Array<string>(KIND_WEIGHTS[k.code] ?? 1).fill(k.code));
-  const units = DEFAULT_UNITS.map((u) => u.id);
-  const now = NOW.getTime();
-  const docs: TaskDocument[] = [];
-  for (let i = 0; i < n; i++) {
-    const quarter = ((i % 4) + 1) as 1 | 2 | 3 | 4;
-    // Every kind and every unit in every quarter, then weighted at random.
-    const kind = i < 4 * DEFAULT_TASK_KINDS.length ? DEFAULT_TASK_KINDS[Math.floor(i / 4)].code : pick(weighted);
-    const leadUnit = i < 4 * units.length ? units[Math.floor(i / 4)] : pick(units);
-    const coordinating = units.filter((u) => u !== leadUnit && rnd() < 0.08).slice(0, 3);
-    const month = (quarter - 1) * 3 + between(1, 3);
-    const shape = rnd();
-    const spec: DeadlineSpec =
-      shape < 0.4
-        ? {
-            kind: "date",
-            date: `2020-${String(month).padStart(2, "0")}-${String(between(1, new Date(Date.UTC(2020, month, 0)).getUTCDate())).padStart(2, "0")}`,
-          }
-        : shape < 0.75
-          ? { kind: "month", year: 2020, month }
-          : { kind: "quarter", year: 2020, quarter };
-    const sourceDraw = rnd();
-    const source =
-      sourceDraw < 0.85
-        ? { type: "programme" }
-        : sourceDraw < 0.95
-          ? { type: "directive", ref: `${between(1, 40)}/CT-TTg` }
-          : { type: "meeting_conclusion", ref: `KL-${between(1, 200)}/2020` };
-    let t: Task = validateNewTask({
-      id: randomUUID(),
-      programmeId: PROGRAMME_ID,
-      code: `CT2020-${String(i + 1).padStart(6, "0")}`,
-      title: `${TITLE_PREFIX[kind]} ${pick(SUBJECTS)}`,
-      kind,
-      authority: DEFAULT_TASK_KINDS.find((k) => k.code === kind)?.authority ?? OTHER_AUTHORITY[kind] ?? null,
-      leadUnit,
-      coordinatingUnits: coordinating,
-      assignee: rnd() < 0.7 ? pick(NAMES) : null,
-      deadline: spec,
-      priority: rnd() < 0.8 ? "normal" : rnd() < 0.75 ? "high" : "urgent",
-      source,
-      documentLinks: rnd() < 0.2 ? [{ documentId: randomUUID(), relation: "directive", number: `${between(1, 99)}/QĐ-BNV` }] : [],
-    });
-    const createdAt = new Date(Date.UTC(2020, 0, between(2, 10), 2));
-    const by = `u-${leadUnit.toLowerCase()}`;
-    const due = t.deadline.getTime();
-    let version = 1;
-    let updatedAt = createdAt;
-    const move = (next: Task, at: Date) => {
-      t = next;
-      version++;
-      updatedAt = at;
-    };
-    const start = new Date(Math.min(createdAt.getTime() + between(3, 30) * DAY, now - DAY));
-    const draw = rnd();
-    if (draw < 0.03) {
-      const at = new Date(Math.max(createdAt.getTime() + DAY, Math.min(due, now) - between(1, 20) * DAY));
-      move(
-        transition(t, "withdrawn", { at, by: "minister", reason: "Không còn phù hợp với chỉ đạo của Chính phủ", approvedBy: "minister" })
-          .task,
-        at,
-      );
-    } else {
-      // Past deadlines: about 60 % done (three in four on time); later ones: some done early.
-      const doneShare = due < now ? 0.6 : 0.12;
-      let doneAt: number | undefined;
-      if (draw < 0.03 + doneShare) {
-        doneAt = due < now && rnd() < 0.25 ? due + between(1, 20) * DAY : Math.min(due, now) - between(0, 25) * DAY;
-        if (doneAt >= now || doneAt <= start.getTime()) doneAt = undefined;
-      }
-      if (doneAt === undefined) {
-        if (rnd() < 0.65) move(recordProgress(t, between(1, 9) * 10, { at: start, by }).task, start);
-      } else {
-        move(recordProgress(t, 30, { at: start, by }).task, start);
-        const at = new Date(doneAt);
-        if (t.authority) {
-          move(transition(t, "submitted", { at, by }).task, at);
-          const decided = doneAt + between(5, 60) * DAY;
-          if (rnd() < 0.4 && decided < now) move(transition(t, "completed", { at: new Date(decided), by }).task, new Date(decided));
-        } else move(transition(t, "completed", { at, by }).task, at);
-      }
-    }
-    docs.push(taskToDocument({ ...t, version }, { createdAt, updatedAt }));
-  }
-  return docs;
-}
-
-// ---------------------------------------------------------------------------------------------------
-// 1. Bare grpc-js
-
-const task = fixedTask();
-const bare = new grpc.Server();
-bare.addService(TaskServiceService, {
-  createTask: (_call: grpc.ServerUnaryCall<CreateTaskRequest, CreateTaskResponse>, cb: grpc.sendUnaryData<CreateTaskResponse>) =>
-    cb(null, { task }),
-  getTask: (_call: grpc.ServerUnaryCall<GetTaskRequest, GetTaskResponse>, cb: grpc.sendUnaryData<GetTaskResponse>) => cb(null, { task }),
-});
-const barePort = await new Promise<number>((resolve, reject) =>
-  bare.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))),
-);
-const bareClient = new TaskServiceClient(`127.0.0.1:${barePort}`, grpc.credentials.createInsecure());
-const bareCreate = unary<CreateTaskRequest, CreateTaskResponse>(bareClient, bareClient.createTask);
-const bareGet = unary<GetTaskRequest, GetTaskResponse>(bareClient, bareClient.getTask);
-const bareCreateFigures = await measure((i) => bareCreate(CREATE_REQUESTS[i % CREATE_REQUESTS.length]));
-const bareGetFigures = await measure(() => bareGet({ id: task.id }));
-bareClient.close();
-bare.forceShutdown();
-for (const [method, f] of [
-  ["CreateTask", bareCreateFigures],
-  ["GetTask", bareGetFigures],
-] as const)
-  emit({
-    figure: `bare grpc-js ${method}, fixed Task response (baseline)`,
-    unit: "calls/s",
-    value: f.callsPerSec,
-    p50_ms: f.p50,
-    p99_ms: f.p99,
-    in_flight: inFlight,
-  });
-
-// ---------------------------------------------------------------------------------------------------
-// 2. The service
-
-/** packages/embedded-mongo's CLI on a free port, in memory, stopped with SIGTERM. */
-async function startMongoProcess(): Promise<{ uri: string; stop(): Promise<void> }> {
+async function startNats(dir: string): Promise<string> {
   const port = await freePort();
-  const cli = fileURLToPath(new URL("../../../packages/embedded-mongo/dist/cli.js", import.meta.url));
-  const child = spawn(process.execPath, [cli, "--port", String(port), "--log-level", "info"], { stdio: ["ignore", "pipe", "inherit"] });
-  const uri = await new Promise<string>((resolve, reject) => {
-    let out = "";
-    child.stdout!.on("data", (chunk: Buffer) => {
-      out += chunk.toString();
-      const ready = out.split("\n").find((l) => l.includes("embedded-mongo ready"));
-      if (ready) resolve(JSON.parse(ready).uri as string);
-    });
-    child.once("exit", (code) => reject(new Error(`embedded-mongo exited with ${code}: ${out}`)));
+  const child = start("nats", findNatsServerBinary(), ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", path.join(dir, "nats")], {
+    // nats-server exits 0 on SIGINT after a clean JetStream shutdown.
+    stopSignal: "SIGINT",
+    echoStderr: false,
   });
-  child.stdout!.resume();
-  return {
-    uri,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        child.once("exit", () => resolve());
-        child.kill("SIGTERM");
-      }),
-  };
+  await firstLine(child, (l) => (l.includes("Server is ready") ? true : undefined), { stderr: true, timeoutMs: 30_000 });
+  return `nats://127.0.0.1:${port}`;
 }
 
-// The database in its own process, as in the dev stack and in production (a server of its own): the
-// bench process holds the client, the service and the bare baseline.
-const mongo = await startMongoProcess();
-const nats = await startNatsServer();
-const clock = new ManualClock(NOW);
-let services: Services | undefined;
-const svc = await startService(
-  tasksService((r) => {
-    services = r.services;
-  }),
-  {
-    clock,
-    env: {
-      ...process.env,
-      NATS_URL: nats.url,
-      LOG_LEVEL: "warn",
-      MONGODB_URI: mongo.uri,
-      GRPC_PORT: "0",
-      ADMIN_PORT: "0",
-      // The platform lets only a development run use the local signing authority (its tokens drive the bench).
-      DEV_MODE: "true",
-      SEED_DATA: "false",
-      // The watch would scan the 100,000 tasks while the report is timed.
-      DEADLINE_WATCH_INTERVAL_MS: "3600000",
-    },
-  },
-);
-const open: { close(): void }[] = [];
-
-try {
-  if (!services) throw new Error("the service did not call onReady");
-  const app: Services = services;
-  const authority = svc.ctx.authority!;
-  const token = await authority.issueToken({ sub: "vp-chief", name: "Chánh Văn phòng Bộ", roles: ["office_chief"], unit: "VP" });
-  const options = { log: svc.ctx.log, token: () => token };
-  const programmes = createClient(ProgrammeServiceClient, svc.grpc.address, options);
-  const tasks = createClient(TaskServiceClient, svc.grpc.address, options);
-  open.push(programmes, tasks);
-
-  await unary<CreateProgrammeRequest, CreateProgrammeResponse>(
-    programmes,
-    programmes.createProgramme,
-  )({ requestId: "", year: 2020, issuingBody: "", title: "" });
-  const create = unary<CreateTaskRequest, CreateTaskResponse>(tasks, tasks.createTask);
-  const get = unary<GetTaskRequest, GetTaskResponse>(tasks, tasks.getTask);
-
-  const ids: string[] = [];
-  const createFigures = await measure(async (i) => {
-    const res = await create(CREATE_REQUESTS[i % CREATE_REQUESTS.length]);
-    ids.push(res.task!.id);
+/** packages/embedded-mongo's CLI, in memory (as the old bench and the tests run it). */
+async function startMongo(): Promise<string> {
+  const port = await freePort();
+  const cli = path.join(root, "packages/embedded-mongo/dist/cli.js");
+  if (!fs.existsSync(cli)) throw new Error(`${cli} is missing: run ./scripts/bootstrap (or pnpm build) first`);
+  const child = start("mongodb", process.execPath, [cli, "--port", String(port), "--host", "127.0.0.1", "--log-level", "info"]);
+  return firstLine(child, (l) => {
+    if (!l.includes("embedded-mongo ready")) return undefined;
+    return (JSON.parse(l) as { uri: string }).uri;
   });
-  emit({
-    figure: "service CreateTask (office_chief, no request_id: transaction + audit + outbox)",
-    unit: "calls/s",
-    value: createFigures.callsPerSec,
-    p50_ms: createFigures.p50,
-    p99_ms: createFigures.p99,
-    in_flight: inFlight,
-    ratio_to_bare: round(createFigures.callsPerSec / bareCreateFigures.callsPerSec, 3),
-    bare_calls_per_s: bareCreateFigures.callsPerSec,
-  });
+}
 
-  const getFigures = await measure((i) => get({ id: ids[i % ids.length] }));
-  emit({
-    figure: "service GetTask (office_chief, over the tasks just created)",
-    unit: "calls/s",
-    value: getFigures.callsPerSec,
-    p50_ms: getFigures.p50,
-    p99_ms: getFigures.p99,
-    in_flight: inFlight,
-    tasks_read_over: ids.length,
-    ratio_to_bare: round(getFigures.callsPerSec / bareGetFigures.callsPerSec, 3),
-    bare_calls_per_s: bareGetFigures.callsPerSec,
-  });
-
-  // -------------------------------------------------------------------------------------------------
-  // 3. The quarter report over 100,000 tasks
-
-  const collection = app.app.tasks.collection;
-  {
-    const buildStarted = performance.now();
-    const docs = bulkTasks(taskCount);
-    const buildMs = performance.now() - buildStarted;
-    const loadStarted = performance.now();
-    for (let i = 0; i < docs.length; i += 1000) await collection.insertMany(docs.slice(i, i + 1000));
-    const loadMs = performance.now() - loadStarted;
-    emit({
-      figure: `load of ${taskCount} tasks into the tasks collection (insertMany, batches of 1000, indexes maintained)`,
-      unit: "ms",
-      value: Math.round(loadMs),
-      docs_per_s: Math.round(docs.length / (loadMs / 1000)),
-      build_documents_ms: Math.round(buildMs),
-      // The embedded server keeps every document on this process's heap: the garbage collector's share below.
-      heap_used_mb: Math.round(process.memoryUsage().heapUsed / 1e6),
-    });
-  }
-
-  const period: Period = { kind: "quarter", year: 2020, quarter: 1 };
-  const { start, end } = periodBounds(period);
-  const quarterFilter = { deadline: { $gte: start, $lt: end } };
-  const inQuarter = await collection.countDocuments(quarterFilter);
-  const byStatus = Object.fromEntries(
-    (
-      await collection
-        .aggregate<{ _id: string; n: number }>([{ $match: quarterFilter }, { $group: { _id: "$status", n: { $sum: 1 } } }])
-        .toArray()
-    )
-      .sort((a, b) => (a._id < b._id ? -1 : 1))
-      .map((s) => [s._id, s.n]),
-  );
-
-  const identity: Identity = { userId: "vp-chief", name: "Chánh Văn phòng Bộ", roles: ["office_chief"], unitId: "VP" };
-  const reportFigure = (figure: string, runs: Runs, result: ReportResult, extra: Record<string, unknown> = {}) =>
-    emit({
-      figure,
-      unit: "ms",
-      value: runs.p50,
-      p50_ms: runs.p50,
-      max_ms: runs.max,
-      runs_ms: runs.runs,
-      target_ms: TARGET_MS,
-      within_target: runs.p50 < TARGET_MS,
-      tasks_in_quarter: inQuarter,
-      tasks_counted: result.report.totals.total,
-      lines: result.lines.length,
-      ...extra,
-    });
-
-  // The figures (counts grouped by the database), with no list, with the default list, and with every
-  // task (the export's and the snapshot's read).
-  let last: ReportResult | undefined;
-  const figuresOnly = await timed(async () => {
-    last = await app.reports.report(identity, { period }, { limit: 0 });
-  });
-  const counted = last!;
-  reportFigure(
-    `quarter report Q1/2020 over ${taskCount.toLocaleString("en")} tasks: figures (Reports.report, no list)`,
-    figuresOnly,
-    counted,
-    {
-      quarter_by_status: byStatus,
-      totals: Object.fromEntries(REPORT_CATEGORIES.map((c) => [c, counted.report.totals[c]])),
-    },
-  );
-  const withList = await timed(async () => {
-    last = await app.reports.report(identity, { period });
-  });
-  reportFigure("quarter report Q1/2020: figures and the first 1,000 tasks (GetReport's default)", withList, last!);
-  const everything = await timed(async () => {
-    last = await app.reports.report(identity, { period }, "all");
-  }, 3);
-  const all = last!;
-  reportFigure("quarter report Q1/2020: every task read (the export's and the snapshot's path)", everything, all, {
-    figures_agree_with_counts:
-      JSON.stringify(REPORT_CATEGORIES.map((c) => all.report.totals[c])) ===
-      JSON.stringify(REPORT_CATEGORIES.map((c) => counted.report.totals[c])),
-  });
-
-  // Over gRPC, as a portal asks.
-  const reports = createClient(ReportServiceClient, svc.grpc.address, options);
-  open.push(reports);
-  const getReport = unary<GetReportRequest, GetReportResponse>(reports, reports.getReport);
-  for (const omitLines of [true, false]) {
-    let bytes = 0;
-    const request = GetReportRequest.fromPartial({
-      period: { period: { $case: "quarter", value: { year: 2020, quarter: 1 } } },
-      omitLines,
-    });
-    const r = await timed(async () => {
-      bytes = GetReportResponse.encode(await getReport(request)).finish().length;
-    });
-    emit({
-      figure: `GetReport Q1/2020 over gRPC, ${omitLines ? "omit_lines" : "default (first 1,000 lines)"}`,
-      unit: "ms",
-      value: r.p50,
-      p50_ms: r.p50,
-      max_ms: r.max,
-      runs_ms: r.runs,
-      target_ms: TARGET_MS,
-      within_target: r.p50 < TARGET_MS,
-      response_bytes: bytes,
-    });
-  }
-  const exportReport = unary<ExportReportRequest, ExportReportResponse>(reports, reports.exportReport);
-  let fileBytes = 0;
-  const exported = await timed(async () => {
-    const res = await exportReport(
-      ExportReportRequest.fromPartial({
-        report: { period: { period: { $case: "quarter", value: { year: 2020, quarter: 1 } } } },
-        format: FileFormat.FILE_FORMAT_XLSX,
-      }),
+async function waitReady(url: string, child: Child, logFile: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.proc.exitCode !== null) throw new Error(`the tasks service exited: ${tail(logFile)}`);
+    const ok = await fetch(url).then(
+      (r) => r.ok,
+      () => false,
     );
-    fileBytes = res.file!.content.length;
-  }, 2);
-  emit({
-    figure: "ExportReport Q1/2020 as XLSX over gRPC (every task listed)",
-    unit: "ms",
-    value: exported.p50,
-    runs_ms: exported.runs,
-    file_bytes: fileBytes,
-  });
-} finally {
-  for (const c of open) c.close();
-  await svc.stop();
-  await nats.dispose();
-  await mongo.stop();
-  emit({ figure: "whole bench wall time", unit: "s", value: round((performance.now() - benchStarted) / 1000) });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`the tasks service was not ready within ${timeoutMs} ms: ${tail(logFile)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
+
+const tail = (file: string) => fs.readFileSync(file, "utf8").split("\n").slice(-20).join("\n");
+
+/** The built service, started as the dev stack starts it (scripts/dev-stack.ts serviceEnv). */
+async function startTasksService(opts: { dir: string; mongoUri: string; natsUrl: string; keyPath: string }) {
+  const main = path.join(root, "services/tasks/dist/main.js");
+  if (!fs.existsSync(main)) throw new Error(`${main} is missing: run ./scripts/bootstrap (or pnpm build) first`);
+  const grpcPort = await freePort();
+  const adminPort = await freePort();
+  const logFile = path.join(opts.dir, "tasks.log");
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    SERVICE_NAME: "tasks",
+    DEV_MODE: "true",
+    MONGODB_URI: opts.mongoUri,
+    NATS_URL: opts.natsUrl,
+    AUTH_LOCAL_KEY_PATH: opts.keyPath,
+    GRPC_HOST: "127.0.0.1",
+    GRPC_PORT: String(grpcPort),
+    ADMIN_PORT: String(adminPort),
+    // The bench loads its own programme; the seed would add a second 2020 programme under the same id.
+    SEED_DATA: "false",
+    // Every bulk task of 2020 is overdue by the real clock: the watch would alert 100,000 of them mid-run.
+    DEADLINE_WATCH_INTERVAL_MS: "3600000",
+  };
+  // pnpm's own variables (npm_*) and a NODE_OPTIONS of the caller's stay out: the service runs as `node dist/main.js`.
+  for (const k of Object.keys(env)) if (k.startsWith("npm_")) delete env[k];
+  delete env.NODE_OPTIONS;
+  if (process.env.BENCH_LOG_LEVEL) env.LOG_LEVEL = process.env.BENCH_LOG_LEVEL;
+  else delete env.LOG_LEVEL;
+  const flags = cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${cpuProfDir}`] : [];
+  if (cpuProfDir) fs.mkdirSync(cpuProfDir, { recursive: true });
+  const child = start("tasks", process.execPath, [...flags, main], { env, cwd: path.join(root, "services/tasks"), logFile });
+  await waitReady(`http://127.0.0.1:${adminPort}/readyz`, child, logFile);
+  return { child, address: `127.0.0.1:${grpcPort}`, logFile };
+}
+
+async function startBaseline(args: string[]): Promise<string> {
+  const child = startScript(`baseline ${args[0]}`, "baselines.ts", args);
+  const { port } = await jsonLine<{ port: number }>(child, "ready");
+  return `127.0.0.1:${port}`;
+}
+
+/**
+ * The load client: one process for every figure (bench/load.ts reading jobs on stdin), each job with its
+ * own client and connections; started once, so no figure pays for a process start.
+ */
+let loadChild: Child | undefined;
+async function load(job: LoadJob): Promise<LoadResult> {
+  loadChild ??= startScript("load", "load.ts", [], { stdin: true });
+  const result = jsonLine<LoadResult>(loadChild, "result", (job.seconds + job.warmupSeconds) * 1000 + 120_000);
+  loadChild.proc.stdin?.write(`${JSON.stringify(job)}\n`);
+  return result;
+}
+
+/**
+ * bench/report.ts (the quarter report figures) as a child, over the tasks this run loaded into the same
+ * MongoDB process (the service process stopped first: the report runs its own service in-process).
+ */
+async function quarterReport(mongoUri: string): Promise<void> {
+  const child = startScript("report", "report.ts", [], { env: { ...process.env, BENCH_MONGODB_URI: mongoUri } });
+  child.proc.stdout?.pipe(process.stdout, { end: false });
+  const { code, signal } = await child.exited;
+  if (code !== 0) throw new Error(`bench/report.ts ended with ${signal ?? code}`);
+}
+
+// ------------------------------------------------------------------------------------------------ run
+
+interface Row {
+  call: string;
+  bare?: LoadResult;
+  driver?: LoadResult;
+  service?: LoadResult;
+  goalBare: number;
+  /** Highest overhead over (2): service time per call at most (1 + this) × the baseline's. */
+  goalOverhead: number;
+}
+
+stopOnSignals();
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tasks-bench-"));
+const rows: Row[] = [];
+const ceiling: { op: string; result: LoadResult }[] = [];
+let failed = false;
+let profileDirBefore = new Set<string>();
+try {
+  note(`starting nats-server, the embedded MongoDB, the tasks service and the baselines (files in ${dir})`);
+  const [natsUrl, mongoUri] = await Promise.all([startNats(dir), startMongo()]);
+  const keyPath = path.join(dir, "auth", "signing-key.pem");
+  const authority = await createLocalAuthority({ keyPath });
+  const token = await authority.issueToken({ sub: "vp-chief", name: "Chánh Văn phòng Bộ", roles: ["office_chief"], unit: "VP" }, "2h");
+  if (cpuProfDir && fs.existsSync(cpuProfDir)) profileDirBefore = new Set(fs.readdirSync(cpuProfDir));
+  const [service, bareAddress, driverAddress] = await Promise.all([
+    startTasksService({ dir, mongoUri, natsUrl, keyPath }),
+    startBaseline(["bare"]),
+    startBaseline(["driver", mongoUri, SERVICE_DB, BASELINE_DB]),
+  ]);
+
+  // The programme through the service (as the Office creates it), its tasks straight into `tasks`.
+  const programmes = new ProgrammeServiceClient(service.address, grpc.credentials.createInsecure());
+  const md = new grpc.Metadata();
+  md.set("authorization", `Bearer ${token}`);
+  const programme = await new Promise<CreateProgrammeResponse>((resolve, reject) =>
+    programmes.createProgramme({ requestId: "", year: 2020, issuingBody: "", title: "" }, md, (err, res) =>
+      err ? reject(err) : resolve(res),
+    ),
+  );
+  programmes.close();
+  if (programme.programme?.id !== PROGRAMME_ID) throw new Error(`the programme is ${programme.programme?.id}, not ${PROGRAMME_ID}`);
+  const list = ListTasksRequest.toJSON(
+    ListTasksRequest.fromPartial({
+      programmeId: PROGRAMME_ID,
+      unitId: LIST_UNIT,
+      unitRole: UnitRole.UNIT_ROLE_LEAD,
+      overdueOnly: true,
+      page: { pageSize: 50, pageToken: "" },
+    }),
+  );
+  const targets = [
+    { key: "bare", address: bareAddress, token: undefined },
+    { key: "driver", address: driverAddress, token: undefined },
+    { key: "service", address: service.address, token },
+  ] as const;
+  const idsFile = path.join(dir, "ids.txt");
+  type CallSpec = { call: string; method: "createTask" | "getTask" | "listTasks"; goalBare: number; goalOverhead: number };
+  const measureCall = async (c: CallSpec) => {
+    if (!parts.has(c.call)) return;
+    const row: Row = { call: c.call, goalBare: c.goalBare, goalOverhead: c.goalOverhead };
+    for (const t of targets) {
+      note(`${c.call} on ${t.key}`);
+      const r = await load({ kind: "grpc", ...timing, address: t.address, method: c.method, token: t.token, idsFile, list });
+      row[t.key] = r;
+      const figure: Record<string, unknown> = {
+        figure: `${c.call} ${t.key === "bare" ? "bare grpc-js (1)" : t.key === "driver" ? "driver baseline (2)" : "tasks service"}`,
+        calls_per_sec: r.calls_per_sec,
+        p50_ms: r.p50_ms,
+        p99_ms: r.p99_ms,
+        in_flight: timing.inFlight,
+      };
+      if (t.key !== "bare" && row.bare) figure.ratio_to_bare = round(r.calls_per_sec / row.bare.calls_per_sec);
+      if (t.key === "service" && row.driver) {
+        figure.ratio_to_driver = round(r.calls_per_sec / row.driver.calls_per_sec);
+        // The time per call the platform and the service add, as a share of the driver baseline's.
+        figure.overhead_vs_driver = round(row.driver.calls_per_sec / r.calls_per_sec - 1);
+      }
+      emit(figure);
+    }
+    rows.push(row);
+  };
+
+  // CreateTask first, into the programme still empty (a ministry's programme holds hundreds of tasks, not
+  // 100,000), so it measures the common case; GetTask and ListTasks then read the 100,000 loaded tasks.
+  await measureCall({ call: "CreateTask", method: "createTask", goalBare: 0.4, goalOverhead: 0.35 });
+
+  const loadStarted = performance.now();
+  const docs = bulkTasks(taskCount);
+  const mongo = await MongoClient.connect(mongoUri);
+  try {
+    const tasks = mongo.db(SERVICE_DB).collection<TaskDocument>(TASKS);
+    for (let i = 0; i < docs.length; i += 1000) await tasks.insertMany(docs.slice(i, i + 1000));
+  } finally {
+    await mongo.close();
+  }
+  emit({
+    figure: `load of ${taskCount} tasks into the service's tasks collection`,
+    unit: "s",
+    value: round((performance.now() - loadStarted) / 1000, 1),
+  });
+  // GetTask reads 1,000 tasks spread over the programme, in turn.
+  const step = Math.max(1, Math.floor(docs.length / 1000));
+  fs.writeFileSync(
+    idsFile,
+    `${docs
+      .filter((_, i) => i % step === 0)
+      .map((d) => d._id)
+      .join("\n")}\n`,
+  );
+
+  await measureCall({ call: "GetTask", method: "getTask", goalBare: 0.7, goalOverhead: 0.25 });
+  await measureCall({ call: "ListTasks", method: "listTasks", goalBare: 0.5, goalOverhead: 0.25 });
+  if (parts.has("ceiling")) {
+    for (const op of ["ping", "findOne", "insertOne", "transaction"] as const) {
+      note(`store ceiling: ${op}`);
+      const r = await load({ kind: "driver", ...timing, uri: mongoUri, db: op === "findOne" ? SERVICE_DB : BASELINE_DB, op, idsFile });
+      ceiling.push({ op, result: r });
+      emit({
+        figure: `store ceiling (3) ${op}${op === "transaction" ? " (3 inserts)" : ""}, driver from the load process`,
+        calls_per_sec: r.calls_per_sec,
+        p50_ms: r.p50_ms,
+        p99_ms: r.p99_ms,
+        in_flight: timing.inFlight,
+      });
+    }
+  }
+  await loadChild?.stop();
+  if (process.env.BENCH_REPORT !== "0") {
+    note("the quarter report (bench/report.ts) over the same tasks");
+    // Stopped first: the report runs the service in its own process, over the same database.
+    await service.child.stop();
+    await quarterReport(mongoUri);
+  }
+} catch (err) {
+  failed = true;
+  if (!wasInterrupted()) note(`failed: ${(err as Error).stack ?? String(err)}`);
+} finally {
+  // Newest first: the baselines, then the service (which writes its CPU profile as it exits), MongoDB, NATS.
+  await stopAll();
+}
+
+// ---------------------------------------------------------------------------------------------- report
+
+const n = (v: number) => v.toLocaleString("en");
+const ms = (v: number) => (v < 10 ? v.toFixed(1) : v.toFixed(0));
+const cell = (r?: LoadResult) => (r ? `${n(r.calls_per_sec)} calls/s, p50 ${ms(r.p50_ms)} ms, p99 ${ms(r.p99_ms)} ms` : "–");
+const ratio = (a?: LoadResult, b?: LoadResult) => (a && b ? (a.calls_per_sec / b.calls_per_sec).toFixed(2) : "–");
+const cpus = os.cpus();
+const lines = [
+  "",
+  `tasks service, ${timing.inFlight} calls in flight for ${timing.seconds} s each (after ${timing.warmupSeconds} s of warm-up), every part in its own process:`,
+  "",
+  "| call | bare grpc-js (1) | driver baseline (2) | tasks service | ratio to (1) | ratio to (2) | goal |",
+  "|---|---|---|---|---|---|---|",
+  ...rows.map(
+    (r) =>
+      `| ${r.call} | ${cell(r.bare)} | ${cell(r.driver)} | ${cell(r.service)} | ${ratio(r.service, r.bare)} | ${ratio(r.service, r.driver)} | ≥ ${r.goalBare.toFixed(2)} of (1); ≥ ${(1 / (1 + r.goalOverhead)).toFixed(2)} of (2) (overhead ≤ ${r.goalOverhead * 100} %) |`,
+  ),
+];
+if (ceiling.length > 0)
+  lines.push(
+    "",
+    "| store ceiling (3), driver from the load process | calls/s | p50 | p99 |",
+    "|---|---|---|---|",
+    ...ceiling.map((c) => `| ${c.op} | ${n(c.result.calls_per_sec)} | ${ms(c.result.p50_ms)} ms | ${ms(c.result.p99_ms)} ms |`),
+  );
+lines.push(
+  "",
+  `ListTasks: unit ${LIST_UNIT}'s overdue tasks (lead unit), page of 50, over ${n(taskCount)} tasks of programme ${PROGRAMME_ID}.`,
+  `Machine: ${cpus.length} cores, ${cpus[0]?.model.trim() ?? "unknown CPU"}, Node ${process.version}, ${os.platform()} ${os.release()}; ${round((performance.now() - started) / 1000, 1)} s.`,
+);
+process.stdout.write(`${lines.join("\n")}\n`);
+
+if (cpuProfDir) {
+  const profiles = fs
+    .readdirSync(cpuProfDir)
+    .filter((f) => f.endsWith(".cpuprofile") && !profileDirBefore.has(f))
+    .map((f) => path.join(cpuProfDir, f));
+  // Each figure's measured span on the service, so its profile can be read per call (cpuprofile-top.ts).
+  const windows = Object.fromEntries(
+    rows.flatMap((r) => (r.service ? [[r.call, { from_us: r.service.from_us, to_us: r.service.to_us }]] : [])),
+  );
+  for (const p of profiles) {
+    fs.writeFileSync(`${p}.windows.json`, `${JSON.stringify(windows, null, 2)}\n`);
+    const profile = JSON.parse(fs.readFileSync(p, "utf8")) as CpuProfile;
+    for (const [call, window] of Object.entries(windows)) {
+      process.stdout.write(`\nThe service under ${call} load (${p}): top self time\n\n`);
+      printTop(topSelfTime(profile, window), 25);
+    }
+  }
+  if (profiles.length === 0) note(`no new .cpuprofile in ${cpuProfDir} (did the service exit cleanly?)`);
+}
+// Kept after a failure: the service's log (tasks.log) explains it.
+if (failed) note(`the run's files (the service's log tasks.log) are in ${dir}`);
+else fs.rmSync(dir, { recursive: true, force: true });
+process.exit(failed ? 1 : 0);
