@@ -32,11 +32,11 @@ import {
 } from "@ministry/proto/ministry/tasks/v1/tasks";
 import { type Document, MongoClient } from "mongodb";
 import { ACTIVE_STATUSES } from "../src/app/task-queries.js";
-import { DEFAULT_VOCABULARY, validateNewTask } from "../src/domain/task.js";
+import { DEFAULT_VOCABULARY } from "../src/domain/task.js";
 import { toProtoTask } from "../src/grpc/mapping.js";
 import { type TaskDocument, taskFromDocument, taskToDocument } from "../src/store/documents.js";
 import { TASKS, TASKS_INDEXES } from "../src/store/indexes.js";
-import { bulkTasks, CREATE_REQUESTS, fixedTask, NOW } from "./messages.js";
+import { bulkTasks, CREATE_REQUESTS, fixedTask, NOW, validatedTask } from "./messages.js";
 
 type Handlers = {
   createTask(req: CreateTaskRequest): Promise<CreateTaskResponse> | CreateTaskResponse;
@@ -99,19 +99,7 @@ async function driver(uri: string, serviceDb: string, baselineDb: string): Promi
   const templates = CREATE_REQUESTS.map((r, i) =>
     taskToDocument(
       {
-        ...validateNewTask({
-          id: `template-${i}`,
-          programmeId: "bench-driver-baseline",
-          code: `T-${i}`,
-          title: r.title,
-          kind: r.kind,
-          authority: r.authority,
-          leadUnit: r.leadUnit,
-          coordinatingUnits: r.coordinatingUnits,
-          assignee: r.assignee,
-          deadline: r.deadline?.spec?.$case === "text" ? r.deadline.spec.value : "",
-          source: { type: "ad_hoc" },
-        }),
+        ...validatedTask(r, { id: `template-${i}`, programmeId: "bench-driver-baseline", code: `T-${i}` }),
         version: 1,
       },
       { createdAt: NOW, updatedAt: NOW },

@@ -71,20 +71,7 @@ export const CREATE_REQUESTS: CreateTaskRequest[] = [
 /** The Task the bare server answers with: the first request as the service would store and map it. */
 export function fixedTask(code = "NV-7F3A21C4"): ProtoTask {
   const r = CREATE_REQUESTS[0];
-  const spec = r.deadline?.spec?.$case === "text" ? r.deadline.spec.value : "";
-  const task = validateNewTask({
-    id: randomUUID(),
-    programmeId: r.programmeId,
-    code,
-    title: r.title,
-    kind: r.kind,
-    authority: r.authority,
-    leadUnit: r.leadUnit,
-    coordinatingUnits: r.coordinatingUnits,
-    assignee: r.assignee,
-    deadline: spec,
-    source: { type: "ad_hoc" },
-  });
+  const task = validatedTask(r, { id: randomUUID(), programmeId: r.programmeId, code });
   const stored: StoredTask = { ...task, version: 1, createdAt: NOW, updatedAt: NOW };
   return toProtoTask(stored, DEFAULT_VOCABULARY, NOW);
 }
@@ -278,4 +265,19 @@ export function bulkTasks(n: number): TaskDocument[] {
     docs.push(taskToDocument({ ...t, version }, { createdAt, updatedAt }));
   }
   return docs;
+}
+
+/** A CreateTask request's task as the service validates it, under the given id, programme and code. */
+export function validatedTask(r: CreateTaskRequest, at: { id: string; programmeId: string; code: string }) {
+  return validateNewTask({
+    ...at,
+    title: r.title,
+    kind: r.kind,
+    authority: r.authority,
+    leadUnit: r.leadUnit,
+    coordinatingUnits: r.coordinatingUnits,
+    assignee: r.assignee,
+    deadline: r.deadline?.spec?.$case === "text" ? r.deadline.spec.value : "",
+    source: { type: "ad_hoc" },
+  });
 }

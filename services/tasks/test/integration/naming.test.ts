@@ -667,7 +667,10 @@ describe("/metrics", () => {
     const type = 'type="ministry.meetings.meeting.concluded.v1"';
     const text = await h.until(async () => {
       const t = await scrape();
-      return /^events_failed_total\{/m.test(t) && new RegExp(`^events_consumed_total\\{[^}]*${type}[^}]*outcome="processed"`, "m").test(t)
+      // The failed attempt is counted before the event is moved to the dead letters: wait for both.
+      return /^events_failed_total\{/m.test(t) &&
+        /^events_dead_lettered_total\{/m.test(t) &&
+        new RegExp(`^events_consumed_total\\{[^}]*${type}[^}]*outcome="processed"`, "m").test(t)
         ? t
         : undefined;
     }, "the consumed and the failed event on /metrics");
