@@ -15,7 +15,8 @@ import net from "node:net";
 import { BSON, MongoClient, type Collection, type Document } from "mongodb";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const cli = path.join(here, "..", "src", "cli.ts");
+// BENCH_SERVER_CLI: another build of the server (e.g. a checkout of an earlier commit) for A/B runs.
+const cli = process.env.BENCH_SERVER_CLI ?? path.join(here, "..", "src", "cli.ts");
 const seconds = Number(process.env.BENCH_SECONDS ?? 3);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 16);
 
@@ -318,7 +319,21 @@ async function serviceLoads(label: string, dataDir?: string): Promise<void> {
   // samples), so the profile can be cut to one load without the seeding around it.
   const profiling = process.env.BENCH_CPU_PROF !== undefined;
   let windowStart = process.hrtime.bigint() / 1000n;
+  // The store process's CPU time per operation (Linux /proc): unlike ops/s, it hardly moves when other
+  // processes share the cores, so before/after comparisons hold on a busy machine.
+  const cpuTicks = () => {
+    try {
+      const fields = fs.readFileSync(`/proc/${child.pid}/stat`, "utf8").split(") ")[1].split(" ");
+      return Number(fields[11]) + Number(fields[12]); // utime + stime, in clock ticks (USER_HZ, 100/s)
+    } catch {
+      return undefined;
+    }
+  };
+  let cpuStart = cpuTicks();
   const figure = (name: string, r: Awaited<ReturnType<typeof throughput>>) => {
+    const cpuEnd = cpuTicks();
+    const cpu =
+      cpuStart !== undefined && cpuEnd !== undefined ? { server_cpu_us_per_op: Math.round(((cpuEnd - cpuStart) * 10_000) / r.n) } : {};
     const window = profiling ? { window_us: [Number(windowStart), Number(process.hrtime.bigint() / 1000n)] } : {};
     emit({
       figure: name,
@@ -329,11 +344,13 @@ async function serviceLoads(label: string, dataDir?: string): Promise<void> {
       p50_ms: r.p50,
       p99_ms: r.p99,
       concurrency: workers,
+      ...cpu,
       ...window,
     });
   };
   const mark = () => {
     windowStart = process.hrtime.bigint() / 1000n;
+    cpuStart = cpuTicks();
   };
   try {
     await client.connect();
@@ -433,8 +450,10 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), "embedded-mongo-bench-"));
 const which = process.env.BENCH_SUITE ?? "all";
 try {
   if (which !== "driver") {
-    await serviceLoads("memory");
-    await serviceLoads("sqlite", path.join(dir, "service"));
+    // BENCH_STORAGE=memory|sqlite: the service's loads on one storage only.
+    const storage = process.env.BENCH_STORAGE;
+    if (storage !== "sqlite") await serviceLoads("memory");
+    if (storage !== "memory") await serviceLoads("sqlite", path.join(dir, "service"));
   }
   if (which !== "service") {
     await suite("memory");
