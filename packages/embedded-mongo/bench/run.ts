@@ -319,8 +319,8 @@ async function serviceLoads(label: string, dataDir?: string): Promise<void> {
   // samples), so the profile can be cut to one load without the seeding around it.
   const profiling = process.env.BENCH_CPU_PROF !== undefined;
   let windowStart = process.hrtime.bigint() / 1000n;
-  // The store process's CPU time per operation (Linux /proc): unlike ops/s, it hardly moves when other
-  // processes share the cores, so before/after comparisons hold on a busy machine.
+  // The store process's CPU time per operation (Linux /proc): it moves less than ops/s when other
+  // processes share the cores (though still some), so before/after comparisons hold better.
   const cpuTicks = () => {
     try {
       const fields = fs.readFileSync(`/proc/${child.pid}/stat`, "utf8").split(") ")[1].split(" ");
