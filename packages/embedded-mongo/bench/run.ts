@@ -15,7 +15,8 @@ import net from "node:net";
 import { BSON, MongoClient, type Collection, type Document } from "mongodb";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const cli = path.join(here, "..", "src", "cli.ts");
+// BENCH_SERVER_CLI: another build of the server (e.g. a checkout of an earlier commit) for A/B runs.
+const cli = process.env.BENCH_SERVER_CLI ?? path.join(here, "..", "src", "cli.ts");
 const seconds = Number(process.env.BENCH_SECONDS ?? 3);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 16);
 
@@ -23,8 +24,12 @@ function emit(figure: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify({ bench: "embedded-mongo", ...figure })}\n`);
 }
 
-async function startServer(dataDir?: string): Promise<{ uri: string; child: ChildProcess }> {
+async function startServer(dataDir?: string, profileTag?: string): Promise<{ uri: string; child: ChildProcess }> {
   const args = ["--import", "tsx", cli, "--port", "0", "--log-level", "info"];
+  // BENCH_CPU_PROF=<dir>: a V8 CPU profile of the server process (written when it stops), for self-time shares.
+  const profDir = process.env.BENCH_CPU_PROF;
+  // One directory per server: tsx's loader thread writes a profile of its own next to the main thread's.
+  if (profDir && profileTag) args.unshift("--cpu-prof", "--cpu-prof-dir", path.join(profDir, profileTag));
   if (dataDir) args.push("--data", dataDir);
   const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] });
   return new Promise((resolve, reject) => {
@@ -297,10 +302,163 @@ async function suite(label: string, dataDir?: string): Promise<void> {
   }
 }
 
+/**
+ * The loads the tasks service puts on the store, from a driver client in this process with 32 calls in
+ * flight (as the service bench drives it): findOne by `_id` (GetTask), insertOne, a transaction of 3
+ * inserts into 3 collections (CreateTask's task, audit and outbox records), and pages of 50 over 100,000
+ * tasks (ListTasks: equality + `$in` + range sorted on the index; equality + range sorted on the index).
+ */
+async function serviceLoads(label: string, dataDir?: string): Promise<void> {
+  const workers = Number(process.env.BENCH_SERVICE_CONCURRENCY ?? 32);
+  // BENCH_LOADS=get,insert,txn,list: only these loads (e.g. for a profile of one of them).
+  const loads = process.env.BENCH_LOADS?.split(",");
+  const want = (load: string) => !loads || loads.includes(load);
+  const { uri, child } = await startServer(dataDir, `service-${label}`);
+  const client = new MongoClient(uri, { maxPoolSize: workers });
+  // With a profile, each figure carries its time window (CLOCK_MONOTONIC µs, the clock of the profile's
+  // samples), so the profile can be cut to one load without the seeding around it.
+  const profiling = process.env.BENCH_CPU_PROF !== undefined;
+  let windowStart = process.hrtime.bigint() / 1000n;
+  // The store process's CPU time per operation (Linux /proc): it moves less than ops/s when other
+  // processes share the cores (though still some), so before/after comparisons hold better.
+  const cpuTicks = () => {
+    try {
+      const fields = fs.readFileSync(`/proc/${child.pid}/stat`, "utf8").split(") ")[1].split(" ");
+      return Number(fields[11]) + Number(fields[12]); // utime + stime, in clock ticks (USER_HZ, 100/s)
+    } catch {
+      return undefined;
+    }
+  };
+  let cpuStart = cpuTicks();
+  const figure = (name: string, r: Awaited<ReturnType<typeof throughput>>) => {
+    const cpuEnd = cpuTicks();
+    const cpu =
+      cpuStart !== undefined && cpuEnd !== undefined ? { server_cpu_us_per_op: Math.round(((cpuEnd - cpuStart) * 10_000) / r.n) } : {};
+    const window = profiling ? { window_us: [Number(windowStart), Number(process.hrtime.bigint() / 1000n)] } : {};
+    emit({
+      figure: name,
+      suite: "service",
+      storage: label,
+      unit: "ops/s",
+      value: r.opsPerSec,
+      p50_ms: r.p50,
+      p99_ms: r.p99,
+      concurrency: workers,
+      ...cpu,
+      ...window,
+    });
+  };
+  const mark = () => {
+    windowStart = process.hrtime.bigint() / 1000n;
+    cpuStart = cpuTicks();
+  };
+  try {
+    await client.connect();
+    const db = client.db(`bench_service_${label}`);
+    await db.dropDatabase();
+    const tasks = db.collection<{ _id: string } & Document>("tasks");
+    const active = ["assigned", "in_progress", "returned"];
+    const statuses = [...active, "done"];
+    const now = Date.UTC(2021, 0, 1);
+    const batch: ({ _id: string } & Document)[] = [];
+    for (let i = 0; i < 100_000; i++) {
+      batch.push({
+        _id: `task-${i}`,
+        programmeId: `prog-${i % 10}`,
+        code: `T${i}`,
+        title: `Nhiệm vụ ${i}`,
+        leadUnit: `unit-${i % 200}`,
+        status: statuses[i % 4],
+        deadline: new Date(now - 200 * 86_400_000 + (i % 400) * 86_400_000),
+        updatedAt: new Date(now),
+      });
+    }
+    for (let i = 0; i < batch.length; i += 10_000) await tasks.insertMany(batch.slice(i, i + 10_000));
+    await tasks.createIndex({ leadUnit: 1, status: 1, deadline: 1 }, { name: "lead_status_deadline" });
+    await tasks.createIndex({ status: 1, deadline: 1 }, { name: "status_deadline" });
+    await tasks.createIndex({ programmeId: 1, code: 1 }, { name: "programme_code_unique", unique: true });
+    const audit = db.collection("audit");
+    const outbox = db.collection("outbox");
+    await audit.insertOne({ warm: true });
+    await outbox.insertOne({ warm: true });
+
+    const admin = client.db("admin");
+    await throughput(workers, () => admin.command({ ping: 1 })); // warms the pool and the JIT
+    mark();
+    figure("ping (baseline)", await throughput(workers, () => admin.command({ ping: 1 })));
+    mark();
+    if (want("get"))
+      figure("findOne by _id (GetTask)", await throughput(workers, (i) => tasks.findOne({ _id: `task-${(i * 7919) % 100_000}` })));
+    const inserts = db.collection("inserts");
+    mark();
+    if (want("insert"))
+      figure("insertOne", await throughput(workers, (i) => inserts.insertOne({ i, title: `Nhiệm vụ ${i}`, at: new Date() })));
+    const sessions = want("txn") ? Array.from({ length: workers }, () => client.startSession()) : [];
+    const idle = [...sessions];
+    mark();
+    const txn = !want("txn")
+      ? undefined
+      : await throughput(workers, async (i) => {
+          const session = idle.pop()!;
+          try {
+            await session.withTransaction(async () => {
+              const id = `new-${i}`;
+              await tasks.insertOne({ _id: id, programmeId: "prog-new", code: `N${i}`, status: "assigned" }, { session });
+              await audit.insertOne({ target: { type: "task", id }, action: "task.created", at: new Date() }, { session });
+              await outbox.insertOne({ aggregate: id, type: "tasks.task.created", seq: i, sent: false }, { session });
+            });
+          } finally {
+            idle.push(session);
+          }
+        });
+    for (const s of sessions) await s.endSession();
+    if (txn) figure("transaction of 3 inserts into 3 collections (CreateTask)", txn);
+    const before = new Date(now);
+    mark();
+    if (want("list"))
+      figure(
+        "find: a unit's overdue tasks ($in statuses + deadline range), sort deadline, limit 50, over 100,000 (ListTasks)",
+        await throughput(workers, (i) =>
+          tasks
+            .find({ leadUnit: `unit-${i % 200}`, status: { $in: active }, deadline: { $lt: before } })
+            .sort({ deadline: 1 })
+            .limit(50)
+            .toArray(),
+        ),
+      );
+    mark();
+    if (want("list"))
+      figure(
+        "find: status equality + deadline range, sort deadline, limit 50, over 100,000",
+        await throughput(workers, (i) =>
+          tasks
+            .find({ status: active[i % 3], deadline: { $lt: before } })
+            .sort({ deadline: 1 })
+            .limit(50)
+            .toArray(),
+        ),
+      );
+    await db.dropDatabase();
+  } finally {
+    await client.close();
+    await stopServer(child);
+  }
+}
+
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "embedded-mongo-bench-"));
+// BENCH_SUITE: "service" (the service's loads only), "driver" (the figures below only), or both (default).
+const which = process.env.BENCH_SUITE ?? "all";
 try {
-  await suite("memory");
-  await suite("sqlite", dir);
+  if (which !== "driver") {
+    // BENCH_STORAGE=memory|sqlite: the service's loads on one storage only.
+    const storage = process.env.BENCH_STORAGE;
+    if (storage !== "sqlite") await serviceLoads("memory");
+    if (storage !== "memory") await serviceLoads("sqlite", path.join(dir, "service"));
+  }
+  if (which !== "service") {
+    await suite("memory");
+    await suite("sqlite", dir);
+  }
 } finally {
   fs.rmSync(dir, { recursive: true, force: true });
 }

@@ -24,6 +24,22 @@ export interface OpenCursor {
   sessionId?: string;
 }
 
+/**
+ * BSON sizes of the documents batches return. Stored documents are never changed (an update stores a
+ * new object), so a size is computed once per stored document rather than once per read; a projected
+ * document is a new object and gets its size computed (and forgotten with it).
+ */
+const sizes = new WeakMap<Document, number>();
+
+function bsonSize(doc: Document): number {
+  let size = sizes.get(doc);
+  if (size === undefined) {
+    size = BSON.calculateObjectSize(doc);
+    sizes.set(doc, size);
+  }
+  return size;
+}
+
 export interface Batch {
   docs: Document[];
   exhausted: boolean;
@@ -44,7 +60,7 @@ export function takeBatch(
       if (next.done) return { docs, exhausted: true };
       doc = next.value;
     }
-    const size = BSON.calculateObjectSize(doc);
+    const size = bsonSize(doc);
     if (docs.length > 0 && bytes + size > MAX_BATCH_BYTES) {
       source.pending = doc;
       return { docs, exhausted: false };

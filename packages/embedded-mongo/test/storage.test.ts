@@ -196,6 +196,42 @@ describe("planner", () => {
     expect([...runFind(data, { filter: {}, sort: { k: -1, _id: 1 } })].map((d) => d._id)).toEqual(inMemory);
     expect([...runFind(data, { filter: {}, sort: { k: 1, _id: -1 } })].map((d) => d._id)).toEqual([...inMemory].reverse());
   });
+
+  it("merges the ranges of an $in into the index's order for a sort on a later field, as an in-memory sort does", () => {
+    const data = new CollectionData("t.m");
+    const r = rng(11);
+    const statuses = ["a", "b", "c", "d"];
+    for (let i = 0; i < 2000; i++) {
+      data.insert({
+        _id: i,
+        unit: `u${i % 7}`,
+        status: statuses[Math.floor(r() * 4)],
+        deadline: new Date(Date.UTC(2020, 0, 1 + Math.floor(r() * 60))),
+      });
+    }
+    const cases: { filter: Document; sort: Document; limit?: number }[] = [
+      {
+        filter: { unit: "u3", status: { $in: ["c", "a", "b"] }, deadline: { $lt: new Date(Date.UTC(2020, 1, 1)) } },
+        sort: { deadline: 1, _id: 1 },
+        limit: 50,
+      },
+      { filter: { unit: "u3", status: { $in: ["c", "a"] } }, sort: { deadline: -1, _id: -1 } },
+      { filter: { unit: { $in: ["u1", "u5"] }, status: { $in: ["d", "a"] } }, sort: { deadline: 1, _id: 1 }, limit: 20 },
+      // The sort starts at the $in field: the ranges read one after another, in key order, whatever the $in order.
+      { filter: { unit: "u2", status: { $in: ["d", "b"] } }, sort: { status: 1, deadline: 1, _id: 1 } },
+      { filter: { unit: "u2", status: { $in: ["b", "d"] } }, sort: { status: -1, deadline: -1, _id: -1 }, limit: 30 },
+    ];
+    const expected = cases.map((c) => [...runFind(data, { ...c, hint: { $natural: 1 } })].map((d) => d._id));
+    data.addIndex(parseIndexSpec({ key: { unit: 1, status: 1, deadline: 1, _id: 1 }, name: "usd" }));
+    expect(plan(data, cases[0].filter, cases[0].sort).stage).toBe("IXSCAN usd SORT_MERGE");
+    cases.forEach((c, i) => {
+      expect(plan(data, c.filter, c.sort).providesSort, JSON.stringify(c)).toBe(true);
+      expect(
+        [...runFind(data, c)].map((d) => d._id),
+        JSON.stringify(c),
+      ).toEqual(expected[i]);
+    });
+  });
 });
 
 describe("collection data", () => {

@@ -26,7 +26,15 @@ export interface Plan {
 interface KeyRange {
   low: string;
   high: string;
+  /** The encoded values of the leading equality fields this range is within (one per field). */
+  parts?: string[];
 }
+
+/**
+ * At most this many ranges are merged into one sorted stream (a linear pick per document); beyond it,
+ * sorting the matches in memory is cheaper.
+ */
+const MAX_MERGED_RANGES = 64;
 
 const TOP = "\uffff\uffff";
 
@@ -97,16 +105,23 @@ function encodeFor(v: unknown, direction: 1 | -1): string {
 /** Key ranges for an index given the predicates, or undefined if its first field has no usable predicate. */
 function rangesFor(ix: IndexData, preds: Map<string, FieldPredicate>): { ranges: KeyRange[]; score: number } | undefined {
   const fields = ix.compiled.spec.fields;
-  let prefixes = [""];
+  // Each prefix: the encoded values of the equality fields so far, and their concatenation. Kept in key
+  // order, so that ranges scanned one after another come out in index order.
+  let prefixes: { key: string; parts: string[] }[] = [{ key: "", parts: [] }];
   let score = 0;
   for (const field of fields) {
     const pred = preds.get(field.path);
     if (!pred) break;
     if (pred.eq) {
       if (pred.eq.length === 0) return { ranges: [], score: 1000 };
-      const next: string[] = [];
-      for (const p of prefixes) for (const v of pred.eq) next.push(p + encodeFor(v, field.direction));
-      prefixes = [...new Set(next)];
+      const next = new Map<string, { key: string; parts: string[] }>();
+      for (const p of prefixes) {
+        for (const v of pred.eq) {
+          const enc = encodeFor(v, field.direction);
+          next.set(p.key + enc, { key: p.key + enc, parts: [...p.parts, enc] });
+        }
+      }
+      prefixes = [...next.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
       score += 10;
       continue;
     }
@@ -116,46 +131,92 @@ function rangesFor(ix: IndexData, preds: Map<string, FieldPredicate>): { ranges:
       const bounded = pred.low && pred.high && !ix.multikey ? [pred.low, pred.high] : [pred.low ?? pred.high];
       const lowBound = bounded.includes(pred.low) ? pred.low : undefined;
       const highBound = bounded.includes(pred.high) ? pred.high : undefined;
-      const ranges = prefixes.map((p) => {
+      const ranges = prefixes.map(({ key: p, parts }) => {
         const anchor = encodeValue((lowBound ?? highBound)!.value);
         const low = lowBound ? p + encodeValue(lowBound.value) : p + anchor[0];
         const high = highBound ? p + encodeValue(highBound.value) + TOP : p + nextChar(anchor[0]);
-        return { low, high };
+        return { low, high, parts };
       });
       return { ranges, score: score + 5 };
     }
     break;
   }
   if (score === 0) return undefined;
-  return { ranges: prefixes.map((p) => ({ low: p, high: p + TOP })), score };
+  return { ranges: prefixes.map(({ key: p, parts }) => ({ low: p, high: p + TOP, parts })), score };
 }
 
-function* scanRanges(data: CollectionData, ix: IndexData, ranges: KeyRange[], reverse = false): Iterable<Document> {
-  const seen = ix.multikey || ranges.length > 1 ? new Set<string>() : undefined;
-  const ordered = reverse ? [...ranges].reverse() : ranges;
-  for (const r of ordered) {
-    const entries = reverse ? ix.tree.entriesReversed(r.high) : ix.tree.entries(r.low);
-    for (const [key, idk] of entries) {
-      if (reverse ? key < r.low : key >= r.high) break;
-      if (reverse && key >= r.high) continue;
-      if (seen) {
-        if (seen.has(idk)) continue;
-        seen.add(idk);
-      }
-      const rec = data.docs.get(idk);
-      if (rec) yield rec.doc;
+/** The entries of one range, in index order or reversed. */
+function* rangeEntries(ix: IndexData, r: KeyRange, reverse: boolean): Generator<[string, string]> {
+  const entries = reverse ? ix.tree.entriesReversed(r.high) : ix.tree.entries(r.low);
+  for (const entry of entries) {
+    const key = entry[0];
+    if (reverse ? key < r.low : key >= r.high) return;
+    if (reverse && key >= r.high) continue;
+    yield entry;
+  }
+}
+
+/**
+ * The entries of several ranges as one stream ordered by the index fields from `from` on (mongod's
+ * SORT_MERGE): with `{a: {$in: [...]}, b: ...}` on `{a: 1, b: 1}` and a sort on `b`, each `a` value's
+ * range is in `b` order, and merging them gives the sort without reading every match. The part of a
+ * key before field `from` is the range's own equality values, so what follows it compares across ranges.
+ */
+function* mergedEntries(ix: IndexData, ranges: KeyRange[], from: number, reverse: boolean): Generator<[string, string]> {
+  const heads: { it: Generator<[string, string]>; entry: [string, string]; offset: number; rest: string }[] = [];
+  for (const r of ranges) {
+    const offset = (r.parts ?? []).slice(0, from).reduce((n, part) => n + part.length, 0);
+    const it = rangeEntries(ix, r, reverse);
+    const first = it.next();
+    if (!first.done) heads.push({ it, entry: first.value, offset, rest: first.value[0].slice(offset) });
+  }
+  while (heads.length > 0) {
+    let best = 0;
+    for (let i = 1; i < heads.length; i++) {
+      if (reverse ? heads[i].rest > heads[best].rest : heads[i].rest < heads[best].rest) best = i;
+    }
+    const head = heads[best];
+    yield head.entry;
+    const next = head.it.next();
+    if (next.done) heads.splice(best, 1);
+    else {
+      head.entry = next.value;
+      head.rest = next.value[0].slice(head.offset);
     }
   }
 }
 
+/**
+ * The documents of the ranges, each once. With `mergeFrom`, the ranges are merged into index order from
+ * that field on (see mergedEntries); otherwise they are read one after another, which is index order
+ * too since they are sorted and do not overlap.
+ */
+function* scanRanges(data: CollectionData, ix: IndexData, ranges: KeyRange[], reverse = false, mergeFrom?: number): Iterable<Document> {
+  const seen = ix.multikey || ranges.length > 1 ? new Set<string>() : undefined;
+  const entries =
+    mergeFrom !== undefined && ranges.length > 1
+      ? mergedEntries(ix, ranges, mergeFrom, reverse)
+      : (function* () {
+          for (const r of reverse ? [...ranges].reverse() : ranges) yield* rangeEntries(ix, r, reverse);
+        })();
+  for (const [, idk] of entries) {
+    if (seen) {
+      if (seen.has(idk)) continue;
+      seen.add(idk);
+    }
+    const rec = data.docs.get(idk);
+    if (rec) yield rec.doc;
+  }
+}
+
 /** Does iterating this index (forward or reversed) give the requested sort order? */
-function sortDirection(ix: IndexData, sort: Document | undefined, eqPrefix: number): 1 | -1 | undefined {
+function sortDirection(ix: IndexData, sort: Document | undefined, eqPrefix: number): { dir: 1 | -1; start: number } | undefined {
   if (!sort || ix.multikey) return undefined;
   const sortFields = Object.entries(sort);
   if (sortFields.length === 0) return undefined;
   const fields = ix.compiled.spec.fields;
-  let dir: 1 | -1 | undefined;
-  // Sort fields may follow an equality prefix of the index (those fields are constant).
+  // Sort fields may follow an equality prefix of the index (constant fields, or fields whose values are
+  // separate ranges, merged).
   for (let start = 0; start <= eqPrefix; start++) {
     if (sortFields.length > fields.length - start) continue;
     let ok = true;
@@ -174,22 +235,38 @@ function sortDirection(ix: IndexData, sort: Document | undefined, eqPrefix: numb
         break;
       }
     }
-    if (ok) {
-      dir = d;
-      break;
-    }
+    if (ok && d !== undefined) return { dir: d, start };
   }
-  return dir;
+  return undefined;
 }
 
-function eqPrefixLength(ix: IndexData, preds: Map<string, FieldPredicate>): number {
-  let n = 0;
+/** Leading index fields with an equality predicate: with one value each (`single`), and with any number. */
+function eqPrefixLength(ix: IndexData, preds: Map<string, FieldPredicate>): { single: number; any: number } {
+  let single = 0;
+  let any = 0;
   for (const f of ix.compiled.spec.fields) {
     const p = preds.get(f.path);
-    if (p?.eq?.length !== 1) break;
-    n++;
+    if (!p?.eq) break;
+    if (p.eq.length === 1 && single === any) single++;
+    any++;
   }
-  return n;
+  return { single, any };
+}
+
+/**
+ * Whether the index gives the sort: the direction to read it in, and from which field the ranges must be
+ * merged (when the sort starts after a field matched with several values).
+ */
+function sortPlan(
+  ix: IndexData,
+  sort: Document | undefined,
+  preds: Map<string, FieldPredicate>,
+  rangeCount: number,
+): { dir: 1 | -1; mergeFrom?: number } | undefined {
+  const eq = eqPrefixLength(ix, preds);
+  const s = sortDirection(ix, sort, rangeCount <= MAX_MERGED_RANGES ? eq.any : eq.single);
+  if (!s) return undefined;
+  return s.start > eq.single && rangeCount > 1 ? { dir: s.dir, mergeFrom: s.start } : { dir: s.dir };
 }
 
 function usable(ix: IndexData): boolean {
@@ -248,29 +325,31 @@ export function plan(data: CollectionData, filter: Document, sort?: Document, hi
     };
   }
 
-  let best: { ix: IndexData; ranges: KeyRange[]; score: number; dir?: 1 | -1 } | undefined;
+  let best: { ix: IndexData; ranges: KeyRange[]; score: number; sorted?: ReturnType<typeof sortPlan> } | undefined;
   if (hinted && hinted !== "_id_" && hinted !== "$natural") {
     const r = rangesFor(hinted, preds);
-    best = { ix: hinted, ranges: r?.ranges ?? [{ low: "", high: TOP }], score: r?.score ?? 0 };
+    const ranges = r?.ranges ?? [{ low: "", high: TOP }];
+    best = { ix: hinted, ranges, score: r?.score ?? 0, sorted: sortPlan(hinted, sort, preds, ranges.length) };
   } else if (hinted === undefined) {
     for (const ix of data.indexes.values()) {
       if (!usable(ix)) continue;
       const r = rangesFor(ix, preds);
-      const dir = sortDirection(ix, sort, eqPrefixLength(ix, preds));
-      if (!r && dir === undefined) continue;
-      const score = (r?.score ?? 0) + (dir !== undefined ? 3 : 0) + (ix.compiled.spec.unique && r ? 1 : 0);
-      if (!best || score > best.score) best = { ix, ranges: r?.ranges ?? [{ low: "", high: TOP }], score, dir };
+      const ranges = r?.ranges ?? [{ low: "", high: TOP }];
+      const sorted = sortPlan(ix, sort, preds, ranges.length);
+      if (!r && sorted === undefined) continue;
+      const score = (r?.score ?? 0) + (sorted !== undefined ? 3 : 0) + (ix.compiled.spec.unique && r ? 1 : 0);
+      if (!best || score > best.score) best = { ix, ranges, score, sorted };
     }
   }
   if (best) {
     const chosen = best;
-    const dir = chosen.dir ?? sortDirection(chosen.ix, sort, eqPrefixLength(chosen.ix, preds));
+    const sorted = chosen.sorted;
     return {
-      stage: `IXSCAN ${chosen.ix.compiled.spec.name}`,
-      providesSort: dir !== undefined,
+      stage: `IXSCAN ${chosen.ix.compiled.spec.name}${sorted?.mergeFrom !== undefined ? " SORT_MERGE" : ""}`,
+      providesSort: sorted !== undefined,
       candidates: (d) => {
         const ix = d.indexes.get(chosen.ix.compiled.spec.name) ?? chosen.ix;
-        return scanRanges(d, ix, chosen.ranges, dir === -1);
+        return scanRanges(d, ix, chosen.ranges, sorted?.dir === -1, sorted?.mergeFrom);
       },
     };
   }

@@ -45,6 +45,9 @@ export function readHeader(buf: Buffer): Header {
   };
 }
 
+/** Made once: every command's body is read with it. */
+const WIRE_DESERIALIZE_OPTIONS = { ...DESERIALIZE_OPTIONS, validation: { utf8: true } } as const;
+
 function readBson(buf: Buffer, offset: number, end: number): { doc: Document; size: number } {
   if (offset + 5 > end) throw new ProtocolViolation("truncated BSON document");
   const size = buf.readInt32LE(offset);
@@ -52,7 +55,7 @@ function readBson(buf: Buffer, offset: number, end: number): { doc: Document; si
   if (size > MAX_BSON_SIZE + 16 * 1024)
     throw new ProtocolViolation(`BSON document of ${size} bytes exceeds the maximum of ${MAX_BSON_SIZE}`);
   try {
-    return { doc: BSON.deserialize(buf.subarray(offset, offset + size), { ...DESERIALIZE_OPTIONS, validation: { utf8: true } }), size };
+    return { doc: BSON.deserialize(buf.subarray(offset, offset + size), WIRE_DESERIALIZE_OPTIONS), size };
   } catch (err) {
     throw new ProtocolViolation(`invalid BSON: ${(err as Error).message}`);
   }
