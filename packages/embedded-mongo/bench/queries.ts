@@ -10,15 +10,15 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import type { Document } from "bson";
+import { ACTIVE_STATUSES, BENCH_NOW, benchTask } from "./tasks-data.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const builds: [string, string][] = [["this", path.join(here, "..", "src")]];
 if (process.env.BENCH_COMPARE_SRC) builds.unshift(["compared", path.resolve(process.env.BENCH_COMPARE_SRC)]);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
 
-const now = Date.UTC(2021, 0, 1);
-const active = ["assigned", "in_progress", "returned"];
-const statuses = [...active, "done"];
+const now = BENCH_NOW;
+const active = ACTIVE_STATUSES;
 const before = new Date(now);
 const queries: Record<string, { n: number; spec: (i: number) => Document }> = {
   "findOne by _id (GetTask)": { n: 50_000, spec: (i) => ({ filter: { _id: `task-${(i * 7919) % 100_000}` }, limit: 1 }) },
@@ -44,16 +44,7 @@ for (let round = 1; round <= rounds; round++) {
     const { takeBatch } = await import(path.join(src, "cursors.ts"));
     const data = new CollectionData("bench.tasks");
     for (let i = 0; i < 100_000; i++) {
-      data.insert({
-        _id: `task-${i}`,
-        programmeId: `prog-${i % 10}`,
-        code: `T${i}`,
-        title: `Nhiệm vụ ${i}`,
-        leadUnit: `unit-${i % 200}`,
-        status: statuses[i % 4],
-        deadline: new Date(now - 200 * 86_400_000 + (i % 400) * 86_400_000),
-        updatedAt: new Date(now),
-      });
+      data.insert(benchTask(i));
     }
     data.addIndex(parseIndexSpec({ key: { leadUnit: 1, status: 1, deadline: 1 }, name: "lead_status_deadline" }));
     data.addIndex(parseIndexSpec({ key: { status: 1, deadline: 1 }, name: "status_deadline" }));

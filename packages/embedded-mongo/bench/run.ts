@@ -13,6 +13,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import net from "node:net";
 import { BSON, MongoClient, type Collection, type Document } from "mongodb";
+import { ACTIVE_STATUSES, BENCH_NOW, benchTask } from "./tasks-data.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 // BENCH_SERVER_CLI: another build of the server (e.g. a checkout of an earlier commit) for A/B runs.
@@ -357,21 +358,11 @@ async function serviceLoads(label: string, dataDir?: string): Promise<void> {
     const db = client.db(`bench_service_${label}`);
     await db.dropDatabase();
     const tasks = db.collection<{ _id: string } & Document>("tasks");
-    const active = ["assigned", "in_progress", "returned"];
-    const statuses = [...active, "done"];
-    const now = Date.UTC(2021, 0, 1);
+    const active = ACTIVE_STATUSES;
+    const now = BENCH_NOW;
     const batch: ({ _id: string } & Document)[] = [];
     for (let i = 0; i < 100_000; i++) {
-      batch.push({
-        _id: `task-${i}`,
-        programmeId: `prog-${i % 10}`,
-        code: `T${i}`,
-        title: `Nhiệm vụ ${i}`,
-        leadUnit: `unit-${i % 200}`,
-        status: statuses[i % 4],
-        deadline: new Date(now - 200 * 86_400_000 + (i % 400) * 86_400_000),
-        updatedAt: new Date(now),
-      });
+      batch.push(benchTask(i));
     }
     for (let i = 0; i < batch.length; i += 10_000) await tasks.insertMany(batch.slice(i, i + 10_000));
     await tasks.createIndex({ leadUnit: 1, status: 1, deadline: 1 }, { name: "lead_status_deadline" });
