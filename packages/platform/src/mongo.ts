@@ -30,6 +30,11 @@ export interface MongoOptions {
    * (tests, tools); services pass their DEV_MODE.
    */
   allowEmbedded?: boolean;
+  /**
+   * The driver's command events (for instrumentMongoClient's spans). Default true; a service without a
+   * span exporter turns them off, since building an event and a span per command is then wasted.
+   */
+  monitorCommands?: boolean;
 }
 
 export async function connectMongo(opts: MongoOptions): Promise<MongoConnection> {
@@ -42,7 +47,7 @@ export async function connectMongo(opts: MongoOptions): Promise<MongoConnection>
     opts.log?.info({ uri: embedded.uri }, "MONGODB_URI not set: using an embedded MongoDB-compatible server");
   }
   const uri = opts.uri ?? embedded!.uri;
-  const client = new MongoClient(uri, { monitorCommands: true, serverSelectionTimeoutMS: 10_000 });
+  const client = new MongoClient(uri, { monitorCommands: opts.monitorCommands ?? true, serverSelectionTimeoutMS: 10_000 });
   await client.connect();
   return {
     client,

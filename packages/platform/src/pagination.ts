@@ -70,7 +70,10 @@ export interface KeysetQuery {
    * removed from the returned documents (after the next page's key is taken from them).
    */
   computed?: Document;
-  /** A date field set whenever the document changes: the list is read as of its first page (see above). */
+  /**
+   * A date field set whenever the document changes: the list is read as of its first page (see above).
+   * Index it (descending): the first page reads the collection's latest change.
+   */
   changedAt?: string;
   projection?: Document;
   /** Count every match for `totalSize` (default true). */
@@ -276,13 +279,16 @@ async function read(
 }
 
 /**
- * The time a list is read as of: now, or the latest change among its documents when that is later (a
+ * The time a list is read as of: now, or the latest change in the collection when that is later (a
  * clock behind another replica's, or a test clock moved back), so that the first page holds every
- * document in its place.
+ * document in its place. The collection's latest change, not the latest among the list's matches: it
+ * is never earlier, so it does as well, and it is one entry of the `changedAt` index, where the
+ * matches' latest means reading or sorting every match (thousands for a unit's list of a large
+ * programme) on every first page.
  */
 async function firstPageTime(c: Collection<Document>, q: KeysetQuery, changedAt: string, now: Date): Promise<Date> {
   const [latest] = await c
-    .find(q.filter, { sort: { [changedAt]: -1 }, limit: 1, projection: { [changedAt]: 1 }, session: q.session })
+    .find({ [changedAt]: { $type: "date" } }, { sort: { [changedAt]: -1 }, limit: 1, projection: { [changedAt]: 1 }, session: q.session })
     .toArray();
   const at = latest ? valueAt(latest, changedAt) : undefined;
   return at instanceof Date && at.getTime() > now.getTime() ? at : now;

@@ -109,9 +109,10 @@ export async function startService<S extends z.ZodObject>(
       dbName: config.MONGODB_DB ?? config.SERVICE_NAME,
       log,
       allowEmbedded: config.DEV_MODE,
+      monitorCommands: telemetry.exportsSpans,
     });
     undo.push({ name: "mongodb", step: () => mongo.close() });
-    instrumentMongoClient(mongo.client);
+    if (telemetry.exportsSpans) instrumentMongoClient(mongo.client);
     await ensureIndexes(mongo.db, [...eventsIndexes(), ...requestsIndexes(), ...(spec.indexes ?? [])]);
 
     const bus = await EventBus.connect({ servers: config.NATS_URL, name: config.SERVICE_NAME, log, clock });

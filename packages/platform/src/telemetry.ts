@@ -61,6 +61,11 @@ export interface Telemetry {
   meter: Meter;
   tracerProvider: NodeTracerProvider;
   meterProvider: MeterProvider;
+  /**
+   * Whether finished spans go anywhere (an OTLP endpoint or a test exporter). Without, per-command
+   * database spans are work nobody reads: the service leaves the driver's command events off.
+   */
+  exportsSpans: boolean;
   /** Flushes pending spans and metrics, then unregisters the global providers. */
   shutdown(): Promise<void>;
 }
@@ -116,6 +121,7 @@ export function startTelemetry(opts: TelemetryOptions): Telemetry {
     meter: metrics.getMeter(INSTRUMENTATION_NAME),
     tracerProvider,
     meterProvider,
+    exportsSpans: spanProcessors.length > 0,
     shutdown() {
       stopped ??= (async () => {
         try {

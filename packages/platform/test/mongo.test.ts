@@ -15,6 +15,20 @@ describe("mongo", () => {
     expect(await pingMongo(conn.db)).toBe(true);
   });
 
+  it("emits the driver's command events only when asked (a service without a span exporter leaves them off)", async () => {
+    expect(conn.client.options.monitorCommands).toBe(true);
+    const quiet = await connectMongo({ dbName: "platform_mongo_quiet", monitorCommands: false });
+    try {
+      let events = 0;
+      quiet.client.on("commandStarted", () => events++);
+      await quiet.db.collection("c").insertOne({ a: 1 });
+      expect(quiet.client.options.monitorCommands).toBe(false);
+      expect(events).toBe(0);
+    } finally {
+      await quiet.close();
+    }
+  });
+
   it("creates declared indexes, and creating them again is a no-op", async () => {
     const declared = [{ collection: "things", indexes: [{ key: { code: 1 }, name: "code_1", unique: true }] }];
     await ensureIndexes(conn.db, declared);

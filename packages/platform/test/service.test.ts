@@ -151,6 +151,11 @@ describe("service runtime", () => {
     }
     expect(chain.map((s) => s.spanContext().spanId)).toContain(server.spanContext().spanId);
     expect(await svc.ctx.mongo.db.collection("handled").countDocuments({ userId: "u-42" })).toBe(1);
+    // With a span exporter, the driver's commands are spanned too (without one, the service turns them off).
+    expect(svc.ctx.mongo.client.options.monitorCommands).toBe(true);
+    expect(
+      all().some((s) => s.attributes["db.system.name"] === "mongodb" && s.spanContext().traceId === server.spanContext().traceId),
+    ).toBe(true);
   });
 
   it("answers /readyz with every check, and /healthz", async () => {

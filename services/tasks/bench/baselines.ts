@@ -10,8 +10,8 @@
  *         embedded MongoDB process: GetTask one findOne by _id in the service's `tasks`; CreateTask one
  *         transaction inserting the task, an audit record and an outbox record (in a database of its own,
  *         with the same indexes, so the service's relay never sees them); ListTasks the service's find
- *         (programme, lead unit, active and past deadline) in deadline order, limit 50, over the same
- *         `tasks`. Documents are mapped to the proto Task with the service's own mapping, since any server
+ *         (programme, lead unit, active and past deadline) in deadline order, limit 50, and the count
+ *         of every match its answer's total_size holds, over the same `tasks`. Documents are mapped to the proto Task with the service's own mapping, since any server
  *         answering these messages has to. What the service costs beyond this is the platform's and
  *         the service's own work.
  *
@@ -158,14 +158,18 @@ async function driver(uri: string, serviceDb: string, baselineDb: string): Promi
     },
     async listTasks(req) {
       const now = new Date();
-      const docs = await tasks
-        .find({ programmeId: req.programmeId, leadUnit: req.unitId, status: { $in: [...ACTIVE_STATUSES] }, deadline: { $lt: now } })
-        .sort({ deadline: 1, code: 1, _id: 1 })
-        .limit(req.page?.pageSize || 50)
-        .toArray();
+      const filter = { programmeId: req.programmeId, leadUnit: req.unitId, status: { $in: [...ACTIVE_STATUSES] }, deadline: { $lt: now } };
+      const [docs, total] = await Promise.all([
+        tasks
+          .find(filter)
+          .sort({ deadline: 1, code: 1, _id: 1 })
+          .limit(req.page?.pageSize || 50)
+          .toArray(),
+        tasks.countDocuments(filter),
+      ]);
       return {
         tasks: docs.map((d) => toProtoTask(taskFromDocument(d), DEFAULT_VOCABULARY, now)),
-        page: { nextPageToken: "", totalSize: "-1" },
+        page: { nextPageToken: "", totalSize: String(total) },
       };
     },
   });

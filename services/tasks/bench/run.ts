@@ -17,7 +17,8 @@
  *   pnpm --filter @ministry/tasks bench     (then bench/report.ts: the quarter report figures)
  *
  * Settings: BENCH_SECONDS (5), BENCH_IN_FLIGHT (32), BENCH_WARMUP_SECONDS (1), BENCH_TASKS (100000),
- * BENCH_CALLS (CreateTask,GetTask,ListTasks,ceiling: the parts to run), BENCH_CPU_PROF=<dir> (the service
+ * BENCH_CALLS (CreateTask,GetTask,ListTasks,ceiling: the parts to run), BENCH_CPU_PROF_STORE=<dir> (the
+ * embedded MongoDB runs with --cpu-prof into <dir>), BENCH_CPU_PROF=<dir> (the service
  * runs with --cpu-prof into <dir>; its top self-time entries are printed at the end, see
  * bench/cpuprofile-top.ts), BENCH_LOG_LEVEL (the service's LOG_LEVEL; unset: its default, as a user runs it).
  */
@@ -81,7 +82,12 @@ async function startMongo(): Promise<string> {
   const port = await freePort();
   const cli = path.join(root, "packages/embedded-mongo/dist/cli.js");
   if (!fs.existsSync(cli)) throw new Error(`${cli} is missing: run ./scripts/bootstrap (or pnpm build) first`);
-  const child = start("mongodb", process.execPath, [cli, "--port", String(port), "--host", "127.0.0.1", "--log-level", "info"]);
+  // BENCH_CPU_PROF_STORE=<dir>: the store's own CPU profile (read it with bench/cpuprofile-top.ts).
+  const storeProfDir = process.env.BENCH_CPU_PROF_STORE
+    ? path.resolve(process.env.INIT_CWD ?? process.cwd(), process.env.BENCH_CPU_PROF_STORE)
+    : undefined;
+  const flags = storeProfDir ? ["--cpu-prof", `--cpu-prof-dir=${storeProfDir}`] : [];
+  const child = start("mongodb", process.execPath, [...flags, cli, "--port", String(port), "--host", "127.0.0.1", "--log-level", "info"]);
   return firstLine(child, (l) => {
     if (!l.includes("embedded-mongo ready")) return undefined;
     return (JSON.parse(l) as { uri: string }).uri;

@@ -11,6 +11,7 @@ import type { CollectionData } from "../storage/collection-data.js";
 import { plan, type Plan } from "./planner.js";
 import { runSimpleGroup, simpleGroupOf } from "./simple-group.js";
 import { firstUnsafeStage, readsOtherCollections } from "./stage-safety.js";
+import { topK } from "./top-k.js";
 
 export type CollectionResolver = (name: string) => Document[];
 
@@ -87,18 +88,9 @@ function* findResults(data: CollectionData, spec: FindSpec, sort: Document | und
   // An exact plan needs the filter only for a positional projection.
   const query = exact && !spec.projection ? undefined : compileFilter(spec.filter);
   let matches: Iterable<Document> = query && !exact ? filterIterable(p.candidates(data), query) : p.candidates(data);
-  if (sort && !p.providesSort) {
-    try {
-      matches = new Query({}, BASE_OPTIONS)
-        .find<Document>([...matches])
-        .sort(sort)
-        .all();
-    } catch (err) {
-      throw translateMingoError(err);
-    }
-  }
   let skip = spec.skip ?? 0;
   let remaining = spec.limit && spec.limit > 0 ? spec.limit : Number.POSITIVE_INFINITY;
+  if (sort && !p.providesSort) matches = sorted([...matches], sort, skip + remaining);
   const projection = spec.projection && Object.keys(spec.projection).length > 0 ? spec.projection : undefined;
   for (const doc of matches) {
     if (skip > 0) {
@@ -107,6 +99,27 @@ function* findResults(data: CollectionData, spec: FindSpec, sort: Document | und
     }
     if (remaining-- <= 0) return;
     yield projection ? project(query!, doc, projection) : doc;
+  }
+}
+
+/**
+ * The documents in `sort` order, as far as the first `keep` of them when that is fewer (top-k: a heap
+ * of `keep` rather than a sort of all).
+ */
+function sorted(docs: Document[], sort: Document, keep: number): Document[] {
+  if (keep < docs.length) {
+    let top: Document[] | undefined;
+    try {
+      top = topK(docs, sort, keep);
+    } catch {
+      // a value the key encoding does not take: sorted the general way below
+    }
+    if (top) return top;
+  }
+  try {
+    return new Query({}, BASE_OPTIONS).find<Document>(docs).sort(sort).all();
+  } catch (err) {
+    throw translateMingoError(err);
   }
 }
 
@@ -267,8 +280,11 @@ export function runAggregate(data: CollectionData | undefined, spec: AggregateSp
     const sort = sortStage ? validateSort(sortStage) : undefined;
     const p = plan(data, pipeline[0].$match as Document, sort);
     const query = compileFilter(pipeline[0].$match);
-    source = filterIterable(p.candidates(data), query);
+    source = p.exact ? p.candidates(data) : filterIterable(p.candidates(data), query);
     pipeline = pipeline.slice(sort && p.providesSort ? 2 : 1);
+    // countDocuments' shape ({$group: {_id: 1, n: {$sum: 1}}}) over an exact plan: counted from the index.
+    const counted = p.count && pipeline.length === 1 ? constantCount(pipeline[0], p.count(data)) : undefined;
+    if (counted) return counted[Symbol.iterator]();
   }
   const simple = pipeline.length > 0 && pipeline[0].$group ? simpleGroupOf(pipeline[0].$group) : undefined;
   if (simple) {
@@ -302,6 +318,21 @@ export function runAggregate(data: CollectionData | undefined, spec: AggregateSp
   } catch (err) {
     throw translateMingoError(err);
   }
+}
+
+/**
+ * A `$group` with a constant key and constant `$sum`s over `n` documents, without reading them; undefined
+ * for any other stage. No documents make no group, as in mongod.
+ */
+function constantCount(stage: Document, n: number): Document[] | undefined {
+  const group = stage.$group === undefined ? undefined : simpleGroupOf(stage.$group);
+  if (!group || group.key.kind !== "constant" || Object.keys(stage).length !== 1) return undefined;
+  const out: Document = { _id: group.key.value };
+  for (const a of group.accumulators) {
+    if (!("constant" in a)) return undefined;
+    out[a.name] = a.constant * n;
+  }
+  return n === 0 ? [] : [out];
 }
 
 function* copies(docs: Iterable<Document>): Generator<Document> {

@@ -16,10 +16,16 @@ export interface Plan {
   /** The sort this plan's order already satisfies, so no in-memory sort is needed. */
   readonly providesSort: boolean;
   /**
-   * The candidates are exactly the matches (a filter of nothing but an `_id` equality or `$in`: key
-   * equality is MongoDB's equality for `_id`, which cannot be an array), so the filter need not run.
+   * The candidates are exactly the matches, so the filter need not run: a filter of nothing but an `_id`
+   * equality or `$in` (key equality is MongoDB's equality for `_id`, which cannot be an array), or one
+   * whose every condition an index scan's key ranges hold (holdsWholeFilter).
    */
   readonly exact?: boolean;
+  /**
+   * For an exact plan over an index: how many documents match, from the index entries alone (a
+   * covered count, as mongod's COUNT_SCAN).
+   */
+  count?(data: CollectionData): number;
 }
 
 /** A half-open key range [low, high) over an index tree (keys are index key + `_id` key). */
@@ -102,9 +108,19 @@ function encodeFor(v: unknown, direction: 1 | -1): string {
   return direction === 1 ? enc : complement(enc);
 }
 
+interface IndexRanges {
+  ranges: KeyRange[];
+  score: number;
+  /** The fields whose predicates the ranges hold: the equality prefix, then the range field if any. */
+  used: string[];
+  /** Whether the range field's ranges hold both its bounds (a multikey index holds one). */
+  bothBounds: boolean;
+}
+
 /** Key ranges for an index given the predicates, or undefined if its first field has no usable predicate. */
-function rangesFor(ix: IndexData, preds: Map<string, FieldPredicate>): { ranges: KeyRange[]; score: number } | undefined {
+function rangesFor(ix: IndexData, preds: Map<string, FieldPredicate>): IndexRanges | undefined {
   const fields = ix.compiled.spec.fields;
+  const used: string[] = [];
   // Each prefix: the encoded values of the equality fields so far, and their concatenation. Kept in key
   // order, so that ranges scanned one after another come out in index order.
   let prefixes: { key: string; parts: string[] }[] = [{ key: "", parts: [] }];
@@ -113,7 +129,7 @@ function rangesFor(ix: IndexData, preds: Map<string, FieldPredicate>): { ranges:
     const pred = preds.get(field.path);
     if (!pred) break;
     if (pred.eq) {
-      if (pred.eq.length === 0) return { ranges: [], score: 1000 };
+      if (pred.eq.length === 0) return { ranges: [], score: 1000, used: [], bothBounds: false };
       const next = new Map<string, { key: string; parts: string[] }>();
       for (const p of prefixes) {
         for (const v of pred.eq) {
@@ -123,6 +139,7 @@ function rangesFor(ix: IndexData, preds: Map<string, FieldPredicate>): { ranges:
       }
       prefixes = [...next.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
       score += 10;
+      used.push(field.path);
       continue;
     }
     // A range ends the usable prefix. Both bounds together only on a non-multikey index: on a multikey
@@ -131,18 +148,21 @@ function rangesFor(ix: IndexData, preds: Map<string, FieldPredicate>): { ranges:
       const bounded = pred.low && pred.high && !ix.multikey ? [pred.low, pred.high] : [pred.low ?? pred.high];
       const lowBound = bounded.includes(pred.low) ? pred.low : undefined;
       const highBound = bounded.includes(pred.high) ? pred.high : undefined;
+      // A key is the prefix, this field's value, then the later fields and the `_id` (which never reach
+      // TOP): an exclusive bound starts after, or ends before, every key holding the bound's value.
       const ranges = prefixes.map(({ key: p, parts }) => {
         const anchor = encodeValue((lowBound ?? highBound)!.value);
-        const low = lowBound ? p + encodeValue(lowBound.value) : p + anchor[0];
-        const high = highBound ? p + encodeValue(highBound.value) + TOP : p + nextChar(anchor[0]);
+        const low = lowBound ? p + encodeValue(lowBound.value) + (lowBound.inclusive ? "" : TOP) : p + anchor[0];
+        const high = highBound ? p + encodeValue(highBound.value) + (highBound.inclusive ? TOP : "") : p + nextChar(anchor[0]);
         return { low, high, parts };
       });
-      return { ranges, score: score + 5 };
+      used.push(field.path);
+      return { ranges, score: score + 5, used, bothBounds: bounded.length === 2 };
     }
     break;
   }
   if (score === 0) return undefined;
-  return { ranges: prefixes.map(({ key: p, parts }) => ({ low: p, high: p + TOP, parts })), score };
+  return { ranges: prefixes.map(({ key: p, parts }) => ({ low: p, high: p + TOP, parts })), score, used, bothBounds: false };
 }
 
 /** The entries of one range, in index order or reversed. */
@@ -274,6 +294,85 @@ function usable(ix: IndexData): boolean {
   return !ix.compiled.spec.sparse && !ix.compiled.spec.partialFilterExpression;
 }
 
+/**
+ * The number of entries in the ranges (disjoint, and one per document on an index that is not multikey):
+ * the tree counts a leaf's entries in a range by two searches, without visiting them.
+ */
+function countEntries(ix: IndexData, ranges: readonly KeyRange[]): number {
+  let n = 0;
+  for (const r of ranges) n += ix.tree.forRange(r.low, r.high, false);
+  return n;
+}
+
+/**
+ * A value whose index key matches exactly the documents the filter (mingo) matches: strings, booleans,
+ * dates and ObjectIds. Not numbers: 1, 1.0 and Long 1 share a key, as mongod compares them, while the
+ * filter tells a stored Long from a number, and an answer must not depend on the plan. Not null (which
+ * also matches a missing field), nor documents, arrays or regular expressions.
+ */
+function exactEquality(v: unknown): boolean {
+  if (typeof v === "string" || typeof v === "boolean") return true;
+  return v instanceof Date || (v as { _bsontype?: string } | null)?._bsontype === "ObjectId";
+}
+
+/** A range bound whose type bracket holds only values that compare to it as the operator does. */
+function exactBound(v: unknown): boolean {
+  return typeof v === "string" || v instanceof Date;
+}
+
+/**
+ * Whether the index ranges hold every condition of the filter, so every document they reach matches and
+ * no other does: an index that is not multikey (an array would match by element), a filter of nothing
+ * but top-level fields and `$and`, each field named once, with an equality, `$in` or bounds the ranges
+ * encode exactly, on the fields the ranges were built from.
+ */
+function holdsWholeFilter(ix: IndexData, r: IndexRanges, preds: Map<string, FieldPredicate>, filter: Document): boolean {
+  if (ix.multikey || ix.compiled.spec.partialFilterExpression) return false;
+  const named = new Map<string, number>();
+  if (!conditionsExact(filter, named)) return false;
+  const rangeField = r.used.length > 0 && !preds.get(r.used[r.used.length - 1])?.eq ? r.used[r.used.length - 1] : undefined;
+  for (const [path, times] of named) {
+    if (times !== 1 || !r.used.includes(path)) return false;
+    const pred = preds.get(path);
+    if (!pred) return false;
+    if (path === rangeField) {
+      if (pred.low && pred.high && (!r.bothBounds || encodeValue(pred.low.value)[0] !== encodeValue(pred.high.value)[0])) return false;
+    } else if (pred.low || pred.high) return false;
+  }
+  return r.used.every((path) => named.has(path));
+}
+
+/** Counts the fields the filter names; false as soon as a condition is not one an index range is exact for. */
+function conditionsExact(filter: Document, named: Map<string, number>): boolean {
+  for (const [path, cond] of Object.entries(filter)) {
+    if (path === "$and") {
+      if (!Array.isArray(cond)) return false;
+      for (const sub of cond) if (!isPlainObject(sub) || !conditionsExact(sub, named)) return false;
+      continue;
+    }
+    if (path.startsWith("$")) return false;
+    if (isOperatorObject(cond)) {
+      // The planner keeps one equality, one lower and one upper bound per field: two of a kind are not held.
+      let equalities = 0;
+      let lows = 0;
+      let highs = 0;
+      for (const [op, arg] of Object.entries(cond)) {
+        if (op === "$eq" || op === "$in") {
+          equalities++;
+          if (op === "$eq" ? !exactEquality(arg) : !Array.isArray(arg) || !arg.every(exactEquality)) return false;
+        } else if (op === "$gt" || op === "$gte" || op === "$lt" || op === "$lte") {
+          if (op === "$gt" || op === "$gte") lows++;
+          else highs++;
+          if (!exactBound(arg)) return false;
+        } else return false;
+      }
+      if (equalities > 1 || lows > 1 || highs > 1) return false;
+    } else if (!exactEquality(cond)) return false;
+    named.set(path, (named.get(path) ?? 0) + 1);
+  }
+  return true;
+}
+
 export function resolveHint(data: CollectionData, hint: unknown): IndexData | "_id_" | "$natural" | undefined {
   if (hint === undefined || hint === null) return undefined;
   if (typeof hint === "string") {
@@ -325,11 +424,12 @@ export function plan(data: CollectionData, filter: Document, sort?: Document, hi
     };
   }
 
-  let best: { ix: IndexData; ranges: KeyRange[]; score: number; sorted?: ReturnType<typeof sortPlan> } | undefined;
+  let best: { ix: IndexData; ranges: KeyRange[]; score: number; sorted?: ReturnType<typeof sortPlan>; exact: boolean } | undefined;
   if (hinted && hinted !== "_id_" && hinted !== "$natural") {
     const r = rangesFor(hinted, preds);
     const ranges = r?.ranges ?? [{ low: "", high: TOP }];
-    best = { ix: hinted, ranges, score: r?.score ?? 0, sorted: sortPlan(hinted, sort, preds, ranges.length) };
+    const exact = r !== undefined && usable(hinted) && holdsWholeFilter(hinted, r, preds, filter);
+    best = { ix: hinted, ranges, score: r?.score ?? 0, sorted: sortPlan(hinted, sort, preds, ranges.length), exact };
   } else if (hinted === undefined) {
     for (const ix of data.indexes.values()) {
       if (!usable(ix)) continue;
@@ -337,20 +437,23 @@ export function plan(data: CollectionData, filter: Document, sort?: Document, hi
       const ranges = r?.ranges ?? [{ low: "", high: TOP }];
       const sorted = sortPlan(ix, sort, preds, ranges.length);
       if (!r && sorted === undefined) continue;
-      const score = (r?.score ?? 0) + (sorted !== undefined ? 3 : 0) + (ix.compiled.spec.unique && r ? 1 : 0);
-      if (!best || score > best.score) best = { ix, ranges, score, sorted };
+      const exact = r !== undefined && holdsWholeFilter(ix, r, preds, filter);
+      // An exact plan reads no document to test it (and counts without reading any); an order the index
+      // gives still weighs more, since it lets a limit stop early.
+      const score = (r?.score ?? 0) + (sorted !== undefined ? 3 : 0) + (ix.compiled.spec.unique && r ? 1 : 0) + (exact ? 2 : 0);
+      if (!best || score > best.score) best = { ix, ranges, score, sorted, exact };
     }
   }
   if (best) {
     const chosen = best;
     const sorted = chosen.sorted;
+    const indexOf = (d: CollectionData) => d.indexes.get(chosen.ix.compiled.spec.name) ?? chosen.ix;
     return {
-      stage: `IXSCAN ${chosen.ix.compiled.spec.name}${sorted?.mergeFrom !== undefined ? " SORT_MERGE" : ""}`,
+      stage: `IXSCAN ${chosen.ix.compiled.spec.name}${sorted?.mergeFrom !== undefined ? " SORT_MERGE" : ""}${chosen.exact ? " EXACT" : ""}`,
       providesSort: sorted !== undefined,
-      candidates: (d) => {
-        const ix = d.indexes.get(chosen.ix.compiled.spec.name) ?? chosen.ix;
-        return scanRanges(d, ix, chosen.ranges, sorted?.dir === -1, sorted?.mergeFrom);
-      },
+      exact: chosen.exact,
+      candidates: (d) => scanRanges(d, indexOf(d), chosen.ranges, sorted?.dir === -1, sorted?.mergeFrom),
+      count: chosen.exact ? (d) => countEntries(indexOf(d), chosen.ranges) : undefined,
     };
   }
   // `_id` order: the documents tree is keyed by it.

@@ -57,8 +57,52 @@ export function taskToDocument(task: Task, times: { createdAt: Date; updatedAt: 
   });
 }
 
+/** Stored fields that are not the task's. */
+const NOT_TASK_FIELDS = new Set(["_id", "search", "doneAt", "deadlineAlertedAt"]);
+
+/**
+ * The task a document holds. Every read (a page of 50, each GetTask) maps documents, so this copies only
+ * what it must: the top level, and a nested member only where it holds a null to drop. The document is
+ * the driver's fresh copy, so what is not copied is shared with nothing else.
+ */
 export function taskFromDocument(doc: Document): StoredTask {
-  const { _id, search: _search, doneAt: _doneAt, deadlineAlertedAt: _alerted, ...rest } = withoutEmpty(doc) as TaskDocument;
+  const out: Record<string, unknown> = { id: doc._id };
+  for (const key of Object.keys(doc)) {
+    const v = doc[key];
+    if (v === undefined || v === null || NOT_TASK_FIELDS.has(key)) continue;
+    out[key] = typeof v === "object" ? dropEmpty(v) : v;
+  }
   // An authority is null when the task goes to no authority: null is a value here, not an absence.
-  return { id: _id, ...rest, authority: (doc.authority as Task["authority"]) ?? null } as StoredTask;
+  out.authority = (doc.authority as Task["authority"]) ?? null;
+  return out as unknown as StoredTask;
+}
+
+/** withoutEmpty's result for a member value, but the value itself when it holds nothing to drop. */
+function dropEmpty(v: unknown): unknown {
+  if (Array.isArray(v)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < v.length; i++) {
+      const item = v[i];
+      const kept = isPlainObject(item) ? dropEmptyMembers(item) : item;
+      if (kept !== item && !out) out = v.slice(0, i);
+      out?.push(kept);
+    }
+    return out ?? v;
+  }
+  return isPlainObject(v) ? dropEmptyMembers(v) : v;
+}
+
+function dropEmptyMembers(o: Record<string, unknown>): Record<string, unknown> {
+  let out: Record<string, unknown> | undefined;
+  const keys = Object.keys(o);
+  for (let i = 0; i < keys.length; i++) {
+    const v = o[keys[i]];
+    const kept = v === undefined || v === null ? undefined : dropEmpty(v);
+    if (kept !== v && !out) {
+      out = {};
+      for (let j = 0; j < i; j++) out[keys[j]] = o[keys[j]];
+    }
+    if (out && kept !== undefined) out[keys[i]] = kept;
+  }
+  return out ?? o;
 }

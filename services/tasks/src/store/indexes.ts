@@ -21,6 +21,13 @@ export const TASKS_INDEXES: CollectionIndexes[] = [
       { key: { programmeId: 1, deadline: 1 }, name: "programme_deadline" },
       // unit lists, the dashboard and the deadline watch
       { key: { leadUnit: 1, status: 1, deadline: 1 }, name: "lead_status_deadline" },
+      // a unit's list in a programme (its overdue tasks, say) in deadline order: the index gives the whole
+      // order (deadline, code, _id), so a page reads its 50 entries and stops; and it holds every
+      // condition of the list's filter, so the list's count reads no task
+      {
+        key: { programmeId: 1, leadUnit: 1, status: 1, deadline: 1, code: 1, _id: 1 },
+        name: "programme_lead_status_deadline",
+      },
       { key: { coordinatingUnits: 1, deadline: 1 }, name: "coordinating_deadline" },
       { key: { status: 1, deadline: 1 }, name: "status_deadline" },
       { key: { "documentLinks.documentId": 1 }, name: "document_links" },
