@@ -305,10 +305,11 @@ export class Outbox {
         const delayMs = backoffDelay(this.failures, this.retry);
         this.log.warn({ err, failures: this.failures, delayMs }, "outbox relay pass failed; retrying");
         // nudges do not shorten a back-off: a commit storm must not hammer a broker that is down
-        await this.sleeper.sleep(delayMs, false);
+        if (this.running) await this.sleeper.sleep(delayMs, false);
         continue;
       }
-      if (full || this.nudged) continue;
+      // a stop() during the pass has already woken every sleeper: a sleep begun now would hold it up
+      if (full || this.nudged || !this.running) continue;
       await this.sleeper.sleep(this.pollIntervalMs, true);
     }
   }
