@@ -85,6 +85,9 @@ function feed(hash: Hash, value: unknown): void {
   } else hash.update(`?${String(value)};`);
 }
 
+/** `once` prepares nothing: one function for every call, not a closure per call. */
+const NOTHING_TO_PREPARE = async (): Promise<undefined> => undefined;
+
 function reused(key: RequestKey): FailedPrecondition {
   return new FailedPrecondition(
     "Mã yêu cầu đã được dùng cho một yêu cầu khác; hãy dùng mã mới / The request_id was already used for another request; use a new one",
@@ -129,12 +132,31 @@ export class RequestLog {
    * commits, the other's transaction fails on the key and answers as a retry would.
    */
   async once<T>(key: RequestKey | undefined, codec: ResultCodec<T>, work: (session: ClientSession) => Promise<T>): Promise<T> {
-    if (!key) return inTransaction(this.client, work);
+    return this.oncePrepared(key, codec, NOTHING_TO_PREPARE, work);
+  }
+
+  /**
+   * As `once`, with `prepare` run first, outside the transaction, and its result handed to `work`: what
+   * needs no transaction (a read whose answer the transaction would not hold anyway, a number from a
+   * counter kept outside transactions) costs no round trip inside it, and a retry answered from the log
+   * runs neither. A transaction the driver runs again gets the same prepared value.
+   */
+  async oncePrepared<P, T>(
+    key: RequestKey | undefined,
+    codec: ResultCodec<T>,
+    prepare: () => Promise<P>,
+    work: (session: ClientSession, prepared: P) => Promise<T>,
+  ): Promise<T> {
+    if (!key) {
+      const prepared = await prepare();
+      return inTransaction(this.client, (session) => work(session, prepared));
+    }
     const prior = await this.recall(key, codec);
     if (prior.found) return prior.result;
+    const prepared = await prepare();
     try {
       return await inTransaction(this.client, async (session) => {
-        const result = await work(session);
+        const result = await work(session, prepared);
         await this.collection.insertOne(
           {
             _id: RequestLog.recordId(key),
@@ -150,6 +172,8 @@ export class RequestLog {
         return result;
       });
     } catch (err) {
+      // The record's key, taken by a concurrent call with this request: answer as it did. A duplicate key
+      // of work's own finds no record and stands.
       if (!isDuplicateKeyError(err)) throw err;
       const first = await this.recall(key, codec);
       if (!first.found) throw err;

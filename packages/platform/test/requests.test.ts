@@ -60,6 +60,24 @@ describe("RequestLog", () => {
     expect(await counter()).toBe(start + 4);
   });
 
+  it("oncePrepared runs prepare before the transaction and hands its result to work; a retry the log answers runs neither", async () => {
+    let prepared = 0;
+    const prepare = async () => ++prepared * 100;
+    const work = async (session: Session, base: number) => base + (await increment(session));
+    const start = await counter();
+    expect(await log.oncePrepared(undefined, numberCodec, prepare, work)).toBe(100 + start + 1);
+    const first = await log.oncePrepared(request("r-prepared"), numberCodec, prepare, work);
+    expect(first).toBe(200 + start + 2);
+    expect(await log.oncePrepared(request("r-prepared"), numberCodec, prepare, work)).toBe(first);
+    expect(prepared).toBe(2);
+    // a request id reused for something else is refused before prepare runs
+    expect(await reasonOf(log.oncePrepared(request("r-prepared", { target: "counter:d" }), numberCodec, prepare, work))).toBe(
+      "REQUEST_ID_REUSED",
+    );
+    expect(prepared).toBe(2);
+    expect(await counter()).toBe(start + 2);
+  });
+
   it("refuses a request id reused for another target, method or request (REQUEST_ID_REUSED), running nothing", async () => {
     const first = await log.once(request("r-reuse"), numberCodec, increment);
     const before = await counter();

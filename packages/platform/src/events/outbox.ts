@@ -1,8 +1,9 @@
 /**
  * The transactional outbox. A command adds its events to the `outbox` collection in the same MongoDB
  * transaction as its state change, so an event exists if and only if the change committed. A relay
- * publishes unsent records in sequence order with `Nats-Msg-Id` = `ce-id`, marks them sent, and is nudged
- * as soon as a session that added records ends; it polls as well, to pick up what a crashed process left.
+ * publishes unsent records with `Nats-Msg-Id` = `ce-id` (one aggregate's in sequence order, different
+ * aggregates' concurrently), marks them sent, and is nudged as soon as a session that added records ends;
+ * it polls as well, to pick up what a crashed process left.
  *
  * An event the broker could never take is refused when it is added (larger than the connection's
  * max_payload), so the command fails instead of storing something unpublishable. A record the broker
@@ -255,7 +256,7 @@ export class Outbox {
     this.loop = otelContext.with(ROOT_CONTEXT, () => this.run()).finally(() => runningRelays.delete(this.relayKey));
   }
 
-  /** Stops after the publish in flight; records not yet marked sent are published by the next relay. */
+  /** Stops after the publishes in flight; records not yet marked sent are published by the next relay. */
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
@@ -304,41 +305,64 @@ export class Outbox {
         const delayMs = backoffDelay(this.failures, this.retry);
         this.log.warn({ err, failures: this.failures, delayMs }, "outbox relay pass failed; retrying");
         // nudges do not shorten a back-off: a commit storm must not hammer a broker that is down
-        await this.sleeper.sleep(delayMs, false);
+        if (this.running) await this.sleeper.sleep(delayMs, false);
         continue;
       }
-      if (full || this.nudged) continue;
+      // a stop() during the pass has already woken every sleeper: a sleep begun now would hold it up
+      if (full || this.nudged || !this.running) continue;
       await this.sleeper.sleep(this.pollIntervalMs, true);
     }
   }
 
-  /** One pass: publish up to a batch in sequence order, mark what went out. True when the batch was full. */
+  /**
+   * One pass: publish up to a batch, mark what went out. True when the batch was full and all of it went
+   * out (or was parked). An aggregate's records go out one after another in sequence order; different
+   * aggregates go out concurrently, so a pass costs about the longest chain's acks, not the sum of all.
+   */
   private async relayBatch(): Promise<boolean> {
     const batch = await this.records.find(UNSENT).sort({ seq: 1 }).limit(this.batchSize).toArray();
     if (batch.length === 0) return false;
-    const sent: ObjectId[] = [];
-    let done = 0;
+    const pass: RelayPass = { sent: [], done: 0, failures: [] };
     try {
-      for (const record of batch) {
-        if (!this.running) break;
-        // one at a time: a failure must not let a later record overtake an earlier one
-        try {
-          await this.bus!.publishEncoded(toEncodedEvent(record));
-          sent.push(record._id!);
-        } catch (err) {
-          // Retrying a refusal that can never change would stop every later event: set it aside.
-          if (!isPermanentPublishError(err)) throw err;
-          await this.park(record, err);
-        }
-        done++;
-      }
+      await runChains(chainsByAggregate(batch), MAX_CHAINS_IN_FLIGHT, (chain) => this.publishChain(chain, pass));
     } finally {
       // a crash before this update means a re-publish, which the broker drops by Nats-Msg-Id
-      if (sent.length > 0) {
-        await this.records.updateMany({ _id: { $in: sent } }, { $set: { sentAt: new Date() }, $inc: { publishCount: 1 } });
+      if (pass.sent.length > 0) {
+        await this.records.updateMany({ _id: { $in: pass.sent } }, { $set: { sentAt: new Date() }, $inc: { publishCount: 1 } });
       }
     }
-    return batch.length === this.batchSize && done === batch.length;
+    // the other chains have finished and what they sent is marked; now the pass fails and backs off
+    if (pass.failures.length > 0) throw pass.failures[0];
+    return batch.length === this.batchSize && pass.done === batch.length;
+  }
+
+  /**
+   * Publishes one aggregate's records in sequence order, each after the previous one's ack: a failure
+   * ends the chain, so a later event of the aggregate never overtakes an earlier one (the next pass
+   * starts the chain again at the failed record).
+   */
+  private async publishChain(chain: readonly OutboxRecord[], pass: RelayPass): Promise<void> {
+    for (const record of chain) {
+      if (!this.running) return;
+      try {
+        await this.publishOrPark(record, pass);
+      } catch (err) {
+        pass.failures.push(err);
+        return;
+      }
+      pass.done++;
+    }
+  }
+
+  private async publishOrPark(record: OutboxRecord, pass: RelayPass): Promise<void> {
+    try {
+      await this.bus!.publishEncoded(toEncodedEvent(record));
+      pass.sent.push(record._id!);
+    } catch (err) {
+      // Retrying a refusal that can never change would stop every later event: set it aside.
+      if (!isPermanentPublishError(err)) throw err;
+      await this.park(record, err);
+    }
   }
 
   private async park(record: OutboxRecord, err: unknown): Promise<void> {
@@ -379,6 +403,39 @@ export class Outbox {
     meter.addBatchObservableCallback(callback, [backlog, age, parked]);
     this.unregisterGauges = () => meter.removeBatchObservableCallback(callback, [backlog, age, parked]);
   }
+}
+
+/** What one relay pass has done so far: records acked (to mark sent), records done (acked or parked), failures. */
+interface RelayPass {
+  sent: ObjectId[];
+  done: number;
+  failures: unknown[];
+}
+
+/**
+ * Aggregates whose records a pass publishes at once: enough to hide the broker's round trip behind one
+ * another, few enough that a large batch does not flood the connection.
+ */
+const MAX_CHAINS_IN_FLIGHT = 64;
+
+/** The batch's records per aggregate, each list in the batch's (sequence) order. */
+function chainsByAggregate(batch: readonly OutboxRecord[]): OutboxRecord[][] {
+  const chains = new Map<string, OutboxRecord[]>();
+  for (const record of batch) {
+    const chain = chains.get(record.aggregateId);
+    if (chain) chain.push(record);
+    else chains.set(record.aggregateId, [record]);
+  }
+  return [...chains.values()];
+}
+
+/** Runs `run` on every chain, at most `limit` at a time; resolves when all have ended. */
+async function runChains<C>(chains: readonly C[], limit: number, run: (chain: C) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < chains.length) await run(chains[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, chains.length) }, worker));
 }
 
 export type ParkedRecord = OutboxRecord & { _id: ObjectId; parkedAt: Date; parkReason: string };

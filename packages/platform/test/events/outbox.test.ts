@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inTransaction } from "../../src/mongo.js";
 import { MeterProvider, MetricReader, type ResourceMetrics } from "@opentelemetry/sdk-metrics";
 import { metrics } from "@opentelemetry/api";
-import { Outbox, toEncodedEvent, type EventBus, type OutboxRecord } from "../../src/events/index.js";
+import { Outbox, toEncodedEvent, type EncodedEvent, type EventBus, type OutboxRecord } from "../../src/events/index.js";
 import { runCrashChild } from "./crash.js";
 import { TaskAssigned, actor, ceIds, startInfra, streamMessages, waitFor, type Infra } from "./helpers.js";
 
@@ -45,6 +45,39 @@ async function fresh(name: string) {
 
 async function sentRecords(outbox: Outbox): Promise<OutboxRecord[]> {
   return outbox.records.find({}).sort({ seq: 1 }).toArray();
+}
+
+/**
+ * The bus as the relay sees it, with each publish held back a random few milliseconds (acks that come
+ * back in any order, as from a busy broker) and `fail` deciding which publishes fail first. It counts
+ * publishes in flight, overall and per aggregate.
+ */
+function unevenBus(fail: (e: EncodedEvent) => Error | undefined = () => undefined) {
+  const inFlight = new Map<string, number>();
+  const stats = { maxInFlight: 0, maxPerAggregate: 0, current: 0 };
+  const wrapped = Object.create(bus) as EventBus;
+  wrapped.publishEncoded = async (e, opts) => {
+    stats.current++;
+    stats.maxInFlight = Math.max(stats.maxInFlight, stats.current);
+    const mine = (inFlight.get(e.aggregateId) ?? 0) + 1;
+    inFlight.set(e.aggregateId, mine);
+    stats.maxPerAggregate = Math.max(stats.maxPerAggregate, mine);
+    try {
+      await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 6)));
+      const err = fail(e);
+      if (err) throw err;
+      return await bus.publishEncoded(e, opts);
+    } finally {
+      stats.current--;
+      inFlight.set(e.aggregateId, (inFlight.get(e.aggregateId) ?? 1) - 1);
+    }
+  };
+  return { bus: wrapped, stats };
+}
+
+/** The ce-ids of `messages` whose ce-subject is `aggregateId`, in stream order. */
+function idsOf(messages: Awaited<ReturnType<typeof streamMessages>>, aggregateId: string): string[] {
+  return ceIds(messages.filter((m) => m.header.get("ce-subject") === aggregateId));
 }
 
 describe("outbox", () => {
@@ -126,6 +159,68 @@ describe("outbox", () => {
     try {
       await waitFor("all records sent", async () => (await outbox.backlog()).count === 0);
       expect(ceIds(await streamMessages(bus, "tasks"))).toEqual(events.map((e) => e.id));
+    } finally {
+      await outbox.stop();
+    }
+  });
+
+  it("publishes different aggregates concurrently and each aggregate's events in sequence order", async () => {
+    const db = await fresh("outbox_chains");
+    const uneven = unevenBus();
+    const outbox = new Outbox({ db, bus: uneven.bus, pollIntervalMs: 600_000, batchSize: 32 });
+    const aggregates = ["task-a", "task-b", "task-c", "task-d", "task-e", "task-f"];
+    // 15 rounds, each a transaction with one event of every aggregate: the batches interleave them all
+    const events = Array.from({ length: 15 }, (_, round) => aggregates.map((a) => TaskAssigned.of(a, actor(`u${round}`))));
+    for (const round of events) await inTransaction(infra.mongo.client, (session) => outbox.add(session, round));
+    outbox.start();
+    try {
+      await waitFor("all records sent", async () => (await outbox.backlog()).count === 0);
+      const messages = await streamMessages(bus, "tasks");
+      expect(messages).toHaveLength(aggregates.length * events.length);
+      for (const [i, a] of aggregates.entries()) expect(idsOf(messages, a)).toEqual(events.map((round) => round[i]!.id));
+      // several aggregates were in flight at once, never two records of one aggregate
+      expect(uneven.stats.maxInFlight).toBeGreaterThan(1);
+      expect(uneven.stats.maxPerAggregate).toBe(1);
+    } finally {
+      await outbox.stop();
+    }
+  });
+
+  it("a transient failure stops its aggregate's chain only; the next pass publishes the rest in order", async () => {
+    const db = await fresh("outbox_chain_failure");
+    const events = ["task-a", "task-b", "task-c"].flatMap((a) => [0, 1, 2].map((i) => TaskAssigned.of(a, actor(`u${i}`))));
+    // interleaved: a0 b0 c0 a1 b1 c1 a2 b2 c2
+    const ordered = [0, 1, 2].flatMap((i) => [events[i]!, events[3 + i]!, events[6 + i]!]);
+    const [a0, a1, a2] = events;
+    let failed = false;
+    const uneven = unevenBus((e) => {
+      if (e.id !== a1!.id || failed) return undefined;
+      failed = true;
+      return new Error("broker timeout (injected)");
+    });
+    // a long back-off: the failed pass's outcome stays put until the relay is restarted below
+    const outbox = new Outbox({ db, bus: uneven.bus, pollIntervalMs: 600_000, retry: { initialMs: 600_000, maxMs: 600_000 } });
+    for (const e of ordered) await inTransaction(infra.mongo.client, (session) => outbox.add(session, e));
+    outbox.start();
+    try {
+      await waitFor("the pass to fail", () => outbox.relayStatus().consecutiveFailures === 1);
+      const unsent = (await outbox.records.find({ sentAt: null }).sort({ seq: 1 }).toArray()).map((r) => r.eventId);
+      expect(unsent).toEqual([a1!.id, a2!.id]);
+      const first = await streamMessages(bus, "tasks");
+      expect(idsOf(first, "task-a")).toEqual([a0!.id]);
+      expect(idsOf(first, "task-b")).toEqual(events.slice(3, 6).map((e) => e.id));
+      expect(idsOf(first, "task-c")).toEqual(events.slice(6, 9).map((e) => e.id));
+    } finally {
+      await outbox.stop();
+    }
+    // a restarted relay passes at once, without the back-off
+    outbox.start();
+    try {
+      await waitFor("the rest sent", async () => (await outbox.backlog()).count === 0);
+      const messages = await streamMessages(bus, "tasks");
+      expect(messages).toHaveLength(9);
+      expect(idsOf(messages, "task-a")).toEqual([a0!.id, a1!.id, a2!.id]);
+      await waitFor("a pass that succeeds", () => outbox.relayStatus().consecutiveFailures === 0);
     } finally {
       await outbox.stop();
     }

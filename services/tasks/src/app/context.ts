@@ -9,6 +9,7 @@ import {
   type Identity,
   type Outbox,
   type OutgoingEvent,
+  type RequestKey,
   type ResultCodec,
 } from "@ministry/platform";
 import type { Actor } from "@ministry/proto/ministry/common/v1/common";
@@ -64,13 +65,36 @@ export class AppContext {
     codec: ResultCodec<T>,
     work: (s: ClientSession) => Promise<T>,
   ) {
+    return this.deps.requests.once(this.requestKey(method, identity, request), codec, work);
+  }
+
+  /**
+   * As `once`, with `prepare` run before the transaction (and not at all for a retry the log answers);
+   * its result is handed to `work`.
+   */
+  oncePrepared<P, T>(
+    method: string,
+    identity: Identity,
+    request: { requestId?: string; target: string; body: unknown },
+    codec: ResultCodec<T>,
+    prepare: () => Promise<P>,
+    work: (s: ClientSession, prepared: P) => Promise<T>,
+  ) {
+    return this.deps.requests.oncePrepared(this.requestKey(method, identity, request), codec, prepare, work);
+  }
+
+  /** The request log's key of a request with a request id; none without one (every call runs). */
+  private requestKey(
+    method: string,
+    identity: Identity,
+    request: { requestId?: string; target: string; body: unknown },
+  ): RequestKey | undefined {
     const requestId = request.requestId?.trim();
-    if (!requestId) return this.deps.requests.once(undefined, codec, work);
+    if (!requestId) return undefined;
     const checks = new FieldChecks();
     checks.length("request_id", requestId, MAX_ID_LENGTH, FIELD_NAMES.requestId);
     checks.check();
-    const key = { method, caller: identity.userId, requestId, target: request.target, fingerprint: RequestLog.fingerprint(request.body) };
-    return this.deps.requests.once(key, codec, work);
+    return { method, caller: identity.userId, requestId, target: request.target, fingerprint: RequestLog.fingerprint(request.body) };
   }
 
   /**

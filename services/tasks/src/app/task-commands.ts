@@ -9,7 +9,7 @@ import { formatVietnamDate, type DeadlineSpec } from "../domain/deadline.js";
 import { decideDeadlineChange, requestDeadlineChange } from "../domain/deadline-change.js";
 import { assertWorkRecordable, recordProgress, transition } from "../domain/lifecycle.js";
 import { importedTaskId } from "../domain/ids.js";
-import { assertAcceptsTasks } from "../domain/programme.js";
+import { assertAcceptsTasks, type Programme } from "../domain/programme.js";
 import {
   FIELD_NAMES,
   FieldChecks,
@@ -92,6 +92,24 @@ function attachmentsOf(checks: FieldChecks, attachments: readonly DocumentRefInp
   });
 }
 
+/** How many allocated numbers a CreateTask tries before giving up (each one an import had used). */
+const MAX_CODE_ATTEMPTS = 1000;
+
+/** What a CreateTask inserts into: the programme, read before the transaction, and the code. */
+interface NewTaskTarget {
+  programme: Programme;
+  code: string;
+  /** Whether the code came from the counter (taken: try the next) rather than the caller (taken: refuse). */
+  allocated: boolean;
+}
+
+/** The allocated code is some task's already (an import used it): the create goes on with the next number. */
+class AllocatedCodeTaken extends Error {
+  constructor(readonly code: string) {
+    super(`allocated code ${code} is taken`);
+  }
+}
+
 export class TaskCommands {
   constructor(private readonly app: AppContext) {}
 
@@ -148,8 +166,12 @@ export class TaskCommands {
 
   /**
    * A new task, with an id from its programme and code as an imported task has (`bnv-2020-vb-061`),
-   * so codes are unique in a programme ignoring case. Without a code the programme's next free
-   * `NV-<n>` is allocated in the transaction (a counter per programme, so two creates never take one).
+   * so codes are unique in a programme ignoring case. Without a code the programme's next `NV-<n>` is
+   * allocated (a counter per programme, so two creates never take one); a number an import has used
+   * already is passed over.
+   *
+   * Round trips: the programme and the number are fetched before the transaction, together; the
+   * insert itself is the check that the code is free (the task's `_id` and `programme_code_unique`).
    */
   async create(identity: Identity, input: Omit<NewTaskInput, "id"> & { requestId?: string }): Promise<StoredTask> {
     this.app.access.assertMayCreateTasks(identity);
@@ -161,56 +183,86 @@ export class TaskCommands {
     );
     this.app.access.assertCreate(identity, draft.leadUnit);
     const request = { requestId: input.requestId, target: `programme:${draft.programmeId}`, body: input };
-    return this.app.once("CreateTask", identity, request, storedTaskCodec, async (session) => {
-      const programme = await this.app.programmes.require(draft.programmeId, session);
-      assertAcceptsTasks(programme);
-      const code = givenCode ? draft.code : await this.nextFreeCode(programme.id, session);
-      const task: Task = { ...draft, id: importedTaskId(programme.id, code), code };
-      if (givenCode && (await this.codeTaken(programme.id, task.id, code, session)))
-        throw new AlreadyExists(
-          `Chương trình ${programme.id} đã có nhiệm vụ mã ${code} (không phân biệt chữ hoa, chữ thường) / Programme ${programme.id} already has a task ${code} (ignoring case)`,
-          "TASK_CODE_EXISTS",
-          { programme_id: programme.id, code },
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.app.oncePrepared(
+          "CreateTask",
+          identity,
+          request,
+          storedTaskCodec,
+          () => this.prepareCreate(draft.programmeId, givenCode ? draft.code : undefined),
+          (session, target) => this.insertTask(identity, draft, target, session),
         );
-      const at = this.app.clock.now();
-      const saved = await this.app.tasks.insert(task, at, session);
-      const actor = actorOf(identity, this.app.vocabulary);
-      await this.app.record(session, actor, "task.created", { type: "task", id: saved.id }, { code: saved.code, title: saved.title }, [
-        TaskEvents.created.of(saved.id, { task: this.summary(saved), actor }),
-      ]);
-      return saved;
-    });
-  }
-
-  /** Whether the programme has a task with this id (its code ignoring case) or this very code. */
-  private async codeTaken(programmeId: string, id: string, code: string, session: ClientSession): Promise<boolean> {
-    const found = await this.app.tasks.collection.findOne(
-      { $or: [{ _id: id }, { programmeId, code }] },
-      { projection: { _id: 1 }, session },
-    );
-    return found !== null;
+      } catch (err) {
+        // A task has the allocated code already (an import or a caller gave it; the counter does not see
+        // given codes): the next number, in a new transaction, since the duplicate key aborted this one.
+        // Bounded, so a programme whose numbers an import has used by the thousand fails loudly.
+        if (!(err instanceof AllocatedCodeTaken)) throw err;
+        if (attempt >= MAX_CODE_ATTEMPTS)
+          throw new Error(`no free NV code in programme ${draft.programmeId} after ${MAX_CODE_ATTEMPTS} numbers (last ${err.code})`);
+      }
+    }
   }
 
   /**
-   * The programme's next `NV-<n>` no task has yet (an imported file may have used some). The counter is
-   * taken outside the caller's transaction on purpose, like the outbox's sequence: inside it, every
-   * code-less CreateTask of a programme would write the same document and conflict with every other
-   * (at 32 in flight, most of them retried). A transaction that aborts leaves its number unused: codes
-   * may skip, never repeat (the task's id is unique).
+   * The programme (accepting tasks) and the code, before the transaction and concurrently: a read
+   * inside the transaction would not hold off a concurrent status change either, and the counter is
+   * outside transactions on purpose (see takeNumber).
    */
-  private async nextFreeCode(programmeId: string, session: ClientSession): Promise<string> {
+  private async prepareCreate(programmeId: string, givenCode: string | undefined): Promise<NewTaskTarget> {
+    const [programme, number] = await Promise.all([
+      this.app.programmes.require(programmeId),
+      givenCode ? undefined : this.takeNumber(programmeId, false),
+    ]);
+    assertAcceptsTasks(programme);
+    if (givenCode) return { programme, code: givenCode, allocated: false };
+    // The programme's first code-less task: its counter is made only now that the programme is known to
+    // exist, so a request naming no programme leaves no counter behind.
+    const n = number ?? (await this.takeNumber(programmeId, true));
+    return { programme, code: `NV-${String(n).padStart(3, "0")}`, allocated: true };
+  }
+
+  private async insertTask(identity: Identity, draft: Task, target: NewTaskTarget, session: ClientSession): Promise<StoredTask> {
+    const { programme, code } = target;
+    const task: Task = { ...draft, id: importedTaskId(programme.id, code), code };
+    const at = this.app.clock.now();
+    const saved = await this.app.tasks.insertIfFree(task, at, session);
+    if (!saved) {
+      if (target.allocated) throw new AllocatedCodeTaken(code);
+      throw new AlreadyExists(
+        `Chương trình ${programme.id} đã có nhiệm vụ mã ${code} (không phân biệt chữ hoa, chữ thường) / Programme ${programme.id} already has a task ${code} (ignoring case)`,
+        "TASK_CODE_EXISTS",
+        { programme_id: programme.id, code },
+      );
+    }
+    const actor = actorOf(identity, this.app.vocabulary);
+    await this.app.record(session, actor, "task.created", { type: "task", id: saved.id }, { code: saved.code, title: saved.title }, [
+      TaskEvents.created.of(saved.id, { task: this.summary(saved), actor }),
+    ]);
+    return saved;
+  }
+
+  /**
+   * The programme's next number for `NV-<n>`; undefined when it has no counter yet and `create` is
+   * false. The counter is taken outside any transaction on purpose, like the outbox's sequence: inside
+   * one, every code-less CreateTask of a programme would write the same document and conflict with
+   * every other (at 32 in flight, most of them retried). A transaction that aborts leaves its number
+   * unused: codes may skip, never repeat (the task's id is unique).
+   */
+  private async takeNumber(programmeId: string, create: boolean): Promise<number | undefined> {
     const counters = this.app.deps.db.collection<{ _id: string; last: number }>(TASK_CODE_COUNTERS);
     for (;;) {
-      let counter: { last: number } | null;
       try {
-        counter = await counters.findOneAndUpdate({ _id: programmeId }, { $inc: { last: 1 } }, { upsert: true, returnDocument: "after" });
+        const counter = await counters.findOneAndUpdate(
+          { _id: programmeId },
+          { $inc: { last: 1 } },
+          { upsert: create, returnDocument: "after" },
+        );
+        return counter?.last;
       } catch (err) {
         // two first-ever upserts of a programme's counter can race on the new document: the loser increments it
-        if (isDuplicateKeyError(err)) continue;
-        throw err;
+        if (!isDuplicateKeyError(err)) throw err;
       }
-      const code = `NV-${String(counter?.last ?? 1).padStart(3, "0")}`;
-      if (!(await this.codeTaken(programmeId, importedTaskId(programmeId, code), code, session))) return code;
     }
   }
 

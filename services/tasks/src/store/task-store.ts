@@ -42,6 +42,22 @@ export class TaskStore {
   }
 
   /**
+   * Inserts a new task at version 1, or answers undefined when its id or its (programme, code) is
+   * taken: the insert is the check, so a create needs no read before it. Any other failure throws. A
+   * duplicate key aborts the caller's transaction: run again, it must be a new one.
+   */
+  async insertIfFree(task: Task, at: Date, session: ClientSession): Promise<StoredTask | undefined> {
+    const stored = { ...task, version: 1, createdAt: at, updatedAt: at };
+    try {
+      await this.collection.insertOne(taskToDocument(stored, stored), { session });
+    } catch (err) {
+      if (takesTaskKey(err)) return undefined;
+      throw err;
+    }
+    return stored;
+  }
+
+  /**
    * Inserts new tasks at version 1 in one round trip (an import). The caller has left out the ids and
    * codes its programme has; one inserted meanwhile fails the whole insert (TASK_EXISTS).
    */
@@ -182,4 +198,19 @@ export function versionConflict(current: Pick<StoredTask, "id" | "code" | "title
     "VERSION_CONFLICT",
     { current_version: String(current.version), task_id: current.id },
   );
+}
+
+/**
+ * A duplicate key on the task's `_id` or on `programme_code_unique`, by the key pattern the server
+ * reports (mongod and the embedded store both do), or else by the index its message names: only these
+ * two mean "the code is taken"; a duplicate on anything else is a fault to report, not an answer.
+ */
+function takesTaskKey(err: unknown): boolean {
+  if (!isDuplicateKeyError(err)) return false;
+  if (err.keyPattern) {
+    const fields = Object.keys(err.keyPattern).join(",");
+    return fields === "_id" || fields === "programmeId,code";
+  }
+  const message = (err as { errmsg?: unknown; message?: unknown }).errmsg ?? (err as { message?: unknown }).message;
+  return typeof message === "string" && / index: (_id_|programme_code_unique) dup key/.test(message);
 }
