@@ -2,3 +2,6 @@ export * from "./nats-server.js";
 export * from "./echo-service.js";
 export * from "./bench.js";
 export * from "./field-paths.js";
+// Services' tests start the service with a span exporter where they need tracing on (startService's
+// `spanExporter`), without a dependency of their own on the SDK.
+export { InMemorySpanExporter, type SpanExporter } from "@opentelemetry/sdk-trace-base";

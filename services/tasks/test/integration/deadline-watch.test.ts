@@ -5,6 +5,7 @@
  * published is awaited on NATS for its content.
  */
 import { ManualClock } from "@ministry/platform";
+import { InMemorySpanExporter } from "@ministry/platform/testing";
 import type { CommandFailedEvent } from "mongodb";
 import { TaskDueSoon, TaskOverdue } from "@ministry/proto/ministry/tasks/v1/events";
 import { TaskStatus } from "@ministry/proto/ministry/tasks/v1/tasks";
@@ -17,7 +18,9 @@ let h: TasksHarness;
 let office: Awaited<ReturnType<TasksHarness["clients"]>>;
 
 beforeAll(async () => {
-  h = await startTasksHarness({ clock: new ManualClock("2020-06-01T02:00:00Z") });
+  // With a span exporter: the service then has the driver's command events on, and the concurrency
+  // tests below wait for a WriteConflict through them.
+  h = await startTasksHarness({ clock: new ManualClock("2020-06-01T02:00:00Z"), spanExporter: new InMemorySpanExporter() });
   office = await h.clients({ sub: "vp-chief", name: "Chánh Văn phòng", roles: ["office_chief"], unit: "VP" });
   await approvedProgramme(office);
 });

@@ -4,7 +4,7 @@
  * authority for any role and unit, and every event the service publishes collected off NATS.
  */
 import { createClient, ManualClock, startService, type IdentityClaims, type RunningService } from "@ministry/platform";
-import { startNatsServer, type NatsServerHandle } from "@ministry/platform/testing";
+import { startNatsServer, type NatsServerHandle, type SpanExporter } from "@ministry/platform/testing";
 import { ProgrammeServiceClient, ProgrammeStatus, ReportServiceClient, TaskServiceClient } from "@ministry/proto/ministry/tasks/v1/tasks";
 import type { ProtoCodec } from "@ministry/platform";
 import type { ServiceError } from "@grpc/grpc-js";
@@ -43,7 +43,9 @@ export interface TasksHarness {
   stop(): Promise<void>;
 }
 
-export async function startTasksHarness(opts: { env?: Record<string, string>; clock?: ManualClock } = {}): Promise<TasksHarness> {
+export async function startTasksHarness(
+  opts: { env?: Record<string, string>; clock?: ManualClock; spanExporter?: SpanExporter } = {},
+): Promise<TasksHarness> {
   const nats = await startNatsServer();
   const clock = opts.clock ?? new ManualClock("2020-03-30T03:00:00Z");
   let runtime: TasksRuntime | undefined;
@@ -53,6 +55,7 @@ export async function startTasksHarness(opts: { env?: Record<string, string>; cl
     }),
     {
       clock,
+      spanExporter: opts.spanExporter,
       env: {
         ...process.env,
         NATS_URL: nats.url,

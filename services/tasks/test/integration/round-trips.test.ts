@@ -7,6 +7,7 @@ import type { CommandStartedEvent } from "mongodb";
 import { status as Status } from "@grpc/grpc-js";
 import { decodeStatusDetails } from "@ministry/platform";
 import { CreateTaskRequest } from "@ministry/proto/ministry/tasks/v1/tasks";
+import { InMemorySpanExporter } from "@ministry/platform/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TASK_CODE_COUNTERS } from "../../src/store/indexes.js";
 import { approvedProgramme, startTasksHarness, type TasksHarness } from "./harness.js";
@@ -17,7 +18,9 @@ let h: TasksHarness;
 let office: Clients;
 
 beforeAll(async () => {
-  h = await startTasksHarness();
+  // With a span exporter, as in production with tracing on: the service then has the driver's command
+  // events on (without one it leaves them off), and they are what this test counts.
+  h = await startTasksHarness({ spanExporter: new InMemorySpanExporter() });
   office = await h.clients({ sub: "vp-chief", name: "Chánh Văn phòng", roles: ["office_chief"], unit: "VP" });
   await approvedProgramme(office);
 });
