@@ -52,6 +52,9 @@ const timing: Timing = {
 const taskCount = num("BENCH_TASKS", 100_000);
 const parts = new Set((process.env.BENCH_CALLS ?? "CreateTask,GetTask,ListTasks,ceiling").split(",").map((s) => s.trim()));
 const cpuProfDir = process.env.BENCH_CPU_PROF ? path.resolve(process.env.INIT_CWD ?? process.cwd(), process.env.BENCH_CPU_PROF) : undefined;
+const storeProfDir = process.env.BENCH_CPU_PROF_STORE
+  ? path.resolve(process.env.INIT_CWD ?? process.cwd(), process.env.BENCH_CPU_PROF_STORE)
+  : undefined;
 /** The unit whose overdue tasks ListTasks pages through. */
 const LIST_UNIT = "VP";
 const SERVICE_DB = "tasks";
@@ -82,11 +85,8 @@ async function startMongo(): Promise<string> {
   const port = await freePort();
   const cli = path.join(root, "packages/embedded-mongo/dist/cli.js");
   if (!fs.existsSync(cli)) throw new Error(`${cli} is missing: run ./scripts/bootstrap (or pnpm build) first`);
-  // BENCH_CPU_PROF_STORE=<dir>: the store's own CPU profile (read it with bench/cpuprofile-top.ts).
-  const storeProfDir = process.env.BENCH_CPU_PROF_STORE
-    ? path.resolve(process.env.INIT_CWD ?? process.cwd(), process.env.BENCH_CPU_PROF_STORE)
-    : undefined;
   const flags = storeProfDir ? ["--cpu-prof", `--cpu-prof-dir=${storeProfDir}`] : [];
+  if (storeProfDir) fs.mkdirSync(storeProfDir, { recursive: true });
   const child = start("mongodb", process.execPath, [...flags, cli, "--port", String(port), "--host", "127.0.0.1", "--log-level", "info"]);
   return firstLine(child, (l) => {
     if (!l.includes("embedded-mongo ready")) return undefined;
@@ -191,6 +191,7 @@ const rows: Row[] = [];
 const ceiling: { op: string; result: LoadResult }[] = [];
 let failed = false;
 let profileDirBefore = new Set<string>();
+let storeProfileDirBefore = new Set<string>();
 try {
   note(`starting nats-server, the embedded MongoDB, the tasks service and the baselines (files in ${dir})`);
   const [natsUrl, mongoUri] = await Promise.all([startNats(dir), startMongo()]);
@@ -198,6 +199,7 @@ try {
   const authority = await createLocalAuthority({ keyPath });
   const token = await authority.issueToken({ sub: "vp-chief", name: "Chánh Văn phòng Bộ", roles: ["office_chief"], unit: "VP" }, "2h");
   if (cpuProfDir && fs.existsSync(cpuProfDir)) profileDirBefore = new Set(fs.readdirSync(cpuProfDir));
+  if (storeProfDir && fs.existsSync(storeProfDir)) storeProfileDirBefore = new Set(fs.readdirSync(storeProfDir));
   const [service, bareAddress, driverAddress] = await Promise.all([
     startTasksService({ dir, mongoUri, natsUrl, keyPath }),
     startBaseline(["bare"]),
@@ -347,25 +349,28 @@ lines.push(
 );
 process.stdout.write(`${lines.join("\n")}\n`);
 
-if (cpuProfDir) {
+// Each figure's measured span (on the machine's monotonic clock, as the profiles' samples), so a profile
+// can be read per call (cpuprofile-top.ts).
+const windows = Object.fromEntries(
+  rows.flatMap((r) => (r.service ? [[r.call, { from_us: r.service.from_us, to_us: r.service.to_us }]] : [])),
+);
+function printProfiles(dir: string, before: Set<string>, what: string): void {
   const profiles = fs
-    .readdirSync(cpuProfDir)
-    .filter((f) => f.endsWith(".cpuprofile") && !profileDirBefore.has(f))
-    .map((f) => path.join(cpuProfDir, f));
-  // Each figure's measured span on the service, so its profile can be read per call (cpuprofile-top.ts).
-  const windows = Object.fromEntries(
-    rows.flatMap((r) => (r.service ? [[r.call, { from_us: r.service.from_us, to_us: r.service.to_us }]] : [])),
-  );
+    .readdirSync(dir)
+    .filter((f) => f.endsWith(".cpuprofile") && !before.has(f))
+    .map((f) => path.join(dir, f));
   for (const p of profiles) {
     fs.writeFileSync(`${p}.windows.json`, `${JSON.stringify(windows, null, 2)}\n`);
     const profile = JSON.parse(fs.readFileSync(p, "utf8")) as CpuProfile;
     for (const [call, window] of Object.entries(windows)) {
-      process.stdout.write(`\nThe service under ${call} load (${p}): top self time\n\n`);
+      process.stdout.write(`\n${what} under ${call} load (${p}): top self time\n\n`);
       printTop(topSelfTime(profile, window), 25);
     }
   }
-  if (profiles.length === 0) note(`no new .cpuprofile in ${cpuProfDir} (did the service exit cleanly?)`);
+  if (profiles.length === 0) note(`no new .cpuprofile in ${dir} (did the process exit cleanly?)`);
 }
+if (cpuProfDir) printProfiles(cpuProfDir, profileDirBefore, "The service");
+if (storeProfDir) printProfiles(storeProfDir, storeProfileDirBefore, "The embedded MongoDB");
 // Kept after a failure: the service's log (tasks.log) explains it.
 if (failed) note(`the run's files (the service's log tasks.log) are in ${dir}`);
 else fs.rmSync(dir, { recursive: true, force: true });

@@ -129,21 +129,22 @@ export class Outbox {
     const encoded = list.map((e) => encodeEvent(e, { now }));
     this.assertPublishable(encoded);
     const last = await this.allocate(list.length);
-    await this.records.insertMany(
-      encoded.map((e, i) => ({
-        seq: last - list.length + 1 + i,
-        eventId: e.id,
-        type: e.type,
-        subject: e.subject,
-        aggregateId: e.aggregateId,
-        headers: e.headers,
-        data: e.data,
-        createdAt: now,
-        sentAt: null,
-        publishCount: 0,
-      })),
-      { session },
-    );
+    const records: OutboxRecord[] = encoded.map((e, i) => ({
+      seq: last - list.length + 1 + i,
+      eventId: e.id,
+      type: e.type,
+      subject: e.subject,
+      aggregateId: e.aggregateId,
+      headers: e.headers,
+      data: e.data,
+      createdAt: now,
+      sentAt: null,
+      publishCount: 0,
+    }));
+    // Most commands add one event: insertOne spares the driver's bulk-write machinery (a few % of a
+    // command's CPU in the service under load).
+    if (records.length === 1) await this.records.insertOne(records[0], { session });
+    else await this.records.insertMany(records, { session });
     this.nudgeWhenEnded(session);
   }
 
