@@ -148,13 +148,16 @@ describe("keyset pages", () => {
 });
 
 describe("a list read as of its first page", () => {
-  it("holds a document changed later than the reader's clock (another replica's clock ahead) in its place", async () => {
-    const list = conn.db.collection("skewed");
+  it.each([
+    ["on the first page", 4],
+    ["on a later page", 7],
+  ])("holds a document changed later than the reader's clock (another replica's clock ahead) in its place, %s", async (_, skewed) => {
+    const list = conn.db.collection(`skewed${skewed}`);
     await list.insertMany(
       Array.from({ length: 12 }, (_, i) => ({
         _id: `k${String(i).padStart(2, "0")}` as never,
         rank: i,
-        updatedAt: new Date(NOW.getTime() + (i === 4 ? 5_000 : 0)),
+        updatedAt: new Date(NOW.getTime() + (i === skewed ? 5_000 : 0)),
       })),
     );
     const q: KeysetQuery = { list: "skewed", filter: {}, sort: [["rank", 1]], changedAt: "updatedAt" };
