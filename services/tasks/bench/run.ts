@@ -81,17 +81,18 @@ async function startNats(dir: string): Promise<string> {
 }
 
 /** packages/embedded-mongo's CLI, in memory (as the old bench and the tests run it). */
-async function startMongo(): Promise<string> {
+async function startMongo(): Promise<{ uri: string; pid: number }> {
   const port = await freePort();
   const cli = path.join(root, "packages/embedded-mongo/dist/cli.js");
   if (!fs.existsSync(cli)) throw new Error(`${cli} is missing: run ./scripts/bootstrap (or pnpm build) first`);
   const flags = storeProfDir ? ["--cpu-prof", `--cpu-prof-dir=${storeProfDir}`] : [];
   if (storeProfDir) fs.mkdirSync(storeProfDir, { recursive: true });
   const child = start("mongodb", process.execPath, [...flags, cli, "--port", String(port), "--host", "127.0.0.1", "--log-level", "info"]);
-  return firstLine(child, (l) => {
+  const uri = await firstLine(child, (l) => {
     if (!l.includes("embedded-mongo ready")) return undefined;
     return (JSON.parse(l) as { uri: string }).uri;
   });
+  return { uri, pid: child.proc.pid! };
 }
 
 async function waitReady(url: string, child: Child, logFile: string, timeoutMs = 60_000): Promise<void> {
@@ -144,10 +145,23 @@ async function startTasksService(opts: { dir: string; mongoUri: string; natsUrl:
   return { child, address: `127.0.0.1:${grpcPort}`, logFile };
 }
 
-async function startBaseline(args: string[]): Promise<string> {
+async function startBaseline(args: string[]): Promise<{ address: string; pid: number }> {
   const child = startScript(`baseline ${args[0]}`, "baselines.ts", args);
   const { port } = await jsonLine<{ port: number }>(child, "ready");
-  return `127.0.0.1:${port}`;
+  return { address: `127.0.0.1:${port}`, pid: child.proc.pid! };
+}
+
+/** A process's CPU time so far (user + system, ms), from /proc; undefined where there is no /proc. */
+const CLOCK_TICKS_PER_SECOND = 100;
+function cpuMs(pid: number): number | undefined {
+  try {
+    // Fields after the command name (which may hold spaces): state is the 3rd, utime the 14th, stime the 15th.
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -155,11 +169,24 @@ async function startBaseline(args: string[]): Promise<string> {
  * own client and connections; started once, so no figure pays for a process start.
  */
 let loadChild: Child | undefined;
-async function load(job: LoadJob): Promise<LoadResult> {
+/** A figure's result, and the CPU each watched process spent per call while it was measured (ms). */
+type Measured = LoadResult & { cpu_ms_per_call: Record<string, number> };
+async function load(job: LoadJob, watch: Record<string, number> = {}): Promise<Measured> {
   loadChild ??= startScript("load", "load.ts", [], { stdin: true });
-  const result = jsonLine<LoadResult>(loadChild, "result", (job.seconds + job.warmupSeconds) * 1000 + 120_000);
+  const timeoutMs = (job.seconds + job.warmupSeconds) * 1000 + 120_000;
+  const sample = () => Object.fromEntries(Object.entries(watch).map(([name, pid]) => [name, cpuMs(pid)]));
+  const startCpu = jsonLine<boolean>(loadChild, "measuring", timeoutMs).then(sample);
+  const result = jsonLine<LoadResult>(loadChild, "result", timeoutMs);
   loadChild.proc.stdin?.write(`${JSON.stringify(job)}\n`);
-  return result;
+  const [from, r] = await Promise.all([startCpu, result]);
+  const to = sample();
+  const cpu: Record<string, number> = {};
+  for (const name of Object.keys(watch)) {
+    const a = from[name];
+    const b = to[name];
+    if (a !== undefined && b !== undefined && r.n > 0) cpu[name] = round((b - a) / r.n, 3);
+  }
+  return { ...r, cpu_ms_per_call: cpu };
 }
 
 /**
@@ -177,9 +204,9 @@ async function quarterReport(mongoUri: string): Promise<void> {
 
 interface Row {
   call: string;
-  bare?: LoadResult;
-  driver?: LoadResult;
-  service?: LoadResult;
+  bare?: Measured;
+  driver?: Measured;
+  service?: Measured;
   goalBare: number;
   /** Highest overhead over (2): service time per call at most (1 + this) × the baseline's. */
   goalOverhead: number;
@@ -194,13 +221,14 @@ let profileDirBefore = new Set<string>();
 let storeProfileDirBefore = new Set<string>();
 try {
   note(`starting nats-server, the embedded MongoDB, the tasks service and the baselines (files in ${dir})`);
-  const [natsUrl, mongoUri] = await Promise.all([startNats(dir), startMongo()]);
+  const [natsUrl, store] = await Promise.all([startNats(dir), startMongo()]);
+  const mongoUri = store.uri;
   const keyPath = path.join(dir, "auth", "signing-key.pem");
   const authority = await createLocalAuthority({ keyPath });
   const token = await authority.issueToken({ sub: "vp-chief", name: "Chánh Văn phòng Bộ", roles: ["office_chief"], unit: "VP" }, "2h");
   if (cpuProfDir && fs.existsSync(cpuProfDir)) profileDirBefore = new Set(fs.readdirSync(cpuProfDir));
   if (storeProfDir && fs.existsSync(storeProfDir)) storeProfileDirBefore = new Set(fs.readdirSync(storeProfDir));
-  const [service, bareAddress, driverAddress] = await Promise.all([
+  const [service, bare, driverBaseline] = await Promise.all([
     startTasksService({ dir, mongoUri, natsUrl, keyPath }),
     startBaseline(["bare"]),
     startBaseline(["driver", mongoUri, SERVICE_DB, BASELINE_DB]),
@@ -227,9 +255,9 @@ try {
     }),
   );
   const targets = [
-    { key: "bare", address: bareAddress, token: undefined },
-    { key: "driver", address: driverAddress, token: undefined },
-    { key: "service", address: service.address, token },
+    { key: "bare", address: bare.address, token: undefined, pid: bare.pid },
+    { key: "driver", address: driverBaseline.address, token: undefined, pid: driverBaseline.pid },
+    { key: "service", address: service.address, token, pid: service.child.proc.pid! },
   ] as const;
   const idsFile = path.join(dir, "ids.txt");
   type CallSpec = { call: string; method: "createTask" | "getTask" | "listTasks"; goalBare: number; goalOverhead: number };
@@ -238,7 +266,9 @@ try {
     const row: Row = { call: c.call, goalBare: c.goalBare, goalOverhead: c.goalOverhead };
     for (const t of targets) {
       note(`${c.call} on ${t.key}`);
-      const r = await load({ kind: "grpc", ...timing, address: t.address, method: c.method, token: t.token, idsFile, list });
+      // The server's own CPU and the store's, per call (the bare server uses no store).
+      const watch: Record<string, number> = t.key === "bare" ? { server: t.pid } : { server: t.pid, store: store.pid };
+      const r = await load({ kind: "grpc", ...timing, address: t.address, method: c.method, token: t.token, idsFile, list }, watch);
       row[t.key] = r;
       const figure: Record<string, unknown> = {
         figure: `${c.call} ${t.key === "bare" ? "bare grpc-js (1)" : t.key === "driver" ? "driver baseline (2)" : "tasks service"}`,
@@ -246,6 +276,8 @@ try {
         p50_ms: r.p50_ms,
         p99_ms: r.p99_ms,
         in_flight: timing.inFlight,
+        server_cpu_ms_per_call: r.cpu_ms_per_call.server,
+        store_cpu_ms_per_call: r.cpu_ms_per_call.store,
       };
       if (t.key !== "bare" && row.bare) figure.ratio_to_bare = round(r.calls_per_sec / row.bare.calls_per_sec);
       if (t.key === "service" && row.driver) {
@@ -335,6 +367,24 @@ const lines = [
       `| ${r.call} | ${cell(r.bare)} | ${cell(r.driver)} | ${cell(r.service)} | ${ratio(r.service, r.bare)} | ${ratio(r.service, r.driver)} | ≥ ${r.goalBare.toFixed(2)} of (1); ≥ ${(1 / (1 + r.goalOverhead)).toFixed(2)} of (2) (overhead ≤ ${r.goalOverhead * 100} %) |`,
   ),
 ];
+// CPU time per call, per process: which process a call's cost is in.
+const cpuCell = (r: Measured | undefined, name: string) => {
+  const v = r?.cpu_ms_per_call[name];
+  return v === undefined ? "–" : `${v.toFixed(2)} ms`;
+};
+lines.push(
+  "",
+  "CPU per call (the process's user + system time over the measured span, divided by its calls):",
+  "",
+  "| call | bare server (1) | driver baseline server (2) | its store | tasks service | its store | service CPU vs (2)'s |",
+  "|---|---|---|---|---|---|---|",
+  ...rows.map((r) => {
+    const own = r.service?.cpu_ms_per_call.server;
+    const base = r.driver?.cpu_ms_per_call.server;
+    const vs = own !== undefined && base !== undefined && base > 0 ? `${(own / base).toFixed(2)}×` : "–";
+    return `| ${r.call} | ${cpuCell(r.bare, "server")} | ${cpuCell(r.driver, "server")} | ${cpuCell(r.driver, "store")} | ${cpuCell(r.service, "server")} | ${cpuCell(r.service, "store")} | ${vs} |`;
+  }),
+);
 if (ceiling.length > 0)
   lines.push(
     "",
