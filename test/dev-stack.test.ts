@@ -84,12 +84,29 @@ function startDev(env: Record<string, string>): DevRun {
   return run;
 }
 
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((resolve) => srv.listen(0, "127.0.0.1", resolve));
-  const { port } = srv.address() as net.AddressInfo;
-  await new Promise((resolve) => srv.close(resolve));
-  return port;
+/**
+ * `count` consecutive free ports (a stack's services take the base port and the next ones), below the
+ * kernel's ephemeral range (32768-60999 on Linux): a port the OS hands out for a free one, or the one
+ * after it, may meanwhile become some other test's outgoing connection; ports below it never do.
+ */
+let nextCandidate = 20_000 + Math.floor(Math.random() * 10_000);
+async function freePort(count = 1): Promise<number> {
+  for (let tries = 0; tries < 1_000; tries++) {
+    const base = nextCandidate;
+    nextCandidate = base + count + 1 > 32_000 ? 20_000 : base + count + 1;
+    let free = true;
+    for (let i = 0; i < count && free; i++) free = await canBind(base + i);
+    if (free) return base;
+  }
+  throw new Error("no free ports below the ephemeral range");
+}
+
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once("error", () => resolve(false));
+    srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
+  });
 }
 
 async function isListening(port: number): Promise<boolean> {
@@ -113,7 +130,8 @@ function processAlive(pid: number): boolean {
 }
 
 async function ports() {
-  return { nats: await freePort(), monitor: await freePort(), mongo: await freePort(), grpc: await freePort(), admin: await freePort() };
+  // A stack here runs at most three services: their gRPC and admin ports are the base and the next two.
+  return { nats: await freePort(), monitor: await freePort(), mongo: await freePort(), grpc: await freePort(3), admin: await freePort(3) };
 }
 
 function portEnv(p: Awaited<ReturnType<typeof ports>>): Record<string, string> {
