@@ -18,6 +18,7 @@ import { requestScope, runInRequestScope, type RequestScope } from "../auth/scop
 import { InvalidToken, KeysUnavailable, type Verifier } from "../auth/verifier.js";
 import { Unauthenticated } from "../errors.js";
 import type { Logger } from "../logger.js";
+import { DeadlineSweeper } from "./deadline-sweeper.js";
 import { codeName, statusFromError } from "./status.js";
 import { metadataGetter, RPC_ATTR, rpcInstruments, rpcTracer } from "./telemetry.js";
 
@@ -194,10 +195,11 @@ class DeadlineCall extends ServerInterceptingCall {
  * feeds, health watches) are long-lived by design: they keep the client's deadline only.
  */
 export function deadlineInterceptor(defaultMs: number): ServerInterceptor {
+  const deadlines = new DeadlineSweeper();
   return (methodDescriptor, call) => {
     const clientDeadline = deadlineMs(call.getDeadline());
     const effective = Number.isFinite(clientDeadline) || methodDescriptor.responseStream ? clientDeadline : Date.now() + defaultMs;
-    let timer: NodeJS.Timeout | undefined;
+    let disarm: (() => void) | undefined;
     let done = false;
     const expire = () => {
       if (done) return;
@@ -213,19 +215,19 @@ export function deadlineInterceptor(defaultMs: number): ServerInterceptor {
               const scope = requestScope();
               if (scope) scope.deadline = effective;
               // Armed here, inside the call's context, so an expiry is logged with the call's trace.
-              if (Number.isFinite(effective)) timer = setTimeout(expire, Math.max(0, effective - Date.now()));
+              if (Number.isFinite(effective)) disarm = deadlines.add(effective, expire);
               nextMetadata(metadata);
             },
             onCancel() {
               done = true;
-              clearTimeout(timer);
+              disarm?.();
             },
           });
         },
         sendStatus(sent: PartialStatus, next) {
           if (done) return;
           done = true;
-          clearTimeout(timer);
+          disarm?.();
           next(sent);
         },
       },
