@@ -19,14 +19,18 @@ export class DeadlineSweeper {
   private lastSwept: number;
   private timer?: NodeJS.Timeout;
 
-  constructor(private readonly tickMs = 20) {
-    this.lastSwept = Math.floor(Date.now() / tickMs);
+  /** `now`: the time, for tests that move it; the interval itself runs on real time. */
+  constructor(
+    private readonly tickMs = 20,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.lastSwept = Math.floor(now() / tickMs);
   }
 
   /** Runs `expire` once `at` (epoch ms) has passed, unless the returned function is called first. */
   add(at: number, expire: () => void): () => void {
     // Idle until now: nothing is due before this tick.
-    if (!this.timer) this.lastSwept = Math.max(this.lastSwept, Math.floor(Date.now() / this.tickMs));
+    if (!this.timer) this.lastSwept = Math.max(this.lastSwept, Math.floor(this.now() / this.tickMs));
     // The tick after the one `at` falls in, so a deadline never ends early; one already past, at the next.
     const bucket = Math.max(Math.floor(at / this.tickMs) + 1, this.lastSwept + 1);
     const entry: Pending = { expire, ctx: context.active() };
@@ -65,7 +69,7 @@ export class DeadlineSweeper {
   }
 
   private sweep(): void {
-    const now = Math.floor(Date.now() / this.tickMs);
+    const now = Math.floor(this.now() / this.tickMs);
     for (let b = this.lastSwept + 1; b <= now; b++) {
       const set = this.buckets.get(b);
       if (!set) continue;

@@ -32,24 +32,29 @@ describe("DeadlineSweeper", () => {
 
   it("does not end a call disarmed first, and stops ticking once nothing waits", async () => {
     const sweeper = new DeadlineSweeper(10);
-    let ended = 0;
-    const disarm = sweeper.add(Date.now() + 20, () => ended++);
+    const ended: string[] = [];
+    const disarm = sweeper.add(Date.now() + 20, () => ended.push("disarmed"));
     expect(sweeper.ticking).toBe(true);
     disarm();
     disarm();
     expect(sweeper.waiting).toBe(0);
     expect(sweeper.ticking).toBe(false);
-    sweeper.add(Date.now() + 20, () => ended++);
-    await until(() => ended === 1);
-    await new Promise((r) => setTimeout(r, 50));
-    expect(ended).toBe(1);
+    // A call due later than the disarmed one: once it has ended, the disarmed one's time is long past.
+    sweeper.add(Date.now() + 40, () => ended.push("later"));
+    await until(() => ended.length > 0);
+    expect(ended).toEqual(["later"]);
   });
 
   it("ends a call whose deadline has already passed at the next tick, also after being idle", async () => {
-    const sweeper = new DeadlineSweeper(10);
-    await new Promise((r) => setTimeout(r, 40));
+    // Its clock runs a second ahead once it is created: it has been idle for a second.
+    let ahead = 0;
+    const clock = () => Date.now() + ahead;
+    const sweeper = new DeadlineSweeper(10, clock);
+    ahead = 1_000;
     let ended = 0;
-    sweeper.add(Date.now() - 1_000, () => ended++);
+    // half a second late already: due at the next tick
+    sweeper.add(clock() - 500, () => ended++);
     await until(() => ended === 1, 500);
+    expect(sweeper.ticking).toBe(false);
   });
 });
