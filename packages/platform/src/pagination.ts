@@ -313,7 +313,19 @@ async function readPage(c: Collection<Document>, q: KeysetQuery, page: PageReque
   const size = pageSizeOf(page.pageSize, opts);
   const sort = completeSort(q.sort);
   const fingerprint = fingerprintOf(q, sort);
+  // A token is checked before anything is read: a refused one costs no count.
+  const position: PagePosition = page.pageToken
+    ? decodePageToken(page.pageToken, {
+        fingerprint,
+        keyLength: sort.length,
+        now: opts.now,
+        lifetimeMs: opts.lifetimeMs ?? PAGE_TOKEN_LIFETIME_MS,
+      })
+    : { part: "main", key: [], asOf: undefined };
   const total = q.count === false ? Promise.resolve(-1) : c.countDocuments(q.filter, { session: q.session });
+  // The count runs beside the reads; if a read fails first, its failure is the one reported, and the
+  // count's is not left unhandled (it is still thrown where the count is awaited).
+  total.catch(() => {});
   if (!page.pageToken && q.changedAt) {
     // The first page of a list read as of it holds every document in its place: it reads the list as it
     // is, while (at the same time, one round trip less to wait for) the time it is read as of is taken.
@@ -330,14 +342,6 @@ async function readPage(c: Collection<Document>, q: KeysetQuery, page: PageReque
     const nextPageToken = more ? encodePageToken(fingerprint, { part: "main", key: keyOf(items[size - 1], sort), asOf }, opts.now) : "";
     return { items, nextPageToken, totalSize: await total };
   }
-  const position: PagePosition = page.pageToken
-    ? decodePageToken(page.pageToken, {
-        fingerprint,
-        keyLength: sort.length,
-        now: opts.now,
-        lifetimeMs: opts.lifetimeMs ?? PAGE_TOKEN_LIFETIME_MS,
-      })
-    : { part: "main", key: [], asOf: undefined };
   const next = (part: PagePosition["part"], last: Document, partSort: KeysetSort) =>
     encodePageToken(fingerprint, { part, key: keyOf(last, partSort), asOf: position.asOf }, opts.now);
 
