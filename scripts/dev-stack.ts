@@ -1,17 +1,19 @@
 /**
- * The dev stack runner (`scripts/dev`, `pnpm start`). Starts nats-server with JetStream and the embedded
- * MongoDB-compatible server, each with its data under DEV_DATA_DIR, then every service under services/*
- * that has a `start` script; waits until all of them are ready; prints where everything listens; streams
- * every process's output prefixed with its name; on SIGINT/SIGTERM stops the services, then MongoDB, then
- * NATS, and exits 0.
+ * The dev stack runner (`scripts/dev`, `pnpm start`). Starts nats-server with JetStream, the embedded
+ * MongoDB-compatible server and a local SMTP sink (packages/mail-sink: every message sent to it is kept in
+ * DEV_DATA_DIR/mail as an .eml and a readable .txt, nothing leaves the machine), each with its data under
+ * DEV_DATA_DIR, then every service under services/* that has a `start` script; waits until all of them are
+ * ready; prints where everything listens; streams every process's output prefixed with its name; on
+ * SIGINT/SIGTERM stops the services, then the mail sink, then MongoDB, then NATS, and exits 0.
  *
  * Once the stack is up it supervises every process as a process manager would: one that exits without
  * being asked (a crash, kill -9) is reported with how it ended and its last lines, started again after a
  * back-off with the same command, ports, data directory and environment, and announced when it is ready
  * again (a service by its admin /readyz, nats-server by its /healthz, MongoDB by its ready line and a
- * ping). nats-server and MongoDB are restarted the same way (same data directory and ports) while the
- * services keep running: the platform's NATS client reconnects forever and the mongodb driver selects the
- * server again by itself, so restarting them too would only lose their work in flight.
+ * ping, the mail sink by a TCP connection to its port). nats-server, MongoDB and the mail sink are
+ * restarted the same way (same data directory and ports) while the services keep running: the platform's
+ * NATS client reconnects forever, the mongodb driver selects the server again by itself and a mail sender
+ * retries a delivery that found no server, so restarting them too would only lose their work in flight.
  * A process that crashes DEV_CRASH_LIMIT times within DEV_CRASH_WINDOW_MS is given up on: the whole
  * stack stops in order and the runner exits 1. During start-up a crash still ends the run at once (a
  * service that cannot start is a mistake to fix, not to retry). Ctrl-C stops everything in order and
@@ -22,10 +24,11 @@
  *   NATS_PORT             NATS client port                                    14222
  *   NATS_MONITOR_PORT     NATS HTTP monitoring port (/healthz)                18222
  *   MONGO_PORT            embedded MongoDB port                               17017
- *   DEV_GRPC_BASE_PORT    first service's GRPC_PORT; the next get +1, +2 ...  15051
- *   DEV_ADMIN_BASE_PORT   first service's ADMIN_PORT; likewise                19091
+ *   MAIL_PORT             the mail sink's SMTP port (services get SMTP_URL)   12525
+ *   DEV_GRPC_BASE_PORT    the services' GRPC_PORT: this plus the offset below 15051
+ *   DEV_ADMIN_BASE_PORT   the services' ADMIN_PORT: likewise                  19091
  *   GATEWAY_HTTP_PORT     the gateway's HTTP_PORT (when services/gateway is)  18080
- *   DEV_DATA_DIR          data directory (nats/ and mongo/ inside)            <repo>/.data
+ *   DEV_DATA_DIR          data directory (nats/, mongo/, mail/ inside)        <repo>/.data
  *   DEV_SERVICES_DIR      where services are found                            <repo>/services
  *   DEV_SERVICES          comma-separated services to start, or "none"        all of them
  *   DEV_READY_TIMEOUT_MS  how long start-up (and each restart) may take       60000
@@ -37,6 +40,11 @@
  *   MONGO_LOG_LEVEL       the embedded MongoDB's log level                    info
  *   SEED_DATA             services load their seed data when the database lacks it   true
  *
+ * A service's ports are the base ports plus its fixed offset: tasks +0, notifications +1, meetings +2,
+ * documents +3, gateway +4, and any other service +5, +6 ... in alphabetical order among the others. So a
+ * new service never moves an existing one (the tasks service stays on 15051), and DEV_SERVICES, which
+ * only picks what starts, moves nothing either.
+ *
  * The back-off starts over once a process has stayed up longer than the window, because only crashes
  * within the window count. DEV_CRASH_LIMIT=1 restarts nothing: the first crash stops the stack.
  *
@@ -44,7 +52,7 @@
  * under NODE_ENV=production) a service accepts the local development signing authority and the embedded
  * store; a service that predates the switch ignores it. Every service also gets
  * AUTH_LOCAL_KEY_PATH=<data>/auth/signing-key.pem: one signing key for the default run's tokens
- * (scripts/token prints one for a seeded person).
+ * (scripts/token prints one for a seeded person), and SMTP_URL=smtp://<DEV_HOST>:<MAIL_PORT>, the mail sink.
  *
  * The defaults stay clear of the usual ports (4222, 27017), which a system nats-server or mongod may hold.
  * Every port is checked before anything starts; a taken one is named with the variable that moves it.
@@ -78,6 +86,7 @@ interface Settings {
   natsPort: number;
   natsMonitorPort: number;
   mongoPort: number;
+  mailPort: number;
   grpcBasePort: number;
   adminBasePort: number;
   gatewayHttpPort: number;
@@ -115,6 +124,7 @@ function readSettings(env: NodeJS.ProcessEnv): Settings {
     natsPort: port("NATS_PORT", 14222),
     natsMonitorPort: port("NATS_MONITOR_PORT", 18222),
     mongoPort: port("MONGO_PORT", 17017),
+    mailPort: port("MAIL_PORT", 12525),
     grpcBasePort: port("DEV_GRPC_BASE_PORT", 15051),
     adminBasePort: port("DEV_ADMIN_BASE_PORT", 19091),
     gatewayHttpPort: port("GATEWAY_HTTP_PORT", 18080),
@@ -152,6 +162,9 @@ interface ServiceSpec {
   httpPort?: number;
 }
 
+/** The services whose ports are fixed offsets from the base ports, in that order; any other comes after them. */
+const KNOWN_SERVICES = ["tasks", "notifications", "meetings", "documents", "gateway"];
+
 function discoverServices(settings: Settings): ServiceSpec[] {
   const found: { name: string; dir: string; start: string }[] = [];
   const entries = fs.existsSync(settings.servicesDir) ? fs.readdirSync(settings.servicesDir, { withFileTypes: true }) : [];
@@ -171,15 +184,22 @@ function discoverServices(settings: Settings): ServiceSpec[] {
       );
     }
   }
-  // Ports follow the alphabetical position among all services, so DEV_SERVICES does not move them.
+  // Ports follow a fixed position among all services found (not only those started), so neither a new
+  // service nor DEV_SERVICES moves them.
+  const others = found.map((f) => f.name).filter((n) => !KNOWN_SERVICES.includes(n));
+  const offset = (name: string) => {
+    const known = KNOWN_SERVICES.indexOf(name);
+    return known >= 0 ? known : KNOWN_SERVICES.length + others.indexOf(name);
+  };
   return found
-    .map((f, i) => ({
+    .map((f) => ({
       ...f,
-      grpcPort: settings.grpcBasePort + i,
-      adminPort: settings.adminBasePort + i,
+      grpcPort: settings.grpcBasePort + offset(f.name),
+      adminPort: settings.adminBasePort + offset(f.name),
       httpPort: f.name === "gateway" ? settings.gatewayHttpPort : undefined,
     }))
-    .filter((s) => !settings.only || settings.only.includes(s.name));
+    .filter((s) => !settings.only || settings.only.includes(s.name))
+    .sort((a, b) => a.grpcPort - b.grpcPort);
 }
 
 // ---------------------------------------------------------------------------------------------- ports
@@ -196,6 +216,7 @@ function portClaims(settings: Settings, services: ServiceSpec[]): PortClaim[] {
     { owner: "nats", what: "NATS client port", port: settings.natsPort, variable: "NATS_PORT" },
     { owner: "nats", what: "NATS monitoring port", port: settings.natsMonitorPort, variable: "NATS_MONITOR_PORT" },
     { owner: "mongodb", what: "MongoDB port", port: settings.mongoPort, variable: "MONGO_PORT" },
+    { owner: "mail", what: "mail sink SMTP port", port: settings.mailPort, variable: "MAIL_PORT" },
   ];
   for (const s of services) {
     claims.push({ owner: s.name, what: `${s.name} gRPC port`, port: s.grpcPort, variable: "DEV_GRPC_BASE_PORT" });
@@ -541,9 +562,12 @@ async function main(): Promise<number> {
     return 1;
   }
   const mongoCli = path.join(root, "packages/embedded-mongo/dist/cli.js");
-  if (!fs.existsSync(mongoCli)) {
-    say(`${path.relative(root, mongoCli)} is missing: run ./scripts/bootstrap (or pnpm build) first`, "error");
-    return 1;
+  const mailCli = path.join(root, "packages/mail-sink/dist/cli.js");
+  for (const cli of [mongoCli, mailCli]) {
+    if (!fs.existsSync(cli)) {
+      say(`${path.relative(root, cli)} is missing: run ./scripts/bootstrap (or pnpm build) first`, "error");
+      return 1;
+    }
   }
 
   const problems = await portProblems(settings.host, portClaims(settings, services));
@@ -555,14 +579,15 @@ async function main(): Promise<number> {
 
   const natsDir = path.join(settings.dataDir, "nats");
   const mongoDir = path.join(settings.dataDir, "mongo");
-  fs.mkdirSync(natsDir, { recursive: true });
-  fs.mkdirSync(mongoDir, { recursive: true });
+  const mailDir = path.join(settings.dataDir, "mail");
+  for (const dir of [natsDir, mongoDir, mailDir]) fs.mkdirSync(dir, { recursive: true });
   const signingKey = ensureSigningKey(path.join(settings.dataDir, "auth", "signing-key.pem"));
 
   const natsUrl = `nats://${settings.host}:${settings.natsPort}`;
   const natsMonitor = `http://${settings.host}:${settings.natsMonitorPort}`;
-  const units: { nats?: Unit; mongo?: Unit; services: Unit[] } = { services: [] };
-  const all = () => [...units.services, units.mongo, units.nats].filter((u): u is Unit => u !== undefined).map((u) => u.proc);
+  const smtpUrl = `smtp://${settings.host.includes(":") ? `[${settings.host}]` : settings.host}:${settings.mailPort}`;
+  const units: Units = { services: [] };
+  const all = () => [...units.services, units.mail, units.mongo, units.nats].filter((u): u is Unit => u !== undefined).map((u) => u.proc);
   // Exits already told to the user (a crash, a give-up): not reported again as an unclean stop.
   const reported = new Set<Proc>();
 
@@ -676,14 +701,29 @@ async function main(): Promise<number> {
       },
       onExit,
     );
+    const mailArgs = [mailCli, "--port", `${settings.mailPort}`, "--host", settings.host, "--dir", mailDir];
+    units.mail = new Unit(
+      {
+        name: "mail",
+        // The sink exits 0 on SIGTERM once its connections are closed; every message is already on disk.
+        spawn: () => new Proc("mail", process.execPath, mailArgs, { cwd: root, env: process.env, stopSignal: "SIGTERM" }),
+        ready: (_proc, deadline, cancel) => waitForPort("mail", settings.host, settings.mailPort, deadline, cancel),
+        listens: `${smtpUrl}, messages in ${mailDir}`,
+      },
+      onExit,
+    );
     // During start-up a process that exits ends the run (onExit), which aborts every wait through endSignal.
     const deadline = Date.now() + settings.readyTimeoutMs;
-    [, mongoUri] = await Promise.all([waitForNats(natsMonitor, deadline, endSignal), waitForMongo(units.mongo.proc, deadline, endSignal)]);
+    [, mongoUri] = await Promise.all([
+      waitForNats(natsMonitor, deadline, endSignal),
+      waitForMongo(units.mongo.proc, deadline, endSignal),
+      waitForPort("mail", settings.host, settings.mailPort, deadline, endSignal),
+    ]);
 
     const grpcAddresses: Record<string, string> = {};
     for (const s of services) grpcAddresses[`${envName(s.name)}_GRPC_ADDR`] = `${settings.host}:${s.grpcPort}`;
     for (const spec of services) {
-      const env = serviceEnv(spec, { settings, grpcAddresses, mongoUri, natsUrl, signingKey });
+      const env = serviceEnv(spec, { settings, grpcAddresses, mongoUri, natsUrl, smtpUrl, signingKey });
       const unit = new Unit(
         {
           name: spec.name,
@@ -697,7 +737,7 @@ async function main(): Promise<number> {
     }
     await Promise.all(services.map((spec) => waitForService(spec, settings.host, deadline, endSignal)));
 
-    printTable(settings, { natsUrl, natsMonitor, mongoUri }, services, (name) => all().find((p) => p.name === name)?.pid);
+    printTable(settings, { natsUrl, natsMonitor, mongoUri, smtpUrl, mailDir }, services, (name) => all().find((p) => p.name === name)?.pid);
     phase = "running";
     await pause(Number.POSITIVE_INFINITY, endSignal);
   } catch (err) {
@@ -723,7 +763,14 @@ async function main(): Promise<number> {
 
 function serviceEnv(
   spec: ServiceSpec,
-  run: { settings: Settings; grpcAddresses: Record<string, string>; mongoUri: string; natsUrl: string; signingKey: string },
+  run: {
+    settings: Settings;
+    grpcAddresses: Record<string, string>;
+    mongoUri: string;
+    natsUrl: string;
+    smtpUrl: string;
+    signingKey: string;
+  },
 ): NodeJS.ProcessEnv {
   // Computed once per service and reused for every restart, so a restarted service sees what the first saw.
   const env: NodeJS.ProcessEnv = {
@@ -735,6 +782,8 @@ function serviceEnv(
     DEV_MODE: "true",
     MONGODB_URI: run.mongoUri,
     NATS_URL: run.natsUrl,
+    // The stack's mail sink: a service's email lands in DEV_DATA_DIR/mail, never in a real mailbox.
+    SMTP_URL: run.smtpUrl,
     // One local signing key for every service, so a token issued for a seeded person works everywhere.
     AUTH_LOCAL_KEY_PATH: run.signingKey,
     SEED_DATA: process.env.SEED_DATA ?? "true",
@@ -790,14 +839,23 @@ function reportEnding(ending: Ending, settings: Settings): void {
       "error",
     );
   }
-  say("stopping services, then MongoDB, then NATS");
+  say("stopping services, then the mail sink, then MongoDB, then NATS");
 }
 
-async function stopAll(units: { nats?: Unit; mongo?: Unit; services: Unit[] }, timeoutMs: number): Promise<void> {
+interface Units {
+  nats?: Unit;
+  mongo?: Unit;
+  mail?: Unit;
+  services: Unit[];
+}
+
+async function stopAll(units: Units, timeoutMs: number): Promise<void> {
   // The edge first, so it stops taking requests before the services behind it go.
   const gateway = units.services.find((u) => u.name === "gateway");
   if (gateway) await gateway.proc.stop(timeoutMs);
   await Promise.all(units.services.map((u) => u.proc.stop(timeoutMs)));
+  // After the services, so a message they are sending as they stop still lands.
+  if (units.mail) await units.mail.proc.stop(timeoutMs);
   if (units.mongo) await units.mongo.proc.stop(timeoutMs);
   if (units.nats) await units.nats.proc.stop(timeoutMs);
 }
@@ -876,6 +934,28 @@ async function pingMongo(uri: string, deadline: number): Promise<void> {
   }
 }
 
+/** Ready once a TCP connection to the port succeeds (the mail sink says nothing a client could not see). */
+async function waitForPort(name: string, host: string, port: number, deadline: number, cancel: AbortSignal): Promise<void> {
+  for (;;) {
+    if (await unlessAborted(canConnect(host, port), cancel)) return;
+    if (Date.now() > deadline) throw new Error(`${name} did not accept connections on ${host}:${port} in time`);
+    await unlessAborted(sleep(100), cancel);
+  }
+}
+
+function canConnect(host: string, port: number, timeoutMs = 2_000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once("connect", () => done(true));
+    socket.once("error", () => done(false));
+  });
+}
+
 async function waitForService(spec: ServiceSpec, host: string, deadline: number, cancel: AbortSignal): Promise<void> {
   const url = `http://${host}:${spec.adminPort}/readyz`;
   let lastReported = Date.now();
@@ -894,7 +974,7 @@ async function waitForService(spec: ServiceSpec, host: string, deadline: number,
 
 function printTable(
   settings: Settings,
-  at: { natsUrl: string; natsMonitor: string; mongoUri: string },
+  at: { natsUrl: string; natsMonitor: string; mongoUri: string; smtpUrl: string; mailDir: string },
   services: ServiceSpec[],
   pidOf: (name: string) => number | undefined,
 ): void {
@@ -903,6 +983,7 @@ function printTable(
   const rows: Row[] = [
     ["nats", at.natsUrl, `${at.natsMonitor}/healthz`, pid("nats")],
     ["mongodb", at.mongoUri, "", pid("mongodb")],
+    ["mail", at.smtpUrl, "", pid("mail")],
   ];
   for (const s of services) {
     const listens = [`grpc ${settings.host}:${s.grpcPort}`];
@@ -919,6 +1000,7 @@ function printTable(
     format(header),
     ...rows.map(format),
     services.length === 0 ? `  (no services with a start script in ${settings.servicesDir})` : "",
+    `Mail sent to ${at.smtpUrl} is kept in ${at.mailDir}: each message as an .eml and a readable .txt.`,
     "Press Ctrl-C to stop.",
     "",
   ].filter((l, i, arr) => l !== "" || i === 0 || i === arr.length - 1);

@@ -1,8 +1,9 @@
 /**
  * The dev stack runner (`scripts/dev`, behind `pnpm start`) as a user meets it: started as a child process
- * on free ports with a temporary data directory, it brings up NATS, MongoDB and a stand-in service, says
- * where they listen, stops them all on Ctrl-C, keeps data across runs, and refuses a taken port or a
- * service that dies while starting. Once up it supervises: a process killed with kill -9 comes back on
+ * on free ports with a temporary data directory, it brings up NATS, MongoDB, the mail sink and a stand-in
+ * service, says where they listen, stops them all on Ctrl-C, keeps data across runs, gives services ports
+ * by name, keeps the mail sent to it in the data directory, and refuses a taken port or a service that
+ * dies while starting. Once up it supervises: a process killed with kill -9 comes back on
  * the same ports while the rest keeps running, one that keeps crashing makes it give up and stop the rest
  * in order, and Ctrl-C during a back-off or a restart still stops everything with exit 0.
  */
@@ -129,9 +130,20 @@ function processAlive(pid: number): boolean {
   }
 }
 
+/** The offset of the first service that is not one of the known five (tasks +0 ... gateway +4). */
+const OTHER = 5;
+/** A stack here runs at most three services besides the known ones: they take the ports after those five. */
+const SERVICE_PORTS = OTHER + 3;
+
 async function ports() {
-  // A stack here runs at most three services: their gRPC and admin ports are the base and the next two.
-  return { nats: await freePort(), monitor: await freePort(), mongo: await freePort(), grpc: await freePort(3), admin: await freePort(3) };
+  return {
+    nats: await freePort(),
+    monitor: await freePort(),
+    mongo: await freePort(),
+    mail: await freePort(),
+    grpc: await freePort(SERVICE_PORTS),
+    admin: await freePort(SERVICE_PORTS),
+  };
 }
 
 function portEnv(p: Awaited<ReturnType<typeof ports>>): Record<string, string> {
@@ -139,6 +151,7 @@ function portEnv(p: Awaited<ReturnType<typeof ports>>): Record<string, string> {
     NATS_PORT: String(p.nats),
     NATS_MONITOR_PORT: String(p.monitor),
     MONGO_PORT: String(p.mongo),
+    MAIL_PORT: String(p.mail),
     DEV_GRPC_BASE_PORT: String(p.grpc),
     DEV_ADMIN_BASE_PORT: String(p.admin),
   };
@@ -240,6 +253,63 @@ function linesOf(output: string, name: string, pattern: RegExp): RegExpMatchArra
   return [...output.matchAll(prefixed)];
 }
 
+/**
+ * One message through a plain SMTP conversation, as a service's mailer would hold it; resolves with the
+ * server's last reply (to DATA's end). Fails on any reply that is not the expected one.
+ */
+async function sendMail(port: number, message: { from: string; to: string; subject: string; text: string }): Promise<string> {
+  const socket = net.connect({ host: "127.0.0.1", port });
+  socket.setEncoding("utf8");
+  let buffered = "";
+  const waiting: ((reply: string) => void)[] = [];
+  const replies: string[] = [];
+  socket.on("data", (chunk: string) => {
+    buffered += chunk;
+    // A reply ends with a line "NNN text"; "NNN-text" lines continue it.
+    for (let m = buffered.match(/^(?:\d{3}-.*\r\n)*\d{3} .*\r\n/); m; m = buffered.match(/^(?:\d{3}-.*\r\n)*\d{3} .*\r\n/)) {
+      buffered = buffered.slice(m[0].length);
+      const reply = m[0].trimEnd();
+      const waiter = waiting.shift();
+      if (waiter) waiter(reply);
+      else replies.push(reply);
+    }
+  });
+  const closed = new Promise<never>((_, reject) => {
+    socket.once("error", reject);
+    socket.once("close", () => reject(new Error("the SMTP server closed the connection")));
+  });
+  closed.catch(() => {});
+  const next = () =>
+    Promise.race([closed, new Promise<string>((resolve) => (replies.length > 0 ? resolve(replies.shift()!) : waiting.push(resolve)))]);
+  const expectReply = async (code: string, command?: string) => {
+    if (command !== undefined) socket.write(`${command}\r\n`);
+    const reply = await next();
+    if (!reply.startsWith(code)) throw new Error(`SMTP ${command ?? "greeting"} answered ${reply}`);
+    return reply;
+  };
+  try {
+    await expectReply("220");
+    await expectReply("250", "EHLO dev-stack-test");
+    await expectReply("250", `MAIL FROM:<${message.from}>`);
+    await expectReply("250", `RCPT TO:<${message.to}>`);
+    await expectReply("354", "DATA");
+    const body = [
+      `From: <${message.from}>`,
+      `To: <${message.to}>`,
+      `Subject: ${message.subject}`,
+      "Content-Type: text/plain; charset=utf-8",
+      "",
+      message.text,
+      ".",
+    ].join("\r\n");
+    const stored = await expectReply("250", body);
+    await expectReply("221", "QUIT");
+    return stored;
+  } finally {
+    socket.destroy();
+  }
+}
+
 /** Where the stop lines of the fake services, MongoDB and NATS are, to check the order things stopped in. */
 function stopOrder(output: string, from = 0): { service: number; mongo: number; nats: number } {
   return {
@@ -249,7 +319,17 @@ function stopOrder(output: string, from = 0): { service: number; mongo: number; 
   };
 }
 
-const PICKED = ["SERVICE_NAME", "DEV_MODE", "MONGODB_URI", "NATS_URL", "GRPC_HOST", "GRPC_PORT", "ADMIN_PORT", "FAKE_GRPC_ADDR"];
+const PICKED = [
+  "SERVICE_NAME",
+  "DEV_MODE",
+  "MONGODB_URI",
+  "NATS_URL",
+  "SMTP_URL",
+  "GRPC_HOST",
+  "GRPC_PORT",
+  "ADMIN_PORT",
+  "FAKE_GRPC_ADDR",
+];
 
 // Stands in for a real service: reports the environment it was given, serves /readyz on ADMIN_PORT and
 // stops on SIGTERM as the platform's shutdown does.
@@ -340,7 +420,9 @@ describe("scripts/dev", () => {
     expect(out).toContain("dev stack ready");
     expect(out).toMatch(new RegExp(`nats +nats://127\\.0\\.0\\.1:${p.nats} +http://127\\.0\\.0\\.1:${p.monitor}/healthz`));
     expect(out).toMatch(new RegExp(`mongodb +mongodb://127\\.0\\.0\\.1:${p.mongo}/`));
-    expect(out).toMatch(new RegExp(`fake +grpc 127\\.0\\.0\\.1:${p.grpc} +http://127\\.0\\.0\\.1:${p.admin}/readyz`));
+    expect(out).toMatch(new RegExp(`mail +smtp://127\\.0\\.0\\.1:${p.mail} `));
+    expect(out).toContain(`Mail sent to smtp://127.0.0.1:${p.mail} is kept in ${path.join(dataDir(), "mail")}`);
+    expect(out).toMatch(new RegExp(`fake +grpc 127\\.0\\.0\\.1:${p.grpc + OTHER} +http://127\\.0\\.0\\.1:${p.admin + OTHER}/readyz`));
 
     const health = await fetch(`http://127.0.0.1:${p.monitor}/healthz`);
     expect(health.status).toBe(200);
@@ -367,22 +449,25 @@ describe("scripts/dev", () => {
       DEV_MODE: "true",
       MONGODB_URI: `mongodb://127.0.0.1:${p.mongo}/?replicaSet=rs0`,
       NATS_URL: `nats://127.0.0.1:${p.nats}`,
+      SMTP_URL: `smtp://127.0.0.1:${p.mail}`,
       GRPC_HOST: "127.0.0.1",
-      GRPC_PORT: String(p.grpc),
-      ADMIN_PORT: String(p.admin),
-      FAKE_GRPC_ADDR: `127.0.0.1:${p.grpc}`,
+      GRPC_PORT: String(p.grpc + OTHER),
+      ADMIN_PORT: String(p.admin + OTHER),
+      FAKE_GRPC_ADDR: `127.0.0.1:${p.grpc + OTHER}`,
     });
     const servicePid = Number(out.match(/^\[fake\] +pid (\d+)$/m)![1]);
 
     dev.child.kill("SIGINT");
     expect(await dev.exited).toEqual({ code: 0, signal: null });
     const all = dev.output();
-    // Services first, then MongoDB, then NATS.
+    // Services first, then the mail sink, then MongoDB, then NATS.
     const serviceStopped = all.indexOf("stopping on SIGTERM");
+    const mailStopped = all.indexOf("mail-sink: SIGTERM, stopping");
     const mongoStopped = all.indexOf("embedded-mongo stopping");
     const natsStopped = all.indexOf("Server Exiting");
     expect(serviceStopped).toBeGreaterThan(0);
-    expect(mongoStopped).toBeGreaterThan(serviceStopped);
+    expect(mailStopped).toBeGreaterThan(serviceStopped);
+    expect(mongoStopped).toBeGreaterThan(mailStopped);
     expect(natsStopped).toBeGreaterThan(mongoStopped);
     expect(all).not.toContain("did not stop cleanly");
 
@@ -404,6 +489,78 @@ describe("scripts/dev", () => {
     expect(fs.existsSync(path.join(dataDir(), "nats", "jetstream"))).toBe(true);
     dev.child.kill("SIGTERM");
     expect(await dev.exited).toEqual({ code: 0, signal: null });
+  });
+
+  it("gives a service the same ports by its name, whichever services exist or start", async () => {
+    const p = await ports();
+    const dev = startDev({
+      ...portEnv(p),
+      DEV_DATA_DIR: path.join(work, "data-ports"),
+      DEV_SERVICES_DIR: servicesDirWith("services-ports", {
+        alpha: STEADY,
+        gateway: STEADY,
+        notifications: STEADY,
+        tasks: STEADY,
+        zeta: STEADY,
+      }),
+      DEV_SERVICES: "zeta,notifications,tasks",
+    });
+    await dev.waitFor("Press Ctrl-C to stop.");
+    const out = dev.output();
+    // The known services have fixed offsets; the others follow them in alphabetical order, counting the
+    // ones that do not start (alpha), so starting fewer services moves nobody.
+    const row = (name: string, offset: number) =>
+      new RegExp(`^ {2}${name} +grpc 127\\.0\\.0\\.1:${p.grpc + offset} +http://127\\.0\\.0\\.1:${p.admin + offset}/readyz +\\d+$`, "m");
+    expect(out).toMatch(row("tasks", 0));
+    expect(out).toMatch(row("notifications", 1));
+    expect(out).toMatch(row("zeta", OTHER + 1));
+    expect(Object.keys(tablePids(out))).toEqual(["nats", "mongodb", "mail", "tasks", "notifications", "zeta"]);
+    const envOf = (name: string) => JSON.parse(linesOf(out, name, /env (.*)/)[0][1]) as Record<string, string>;
+    expect(envOf("tasks")).toMatchObject({ GRPC_PORT: String(p.grpc), ADMIN_PORT: String(p.admin) });
+    expect(envOf("notifications")).toMatchObject({ GRPC_PORT: String(p.grpc + 1), ADMIN_PORT: String(p.admin + 1) });
+    expect(envOf("zeta")).toMatchObject({ GRPC_PORT: String(p.grpc + OTHER + 1), ADMIN_PORT: String(p.admin + OTHER + 1) });
+    dev.child.kill("SIGINT");
+    expect(await dev.exited, dev.output()).toEqual({ code: 0, signal: null });
+  });
+
+  it("keeps the mail sent to its mail sink in the data directory, and brings a killed sink back on its port", async () => {
+    const p = await ports();
+    const data = path.join(work, "data-mail");
+    const mailDir = path.join(data, "mail");
+    const dev = startDev({ ...portEnv(p), DEV_DATA_DIR: data, DEV_SERVICES: "none" });
+    await dev.waitFor("Press Ctrl-C to stop.");
+    const pids = tablePids(dev.output());
+    expect(commandLine(pids.mail)).toContain("packages/mail-sink/dist/cli.js");
+    expect(dev.output()).toMatch(/^\[mail\] +mail-sink listening on smtp:\/\//m);
+
+    const stored = (ext: string) =>
+      fs.existsSync(mailDir)
+        ? fs
+            .readdirSync(mailDir)
+            .filter((f) => f.endsWith(ext))
+            .sort()
+        : [];
+    const send = (subject: string) =>
+      sendMail(p.mail, { from: "he-thong@bnv.gov.vn", to: "chanh-van-phong@bnv.gov.vn", subject, text: `Nội dung: ${subject}` });
+    expect(await send("Nhiệm vụ quá hạn")).toMatch(/^250/);
+    await untilTrue(async () => stored(".txt").length === 1, "the first message stored");
+    expect(stored(".eml")).toHaveLength(1);
+    const readable = fs.readFileSync(path.join(mailDir, stored(".txt")[0]), "utf8");
+    expect(readable).toContain("Subject:    Nhiệm vụ quá hạn");
+    expect(readable).toContain("To:         chanh-van-phong@bnv.gov.vn");
+    expect(readable).toContain("Nội dung: Nhiệm vụ quá hạn");
+
+    process.kill(pids.mail, "SIGKILL");
+    await dev.waitFor("mail is back");
+    expect(dev.output()).toMatch(/mail \(pid \d+, up [\d.]+ s\) was killed by SIGKILL/);
+    expect(processAlive(pids.nats) && processAlive(pids.mongodb)).toBe(true);
+    expect(await send("Sau khi khởi động lại")).toMatch(/^250/);
+    await untilTrue(async () => stored(".eml").length === 2, "the second message stored");
+
+    dev.child.kill("SIGINT");
+    expect(await dev.exited, dev.output()).toEqual({ code: 0, signal: null });
+    expect(dev.output()).not.toContain("did not stop cleanly");
+    expect(await isListening(p.mail)).toBe(false);
   });
 
   it("refuses a taken port, naming it and its variable, before starting anything", async () => {
@@ -613,11 +770,12 @@ describe("scripts/dev supervises what it started", () => {
     // Every start got the same ports and environment.
     const envs = linesOf(out, "crashy", /env (.*)/).map((m) => JSON.parse(m[1]));
     expect(envs).toHaveLength(3);
-    for (const env of envs) expect(env).toEqual({ ...envs[0], SERVICE_NAME: "crashy", DEV_MODE: "true", GRPC_PORT: String(p.grpc) });
+    for (const env of envs)
+      expect(env).toEqual({ ...envs[0], SERVICE_NAME: "crashy", DEV_MODE: "true", GRPC_PORT: String(p.grpc + OTHER) });
 
     // The others stopped cleanly, in order, after the runner gave up (the stop lines are on stdout and the
     // give-up on stderr, whose order between the two pipes is not kept: the anchor is on stdout).
-    const stopping = out.indexOf("stopping services, then MongoDB, then NATS");
+    const stopping = out.indexOf("stopping services, then the mail sink, then MongoDB, then NATS");
     const stopped = stopOrder(out, stopping);
     expect(stopping).toBeGreaterThan(0);
     expect(stopped.service).toBeGreaterThan(stopping);
@@ -651,7 +809,9 @@ describe("scripts/dev supervises what it started", () => {
 
     const out = dev.output();
     const restartedPid = Number(linesOf(out, "slow", /pid (\d+)/).at(-1)![1]);
-    expect(out).toContain(`slow did not become ready in time; http://127.0.0.1:${p.admin}/readyz last said: no answer: stopping it`);
+    expect(out).toContain(
+      `slow did not become ready in time; http://127.0.0.1:${p.admin + OTHER}/readyz last said: no answer: stopping it`,
+    );
     expect(out).toMatch(
       new RegExp(
         `slow \\(pid ${restartedPid}, up [\\d.]+ s\\) was stopped for not becoming ready in time; its last lines:\\n(?: {4}.*\\n)* {4}starting slowly\\n`,

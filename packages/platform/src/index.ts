@@ -12,3 +12,5 @@ export * from "./grpc/index.js";
 export * from "./telemetry.js";
 export * from "./service.js";
 export * from "./pagination.js";
+export * from "./validation.js";
+export * from "./text.js";

@@ -1,7 +1,8 @@
 /**
  * The load client, a process of its own (run by bench/run.ts): keeps N calls in flight for S seconds
- * after a warm-up, then prints one JSON line {"result": {calls_per_sec, p50_ms, p99_ms, n}} and exits.
- * A failed call ends it with exit code 1: a figure over failing calls would mean nothing.
+ * after a warm-up, then prints one JSON line {"result": {calls_per_sec, p50_ms, p99_ms, n}} (the protocol
+ * and the measuring are the platform's runLoadWorker). A failed call ends it with exit code 1: a figure
+ * over failing calls would mean nothing.
  *
  *   tsx bench/load.ts '<job JSON>'     (the job: LoadJob below)
  *   tsx bench/load.ts                  (jobs on stdin, one JSON a line; a result line for each)
@@ -12,7 +13,7 @@
 import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import * as grpc from "@grpc/grpc-js";
-import { measureInFlight } from "@ministry/platform/testing";
+import { type LoadCalls, type LoadResult, type LoadTiming, runLoadWorker } from "@ministry/platform/testing";
 import {
   type CreateTaskRequest,
   type CreateTaskResponse,
@@ -25,12 +26,8 @@ import {
 import { MongoClient } from "mongodb";
 import { CREATE_REQUESTS } from "./messages.js";
 
-export interface Timing {
-  seconds: number;
-  inFlight: number;
-  /** Seconds of the same load before measuring (connections, JIT, the store's caches). */
-  warmupSeconds: number;
-}
+export type Timing = LoadTiming;
+export type { LoadResult };
 
 export type LoadJob = Timing &
   (
@@ -53,17 +50,6 @@ export type LoadJob = Timing &
       }
   );
 
-export interface LoadResult {
-  calls_per_sec: number;
-  p50_ms: number;
-  p99_ms: number;
-  n: number;
-  /** The measured span on the machine's monotonic clock (µs, as V8's CPU profiles time their samples). */
-  from_us: number;
-  to_us: number;
-}
-
-type Call = (i: number) => Promise<unknown>;
 /** Documents with string ids, as the service's. */
 type Doc = { _id: string; [field: string]: unknown };
 
@@ -81,7 +67,7 @@ const readIds = (file: string | undefined): string[] => {
   return ids;
 };
 
-async function grpcCalls(job: Extract<LoadJob, { kind: "grpc" }>): Promise<{ call: Call; close(): void }> {
+async function grpcCalls(job: Extract<LoadJob, { kind: "grpc" }>): Promise<LoadCalls> {
   const client = new TaskServiceClient(job.address, grpc.credentials.createInsecure());
   const md = new grpc.Metadata();
   if (job.token) md.set("authorization", `Bearer ${job.token}`);
@@ -111,7 +97,7 @@ async function grpcCalls(job: Extract<LoadJob, { kind: "grpc" }>): Promise<{ cal
   }
 }
 
-async function driverCalls(job: Extract<LoadJob, { kind: "driver" }>): Promise<{ call: Call; close(): void }> {
+async function driverCalls(job: Extract<LoadJob, { kind: "driver" }>): Promise<LoadCalls> {
   const client = await MongoClient.connect(job.uri);
   const db = client.db(job.db);
   const close = () => void client.close();
@@ -152,29 +138,4 @@ async function driverCalls(job: Extract<LoadJob, { kind: "driver" }>): Promise<{
   }
 }
 
-async function run(job: LoadJob): Promise<LoadResult> {
-  const { call, close } = job.kind === "grpc" ? await grpcCalls(job) : await driverCalls(job);
-  try {
-    // Warm-up under the same load, so the figure is not the first second's connections and compilation.
-    if (job.warmupSeconds > 0) await measureInFlight(call, { seconds: job.warmupSeconds, inFlight: job.inFlight, warmup: 20 });
-    const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
-    // The bench reads its processes' CPU time now and with the result: CPU per call of the measured span.
-    process.stdout.write(`${JSON.stringify({ measuring: true })}\n`);
-    const from_us = monotonicUs();
-    const t = await measureInFlight(call, { seconds: job.seconds, inFlight: job.inFlight, warmup: 0 });
-    return { calls_per_sec: t.callsPerSec, p50_ms: t.p50, p99_ms: t.p99, n: t.n, from_us, to_us: monotonicUs() };
-  } finally {
-    close();
-  }
-}
-
-if (process.argv[2]) {
-  process.stdout.write(`${JSON.stringify({ result: await run(JSON.parse(process.argv[2]) as LoadJob) })}\n`);
-} else {
-  // One job a line on stdin, one result line each, in turn: the bench keeps one load process for all
-  // its figures (each with its own client and connections) rather than paying a start-up per figure.
-  const { createInterface } = await import("node:readline");
-  for await (const line of createInterface({ input: process.stdin })) {
-    if (line.trim()) process.stdout.write(`${JSON.stringify({ result: await run(JSON.parse(line) as LoadJob) })}\n`);
-  }
-}
+await runLoadWorker<LoadJob>((job) => (job.kind === "grpc" ? grpcCalls(job) : driverCalls(job)));

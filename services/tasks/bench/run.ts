@@ -28,17 +28,38 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as grpc from "@grpc/grpc-js";
 import { createLocalAuthority } from "@ministry/platform";
-import { findNatsServerBinary, freePort } from "@ministry/platform/testing";
+import {
+  benchInterrupted,
+  emitFigure,
+  findNatsServerBinary,
+  firstLine,
+  formatCount,
+  formatMs,
+  freePort,
+  jsonLine,
+  LoadDriver,
+  type LoadResult,
+  machineLine,
+  type MeasuredLoad,
+  roundTo,
+  startBenchChild,
+  startBenchScript,
+  stopBenchChildren,
+  stopBenchChildrenOnSignals,
+  throughputCell,
+  throughputRatio,
+  waitForHttpOk,
+} from "@ministry/platform/testing";
 import { type CreateProgrammeResponse, ListTasksRequest, ProgrammeServiceClient, UnitRole } from "@ministry/proto/ministry/tasks/v1/tasks";
 import { MongoClient } from "mongodb";
 import type { TaskDocument } from "../src/store/documents.js";
 import { TASKS } from "../src/store/indexes.js";
 import { type CpuProfile, printTop, topSelfTime } from "./cpuprofile-top.js";
-import type { LoadJob, LoadResult, Timing } from "./load.js";
+import type { LoadJob, Timing } from "./load.js";
 import { bulkTasks, PROGRAMME_ID } from "./messages.js";
-import { type Child, firstLine, jsonLine, start, startScript, stopAll, stopOnSignals, wasInterrupted } from "./processes.js";
 
 const root = fileURLToPath(new URL("../../../", import.meta.url));
+const benchDir = fileURLToPath(new URL(".", import.meta.url));
 const num = (name: string, fallback: number) => {
   const v = Number(process.env[name] ?? fallback);
   if (!Number.isFinite(v) || v < 0) throw new Error(`${name}=${process.env[name]} is not a number`);
@@ -61,21 +82,24 @@ const SERVICE_DB = "tasks";
 const BASELINE_DB = "bench_driver_baseline";
 const started = performance.now();
 
-const round = (n: number, digits = 3) => Number(n.toFixed(digits));
-function emit(figure: Record<string, unknown>): void {
-  process.stdout.write(`${JSON.stringify({ bench: "tasks", ...figure })}\n`);
-}
+const round = roundTo;
+const emit = (figure: Record<string, unknown>) => emitFigure("tasks", figure);
 const note = (line: string) => process.stderr.write(`bench: ${line}\n`);
 
 // ------------------------------------------------------------------------------------------- processes
 
 async function startNats(dir: string): Promise<string> {
   const port = await freePort();
-  const child = start("nats", findNatsServerBinary(), ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", path.join(dir, "nats")], {
-    // nats-server exits 0 on SIGINT after a clean JetStream shutdown.
-    stopSignal: "SIGINT",
-    echoStderr: false,
-  });
+  const child = startBenchChild(
+    "nats",
+    findNatsServerBinary(),
+    ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", path.join(dir, "nats")],
+    {
+      // nats-server exits 0 on SIGINT after a clean JetStream shutdown.
+      stopSignal: "SIGINT",
+      echoStderr: false,
+    },
+  );
   await firstLine(child, (l) => (l.includes("Server is ready") ? true : undefined), { stderr: true, timeoutMs: 30_000 });
   return `nats://127.0.0.1:${port}`;
 }
@@ -87,29 +111,22 @@ async function startMongo(): Promise<{ uri: string; pid: number }> {
   if (!fs.existsSync(cli)) throw new Error(`${cli} is missing: run ./scripts/bootstrap (or pnpm build) first`);
   const flags = storeProfDir ? ["--cpu-prof", `--cpu-prof-dir=${storeProfDir}`] : [];
   if (storeProfDir) fs.mkdirSync(storeProfDir, { recursive: true });
-  const child = start("mongodb", process.execPath, [...flags, cli, "--port", String(port), "--host", "127.0.0.1", "--log-level", "info"]);
+  const child = startBenchChild("mongodb", process.execPath, [
+    ...flags,
+    cli,
+    "--port",
+    String(port),
+    "--host",
+    "127.0.0.1",
+    "--log-level",
+    "info",
+  ]);
   const uri = await firstLine(child, (l) => {
     if (!l.includes("embedded-mongo ready")) return undefined;
     return (JSON.parse(l) as { uri: string }).uri;
   });
   return { uri, pid: child.proc.pid! };
 }
-
-async function waitReady(url: string, child: Child, logFile: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (child.proc.exitCode !== null) throw new Error(`the tasks service exited: ${tail(logFile)}`);
-    const ok = await fetch(url).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`the tasks service was not ready within ${timeoutMs} ms: ${tail(logFile)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-const tail = (file: string) => fs.readFileSync(file, "utf8").split("\n").slice(-20).join("\n");
 
 /** The built service, started as the dev stack starts it (scripts/dev-stack.ts serviceEnv). */
 async function startTasksService(opts: { dir: string; mongoUri: string; natsUrl: string; keyPath: string }) {
@@ -140,61 +157,32 @@ async function startTasksService(opts: { dir: string; mongoUri: string; natsUrl:
   else delete env.LOG_LEVEL;
   const flags = cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${cpuProfDir}`] : [];
   if (cpuProfDir) fs.mkdirSync(cpuProfDir, { recursive: true });
-  const child = start("tasks", process.execPath, [...flags, main], { env, cwd: path.join(root, "services/tasks"), logFile });
-  await waitReady(`http://127.0.0.1:${adminPort}/readyz`, child, logFile);
+  const child = startBenchChild("tasks", process.execPath, [...flags, main], { env, cwd: path.join(root, "services/tasks"), logFile });
+  await waitForHttpOk(`http://127.0.0.1:${adminPort}/readyz`, child, { logFile });
   return { child, address: `127.0.0.1:${grpcPort}`, logFile };
 }
 
 async function startBaseline(args: string[]): Promise<{ address: string; pid: number }> {
-  const child = startScript(`baseline ${args[0]}`, "baselines.ts", args);
+  const child = startBenchScript(`baseline ${args[0]}`, path.join(benchDir, "baselines.ts"), args);
   const { port } = await jsonLine<{ port: number }>(child, "ready");
   return { address: `127.0.0.1:${port}`, pid: child.proc.pid! };
-}
-
-/** A process's CPU time so far (user + system, ms), from /proc; undefined where there is no /proc. */
-const CLOCK_TICKS_PER_SECOND = 100;
-function cpuMs(pid: number): number | undefined {
-  try {
-    // Fields after the command name (which may hold spaces): state is the 3rd, utime the 14th, stime the 15th.
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
-  } catch {
-    return undefined;
-  }
 }
 
 /**
  * The load client: one process for every figure (bench/load.ts reading jobs on stdin), each job with its
  * own client and connections; started once, so no figure pays for a process start.
  */
-let loadChild: Child | undefined;
+const loadDriver = new LoadDriver(() => startBenchScript("load", path.join(benchDir, "load.ts"), [], { stdin: true }));
 /** A figure's result, and the CPU each watched process spent per call while it was measured (ms). */
-type Measured = LoadResult & { cpu_ms_per_call: Record<string, number> };
-async function load(job: LoadJob, watch: Record<string, number> = {}): Promise<Measured> {
-  loadChild ??= startScript("load", "load.ts", [], { stdin: true });
-  const timeoutMs = (job.seconds + job.warmupSeconds) * 1000 + 120_000;
-  const sample = () => Object.fromEntries(Object.entries(watch).map(([name, pid]) => [name, cpuMs(pid)]));
-  const startCpu = jsonLine<boolean>(loadChild, "measuring", timeoutMs).then(sample);
-  const result = jsonLine<LoadResult>(loadChild, "result", timeoutMs);
-  loadChild.proc.stdin?.write(`${JSON.stringify(job)}\n`);
-  const [from, r] = await Promise.all([startCpu, result]);
-  const to = sample();
-  const cpu: Record<string, number> = {};
-  for (const name of Object.keys(watch)) {
-    const a = from[name];
-    const b = to[name];
-    if (a !== undefined && b !== undefined && r.n > 0) cpu[name] = round((b - a) / r.n, 3);
-  }
-  return { ...r, cpu_ms_per_call: cpu };
-}
+type Measured = MeasuredLoad;
+const load = (job: LoadJob, watch: Record<string, number> = {}) => loadDriver.run(job, watch);
 
 /**
  * bench/report.ts (the quarter report figures) as a child, over the tasks this run loaded into the same
  * MongoDB process (the service process stopped first: the report runs its own service in-process).
  */
 async function quarterReport(mongoUri: string): Promise<void> {
-  const child = startScript("report", "report.ts", [], { env: { ...process.env, BENCH_MONGODB_URI: mongoUri } });
+  const child = startBenchScript("report", path.join(benchDir, "report.ts"), [], { env: { ...process.env, BENCH_MONGODB_URI: mongoUri } });
   child.proc.stdout?.pipe(process.stdout, { end: false });
   const { code, signal } = await child.exited;
   if (code !== 0) throw new Error(`bench/report.ts ended with ${signal ?? code}`);
@@ -212,7 +200,7 @@ interface Row {
   goalOverhead: number;
 }
 
-stopOnSignals();
+stopBenchChildrenOnSignals();
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tasks-bench-"));
 const rows: Row[] = [];
 const ceiling: { op: string; result: LoadResult }[] = [];
@@ -334,7 +322,7 @@ try {
       });
     }
   }
-  await loadChild?.stop();
+  await loadDriver.stop();
   if (process.env.BENCH_REPORT !== "0") {
     note("the quarter report (bench/report.ts) over the same tasks");
     // Stopped first: the report runs the service in its own process, over the same database.
@@ -343,19 +331,18 @@ try {
   }
 } catch (err) {
   failed = true;
-  if (!wasInterrupted()) note(`failed: ${(err as Error).stack ?? String(err)}`);
+  if (!benchInterrupted()) note(`failed: ${(err as Error).stack ?? String(err)}`);
 } finally {
   // Newest first: the baselines, then the service (which writes its CPU profile as it exits), MongoDB, NATS.
-  await stopAll();
+  await stopBenchChildren();
 }
 
 // ---------------------------------------------------------------------------------------------- report
 
-const n = (v: number) => v.toLocaleString("en");
-const ms = (v: number) => (v < 10 ? v.toFixed(1) : v.toFixed(0));
-const cell = (r?: LoadResult) => (r ? `${n(r.calls_per_sec)} calls/s, p50 ${ms(r.p50_ms)} ms, p99 ${ms(r.p99_ms)} ms` : "–");
-const ratio = (a?: LoadResult, b?: LoadResult) => (a && b ? (a.calls_per_sec / b.calls_per_sec).toFixed(2) : "–");
-const cpus = os.cpus();
+const n = formatCount;
+const ms = formatMs;
+const cell = throughputCell;
+const ratio = throughputRatio;
 const lines = [
   "",
   `tasks service, ${timing.inFlight} calls in flight for ${timing.seconds} s each (after ${timing.warmupSeconds} s of warm-up), every part in its own process:`,
@@ -395,7 +382,7 @@ if (ceiling.length > 0)
 lines.push(
   "",
   `ListTasks: unit ${LIST_UNIT}'s overdue tasks (lead unit), page of 50, over ${n(taskCount)} tasks of programme ${PROGRAMME_ID}.`,
-  `Machine: ${cpus.length} cores, ${cpus[0]?.model.trim() ?? "unknown CPU"}, Node ${process.version}, ${os.platform()} ${os.release()}; ${round((performance.now() - started) / 1000, 1)} s.`,
+  machineLine(started),
 );
 process.stdout.write(`${lines.join("\n")}\n`);
 

@@ -124,7 +124,8 @@ export function observabilityInterceptor(log: Logger, accessLog: AccessLogPolicy
         if (SERVER_FAULTS.has(code)) span.setStatus({ code: SpanStatusCode.ERROR, message: name });
         span.end();
       }
-      const slow = seconds * 1000 > accessLog.slowMs;
+      // A live stream lasts as long as its client stays: long is its nature, not slowness.
+      const slow = !methodDescriptor.responseStream && seconds * 1000 > accessLog.slowMs;
       const level = logLevelOf(code, quiet, slow);
       // An OK call in time is logged only when sampled (and health checks only when debug is on): the line
       // is not even built otherwise.

@@ -16,6 +16,7 @@ import {
   MAX_CODE_LENGTH,
   MAX_COORDINATING_UNITS,
   MAX_DEADLINE_TEXT_LENGTH,
+  IMPORT_TABLE_LIMITS,
   MAX_IMPORT_FILE_BYTES,
   MAX_IMPORT_ROWS,
   MAX_REMARK_LENGTH,
@@ -31,8 +32,16 @@ import { DEFAULT_VOCABULARY, type NewTaskInput, type TaskVocabulary } from "../d
 import { AUTHORITIES, type AuthorityCode, type Priority } from "../domain/vocabulary.js";
 import { COLUMN_KEYS, PROGRAMME_COLUMNS, columnDef, columnLabel, columnOf, type ColumnKey } from "./columns.js";
 import { PRIORITY_LABELS, buildLookups, splitUnits, type VocabularyLookups } from "./lookup.js";
-import { FILE_FIELD } from "./file-kind.js";
-import { isEmptyRow, readCsvTable, readXlsxTable, tooManyRows, writeCsvTable, type TableRow } from "./table.js";
+import {
+  FILE_FIELD,
+  assertFileSize,
+  isEmptyRow,
+  readCsvTable,
+  readXlsxTable,
+  tooManyRows,
+  writeCsvTable,
+  type TableRow,
+} from "@ministry/platform/tables";
 
 export type ProgrammeFileFormat = "csv" | "xlsx";
 
@@ -327,17 +336,9 @@ export async function parseProgrammeFile(
       },
     ]);
   // Before anything is parsed: every later bound (rows, unpacked bytes) is cheaper to reach when this one holds.
-  if (bytes.byteLength > MAX_IMPORT_FILE_BYTES)
-    throw new InvalidArgument([
-      {
-        field: FILE_FIELD,
-        description: msg(
-          `Tệp lớn hơn ${MAX_IMPORT_FILE_BYTES} byte (${MAX_IMPORT_FILE_BYTES / 1024 / 1024} MiB)`,
-          `The file is larger than ${MAX_IMPORT_FILE_BYTES} bytes (${MAX_IMPORT_FILE_BYTES / 1024 / 1024} MiB)`,
-        ),
-      },
-    ]);
-  const rows = format === "csv" ? await readCsvTable(bytes, isHeadingCell) : await readXlsxTable(bytes);
+  assertFileSize(bytes, MAX_IMPORT_FILE_BYTES);
+  const rows =
+    format === "csv" ? await readCsvTable(bytes, isHeadingCell, IMPORT_TABLE_LIMITS) : await readXlsxTable(bytes, IMPORT_TABLE_LIMITS);
   return importTable(rows, options);
 }
 

@@ -9,7 +9,7 @@
  */
 import { InvalidArgument, type FieldViolation } from "@ministry/platform";
 import { columnDef } from "./columns.js";
-import { FILE_FIELD } from "./file-kind.js";
+import { FILE_FIELD } from "@ministry/platform/tables";
 import type { ImportError, ImportReport } from "./programme.js";
 
 export const MAX_LISTED_ROW_ERRORS = 100;

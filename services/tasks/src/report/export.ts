@@ -25,7 +25,7 @@ import {
   type TaskReport,
 } from "../domain/report.js";
 import type { Task } from "../domain/task.js";
-import { writeCsvTable } from "../import/table.js";
+import { writeCsvTable } from "@ministry/platform/tables";
 import { DEFAULT_TASK_KINDS, DEFAULT_UNITS, type TaskKindDef, type TaskStatus, type UnitDef } from "../domain/vocabulary.js";
 
 export type ExportLocale = "vi" | "en";

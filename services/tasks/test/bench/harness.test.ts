@@ -1,20 +1,25 @@
 /**
- * The bench harness's parts (bench/): its processes are started and always stopped, the load client
- * reports a figure against the real baseline server and the real embedded store, and the profile reader
- * finds a real profile's hot function and keeps to a window. No figure is asserted: only that the parts
+ * The bench harness's parts (bench/): the load client reports a figure against the real baseline server
+ * and the real embedded store, and the profile reader finds a real profile's hot function and keeps to a
+ * window. (Starting and stopping the processes is the platform's, tested with it.) No figure is asserted: only that the parts
  * work, since timings on a shared machine mean nothing in a test.
  */
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { type EmbeddedMongo, startEmbeddedMongo } from "@ministry/embedded-mongo";
+import { type BenchStartOptions, jsonLine, startBenchScript, stopBenchChildren } from "@ministry/platform/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CpuProfile, topSelfTime } from "../../bench/cpuprofile-top.js";
 import type { LoadJob, LoadResult } from "../../bench/load.js";
-import { jsonLine, start, startScript, stopAll } from "../../bench/processes.js";
 
 const node = process.execPath;
+const benchDir = fileURLToPath(new URL("../../bench/", import.meta.url));
+/** A script of bench/ in its own process, as bench/run.ts starts them. */
+const startScript = (name: string, script: string, args: string[], opts?: BenchStartOptions) =>
+  startBenchScript(name, path.join(benchDir, script), args, opts);
 
 async function runLoad(job: LoadJob): Promise<LoadResult> {
   const child = startScript("load", "load.ts", [JSON.stringify(job)]);
@@ -30,27 +35,6 @@ function expectFigure(r: LoadResult): void {
   expect(r.to_us).toBeGreaterThan(r.from_us);
 }
 
-describe("bench processes", () => {
-  it("reads a child's ready line and stops it; one that ignores SIGTERM is killed", async () => {
-    const ready = start("ready", node, ["-e", "console.log(JSON.stringify({ ready: { port: 7 } })); setInterval(() => {}, 1000);"]);
-    expect(await jsonLine<{ port: number }>(ready, "ready")).toEqual({ port: 7 });
-    const stubborn = start("stubborn", node, [
-      "-e",
-      'process.on("SIGTERM", () => {}); console.log("{\\"ready\\":1}"); setInterval(() => {}, 1000);',
-    ]);
-    await jsonLine(stubborn, "ready");
-    await stubborn.stop(300);
-    expect((await stubborn.exited).signal).toBe("SIGKILL");
-    await stopAll();
-    expect((await ready.exited).signal).toBe("SIGTERM");
-  });
-
-  it("rejects when the child exits before its line", async () => {
-    const child = start("quits", node, ["-e", "process.exit(3)"]);
-    await expect(jsonLine(child, "ready")).rejects.toThrow(/quits exited \(3\)/);
-  });
-});
-
 describe("bench load client", () => {
   let mongo: EmbeddedMongo;
   let dir: string;
@@ -61,7 +45,7 @@ describe("bench load client", () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-test-"));
   });
   afterAll(async () => {
-    await stopAll();
+    await stopBenchChildren();
     await mongo.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   });

@@ -10,7 +10,8 @@ import { describe, expect, it } from "vitest";
 import { buildReport } from "../../src/domain/report.js";
 import { validateNewTask } from "../../src/domain/task.js";
 import { parseProgrammeFile, writeProgrammeCsv, writeProgrammeXlsx, type ImportedTask } from "../../src/import/index.js";
-import { readCsvTable, writeCsvTable } from "../../src/import/table.js";
+import { readCsvTable } from "@ministry/platform/tables";
+import { IMPORT_TABLE_LIMITS } from "../../src/domain/limits.js";
 import { exportReportCsv, exportReportXlsx, reportLinesOf } from "../../src/report/export.js";
 
 const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
@@ -28,49 +29,6 @@ const DANGEROUS = [
   "''=twice quoted",
   "'-",
 ];
-const HARMLESS = ["'ghi chú trong nháy đơn'", "''", "'", "Báo cáo = kết quả", "a-b", "", " =1+1"];
-
-describe("CSV cells", () => {
-  it("a cell that starts with =, +, -, @, tab or CR is written with a single quote before it", () => {
-    const text = decode(writeCsvTable([["a"], ...DANGEROUS.map((d) => [d])], { bom: false }));
-    const cells = text.split("\r\n");
-    expect(cells[1]).toBe('"\'=HYPERLINK(""http://example.com/x"",""Bấm vào đây"")"');
-    expect(cells[2]).toBe("'+84 24 3824 0000");
-    expect(cells[4]).toBe("'-");
-    expect(cells[5]).toBe("'@SUM(A1:A2)");
-    // Quoted only where RFC 4180 needs it: a tab is no separator here, a CR is a line end.
-    expect(cells[6]).toBe("'\t=1+1");
-    expect(cells[7]).toBe('"\'\r=1+1"');
-    expect(cells[8]).toBe("''=already quoted");
-    expect(cells[10]).toBe("''-");
-  });
-
-  it("a cell that starts otherwise is written as it is", () => {
-    const text = decode(writeCsvTable([HARMLESS.filter((h) => h !== "")], { bom: false }));
-    expect(text).toBe(`'ghi chú trong nháy đơn','',',Báo cáo = kết quả,a-b," =1+1"\r\n`);
-  });
-
-  it("every cell reads back exactly as it was written, whatever quotes and formula characters it starts with", async () => {
-    const rows = [["Mã", "Tên"], ...[...DANGEROUS, ...HARMLESS].map((t, i) => [`R${i}`, t])];
-    const back = await readCsvTable(writeCsvTable(rows), () => false);
-    expect(back.map((r) => [r.cells[0], r.cells[1] ?? ""])).toEqual(rows);
-  });
-
-  it("round-trips random texts made of quotes, formula characters and separators", async () => {
-    const alphabet = ["'", "=", "+", "-", "@", "\t", "\r", "\n", ",", ";", '"', " ", "a", "Đ"];
-    let seed = 20200330;
-    const random = () => {
-      seed = (seed * 1103515245 + 12345) % 2 ** 31;
-      return seed / 2 ** 31;
-    };
-    const texts = Array.from({ length: 300 }, () =>
-      Array.from({ length: 1 + Math.floor(random() * 6) }, () => alphabet[Math.floor(random() * alphabet.length)]).join(""),
-    );
-    const rows = [["Mã", "Tên"], ...texts.map((t, i) => [`R${i}`, t])];
-    const back = await readCsvTable(writeCsvTable(rows), () => false);
-    expect(back.map((r) => [r.cells[0], r.cells[1] ?? ""])).toEqual(rows);
-  });
-});
 
 const task = (code: string, title: string): ImportedTask => ({
   code,
@@ -138,7 +96,7 @@ describe("report exports", () => {
     const text = decode(bytes);
     expect(text).toContain(`'@0,"'=HYPERLINK(`);
     expect(text).not.toMatch(/(^|,)[=+\-@]/mu);
-    const back = await readCsvTable(bytes, () => false);
+    const back = await readCsvTable(bytes, () => false, IMPORT_TABLE_LIMITS);
     expect(back.slice(1).map((r) => r.cells[2])).toEqual(lines().lines.map((l) => l.title));
   });
 

@@ -24,7 +24,8 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { matchesSearch } from "../../src/domain/text.js";
 import { cellText } from "../../src/import/index.js";
-import { readCsvTable } from "../../src/import/table.js";
+import { readCsvTable } from "@ministry/platform/tables";
+import { IMPORT_TABLE_LIMITS } from "../../src/domain/limits.js";
 import { Q1_2020_AS_OF } from "../../src/seed/index.js";
 import { startTasksHarness, type TasksHarness } from "./harness.js";
 
@@ -261,7 +262,7 @@ describe("a unit-scoped caller's report", () => {
     const csv = await pcStaff.reports.exportReport(
       ExportReportRequest.fromPartial({ report: { period: Q1, programmeId: "bnv-2020" }, format: FileFormat.FILE_FORMAT_CSV }),
     );
-    const rows = await readCsvTable(csv.file!.content, (cell) => cell === "STT");
+    const rows = await readCsvTable(csv.file!.content, (cell) => cell === "STT", IMPORT_TABLE_LIMITS);
     expect(rows).toHaveLength(1 + own.report!.lines.length);
     expect(rows.slice(1).every((r) => r.cells[4] === "Vụ Pháp chế")).toBe(true);
   });
@@ -276,7 +277,7 @@ describe("a report as of a past instant", () => {
 
   async function csvRows(request: ExportReportRequest): Promise<string[][]> {
     const { file } = await office.reports.exportReport({ ...request, format: FileFormat.FILE_FORMAT_CSV });
-    return (await readCsvTable(file!.content, (cell) => cell === "STT")).map((r) => r.cells);
+    return (await readCsvTable(file!.content, (cell) => cell === "STT", IMPORT_TABLE_LIMITS)).map((r) => r.cells);
   }
 
   async function xlsxRows(request: ExportReportRequest): Promise<string[][]> {

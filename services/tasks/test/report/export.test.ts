@@ -2,7 +2,8 @@ import ExcelJS from "exceljs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildReport, transition, validateNewTask, type NewTaskInput, type Task, type TaskReport } from "../../src/domain/index.js";
 import { cellText } from "../../src/import/index.js";
-import { readCsvTable } from "../../src/import/table.js";
+import { readCsvTable } from "@ministry/platform/tables";
+import { IMPORT_TABLE_LIMITS } from "../../src/domain/limits.js";
 import {
   REPORT_LINE_HEADINGS,
   REPORT_SHEET_NAMES,
@@ -396,7 +397,7 @@ describe("report export: sample Q1 2020", () => {
     expect(records).toHaveLength(lines.length + 2); // headings, lines, "" after the last CRLF
     expect(records.at(-1)).toBe("");
 
-    const rows = await readCsvTable(bytes, (cell) => REPORT_LINE_HEADINGS.vi.includes(cell));
+    const rows = await readCsvTable(bytes, (cell) => REPORT_LINE_HEADINGS.vi.includes(cell), IMPORT_TABLE_LIMITS);
     expect(rows.map((r) => r.cells)).toEqual(sheetText(list));
   });
 
@@ -464,7 +465,11 @@ describe("report export: sample Q1 2020", () => {
       .slice(1)
       .map((r) => r[5]);
     expect(deadlines).toEqual(["2020-01-10", "January 2020", "2020-02-15", "2020-03-20", "March 2020", "Q1 2020", "Q1 2020"]);
-    const csv = await readCsvTable(exportReportCsv({ report, lines, locale: "en" }), (cell) => REPORT_LINE_HEADINGS.en.includes(cell));
+    const csv = await readCsvTable(
+      exportReportCsv({ report, lines, locale: "en" }),
+      (cell) => REPORT_LINE_HEADINGS.en.includes(cell),
+      IMPORT_TABLE_LIMITS,
+    );
     expect(csv.slice(1).map((r) => r.cells[5])).toEqual(deadlines);
     // And the Vietnamese file keeps the Vietnamese labels.
     expect(
@@ -542,7 +547,11 @@ describe("report export: the 2020 seed programme", () => {
         .every((r) => r[9] === "Hoàn thành đúng hạn"),
     ).toBe(true);
 
-    const csvRows = await readCsvTable(exportReportCsv({ report, lines }), (cell) => REPORT_LINE_HEADINGS.vi.includes(cell));
+    const csvRows = await readCsvTable(
+      exportReportCsv({ report, lines }),
+      (cell) => REPORT_LINE_HEADINGS.vi.includes(cell),
+      IMPORT_TABLE_LIMITS,
+    );
     expect(csvRows.map((r) => r.cells)).toEqual(sheetText(list));
   });
 });

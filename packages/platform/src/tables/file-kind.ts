@@ -3,9 +3,9 @@
  * (a CSV saved from Excel and sent as XLSX, an old .xls). Telling them what the file is and what to do
  * beats the unpacker's or the parser's own words, which name zip records and never reach a caller.
  */
-import { InvalidArgument } from "@ministry/platform";
+import { InvalidArgument } from "../errors.js";
 
-/** The request field holding the file (ImportProgrammeRequest.content): what every refusal of a file names. */
+/** The request field holding the file (every import request calls it `content`): what every refusal of a file names. */
 export const FILE_FIELD = "content";
 
 export function fileRefusal(vi: string, en: string): InvalidArgument {
@@ -24,7 +24,7 @@ const UTF16_BOMS = [
   [0xff, 0xfe],
   [0xfe, 0xff],
 ] as const;
-/** Text is judged on this much of the start: enough for a header row and a few tasks. */
+/** Text is judged on this much of the start: enough for a header row and a few records. */
 const TEXT_PROBE_BYTES = 8192;
 
 function startsWith(bytes: Uint8Array, signature: readonly number[]): boolean {
@@ -96,4 +96,11 @@ export function assertLooksLikeCsv(bytes: Uint8Array): void {
       "The file was sent as CSV but is an XLSX workbook; choose the XLSX format",
     );
   if (kind === "ole2") throw xlsxRefusals.legacyOrProtected();
+}
+
+/** Refuses an upload larger than `maxBytes` before anything parses it. */
+export function assertFileSize(bytes: Uint8Array, maxBytes: number): void {
+  if (bytes.byteLength <= maxBytes) return;
+  const mib = Number((maxBytes / 1024 / 1024).toFixed(2));
+  throw fileRefusal(`Tệp lớn hơn ${maxBytes} byte (${mib} MiB)`, `The file is larger than ${maxBytes} bytes (${mib} MiB)`);
 }

@@ -9,10 +9,9 @@
  */
 import { Readable } from "node:stream";
 import ExcelJS from "exceljs";
-import { InvalidArgument } from "@ministry/platform";
-import { MAX_IMPORT_COLUMNS, MAX_IMPORT_ROWS } from "../domain/limits.js";
+import { InvalidArgument } from "../errors.js";
 import { assertLooksLikeCsv, assertLooksLikeXlsx, fileRefusal, xlsxRefusals } from "./file-kind.js";
-import { storedPackage, unpackWorkbook } from "./xlsx-package.js";
+import { storedPackage, unpackWorkbook, type UnpackLimits } from "./xlsx-package.js";
 
 /** One row of the file: `line` is its 1-based row number (CSV: record number, the row a spreadsheet shows). */
 export interface TableRow {
@@ -27,7 +26,8 @@ export interface TableLimits {
   maxColumns: number;
 }
 
-export const DEFAULT_TABLE_LIMITS: TableLimits = { maxDataRows: MAX_IMPORT_ROWS, maxColumns: MAX_IMPORT_COLUMNS };
+/** An XLSX file is bounded twice: what its package unpacks to, then the rows read from it. */
+export type XlsxTableLimits = TableLimits & UnpackLimits;
 
 export function tooManyRows(maxDataRows: number): InvalidArgument {
   return fileRefusal(`Tệp có hơn ${maxDataRows} dòng dữ liệu`, `The file has more than ${maxDataRows} data rows`);
@@ -143,11 +143,7 @@ export function decodeUtf8(bytes: Uint8Array): string {
 }
 
 /** The non-empty rows of a CSV file, the cells' formula quotes removed (restoreFormula). */
-export async function readCsvTable(
-  bytes: Uint8Array,
-  isHeading: (cell: string) => boolean,
-  limits: TableLimits = DEFAULT_TABLE_LIMITS,
-): Promise<TableRow[]> {
+export async function readCsvTable(bytes: Uint8Array, isHeading: (cell: string) => boolean, limits: TableLimits): Promise<TableRow[]> {
   assertLooksLikeCsv(bytes);
   const text = decodeUtf8(bytes);
   const delimiter = detectDelimiter(text, isHeading);
@@ -171,9 +167,9 @@ function* slices(bytes: Buffer, size: number): Generator<Buffer> {
 }
 
 /** The non-empty rows of the first worksheet of an XLSX file. */
-export async function readXlsxTable(bytes: Uint8Array, limits: TableLimits = DEFAULT_TABLE_LIMITS): Promise<TableRow[]> {
+export async function readXlsxTable(bytes: Uint8Array, limits: XlsxTableLimits): Promise<TableRow[]> {
   assertLooksLikeXlsx(bytes);
-  const parts = await unpackWorkbook(bytes);
+  const parts = await unpackWorkbook(bytes, limits);
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from(slices(await storedPackage(parts), STREAM_CHUNK_BYTES)), {
     worksheets: "emit",
     sharedStrings: "cache",

@@ -3,7 +3,7 @@
  * package, and a zip can unpack to a thousand times its size (a "zip bomb"): a few hundred KB that
  * claim a million rows, or a shared-strings table of hundreds of MB, or headers that lie about sizes.
  *
- * So only the parts the importer needs are unpacked — the workbook and its relationships, the styles
+ * So only the parts a table reader needs are unpacked — the workbook and its relationships, the styles
  * (they say which numbers are dates), the shared strings and the first worksheet — against one budget
  * for all of them: an entry whose declared size would pass the budget is refused before it is read, and
  * yauzl (validateEntrySizes) fails an entry whose data unpacks to more than its headers declare, so a
@@ -14,7 +14,6 @@
 import type { Readable } from "node:stream";
 import yauzl from "yauzl";
 import yazl from "yazl";
-import { MAX_XLSX_ENTRIES, MAX_XLSX_UNPACKED_BYTES } from "../domain/limits.js";
 import { fileRefusal, xlsxRefusals } from "./file-kind.js";
 
 export interface PackagePart {
@@ -27,8 +26,6 @@ export interface UnpackLimits {
   maxUnpackedBytes: number;
   maxEntries: number;
 }
-
-export const DEFAULT_UNPACK_LIMITS: UnpackLimits = { maxUnpackedBytes: MAX_XLSX_UNPACKED_BYTES, maxEntries: MAX_XLSX_ENTRIES };
 
 /** Every entry of the package's directory (names and sizes only: nothing is unpacked yet). */
 function readDirectory(file: yauzl.ZipFile): Promise<Map<string, yauzl.Entry>> {
@@ -64,7 +61,7 @@ const EMPTY_SHARED_STRINGS =
  * table when absent), then the first worksheet (the lowest-numbered). Refuses (InvalidArgument, field
  * "content", in words for the person who sent the file) anything else: not a zip, no worksheet, encrypted, too many entries, or too much unpacked.
  */
-export async function unpackWorkbook(upload: Uint8Array, limits: UnpackLimits = DEFAULT_UNPACK_LIMITS): Promise<PackagePart[]> {
+export async function unpackWorkbook(upload: Uint8Array, limits: UnpackLimits): Promise<PackagePart[]> {
   const zip = Buffer.from(upload.buffer, upload.byteOffset, upload.byteLength);
   let file: yauzl.ZipFile;
   try {
