@@ -213,6 +213,17 @@ function watchEndpoint(url: string): { stop: () => Promise<{ polls: number; fail
   };
 }
 
+/** The value `probe` returns once it returns one (polling), or a failure naming `what` after the timeout. */
+async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 async function untilTrue(check: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (!(await check())) {
@@ -630,6 +641,87 @@ describe("scripts/dev", () => {
     dev.child.kill("SIGINT");
     expect(await dev.exited).toEqual({ code: 0, signal: null });
   }, 90_000);
+
+  it("tells people of the 2020 programme's overdue tasks: in their inboxes and in the mail directory, once per task and person, not once per restart", async () => {
+    const p = await ports();
+    const data = path.join(work, "data-alerts");
+    const mailDir = path.join(data, "mail");
+    const env = { ...portEnv(p), DEV_DATA_DIR: data, DEV_SERVICES: "tasks,notifications", DEV_READY_TIMEOUT_MS: "40000" };
+    const mongoUri = `mongodb://127.0.0.1:${p.mongo}/?replicaSet=rs0&directConnection=true`;
+    const emails = () => (fs.existsSync(mailDir) ? fs.readdirSync(mailDir).filter((f) => f.endsWith(".eml")).length : 0);
+    /** Every overdue alert the tasks service published is handled and every email it made is in the mail directory. */
+    const settled = async (mongo: import("mongodb").MongoClient) => {
+      const published = await mongo.db("tasks").collection("outbox").countDocuments({ subject: "tasks.task.overdue" });
+      const handled = await mongo.db("notifications").collection("inbox").countDocuments({ subject: "tasks.task.overdue" });
+      const waiting = await mongo.db("notifications").collection("deliveries").countDocuments({ status: "pending" });
+      const sent = await mongo.db("notifications").collection("deliveries").countDocuments({ channel: "email", status: "sent" });
+      return published > 0 && handled === published && waiting === 0 && emails() === sent ? { published, sent } : undefined;
+    };
+
+    let dev = startDev(env);
+    await dev.waitFor("Press Ctrl-C to stop.", 45_000);
+    const mongo = new MongoClient(mongoUri);
+    await mongo.connect();
+    try {
+      const first = await until(() => settled(mongo), "the overdue alerts told and mailed", 60_000);
+      const notifications = mongo.db("notifications").collection("notifications");
+      // Each overdue task's lead unit head and the Office's leaders, each once per task.
+      const perTask = await notifications
+        .aggregate<{ _id: string; people: string[]; count: number }>([
+          { $match: { eventType: "tasks.task.overdue" } },
+          { $group: { _id: "$subject.id", people: { $addToSet: "$recipientId" }, count: { $sum: 1 } } },
+        ])
+        .toArray();
+      expect(perTask).toHaveLength(first.published);
+      for (const t of perTask) {
+        expect(t.count).toBe(t.people.length);
+        expect(t.people).toContain("vp-head");
+      }
+      expect(first.sent).toBe(perTask.reduce((n, t) => n + t.count, 0));
+      const readable = fs.readdirSync(mailDir).filter((f) => f.endsWith(".txt"));
+      expect(readable).toHaveLength(first.sent);
+      const ids = readable.map((f) => /^Message-ID:\s*(\S+)/m.exec(fs.readFileSync(path.join(mailDir, f), "utf8"))?.[1]);
+      expect(new Set(ids).size).toBe(first.sent);
+      const sample = fs.readFileSync(path.join(mailDir, readable[0]!), "utf8");
+      expect(sample).toMatch(/Subject:\s+Nhiệm vụ quá hạn: /);
+      expect(sample).toContain("Kính gửi");
+
+      dev.child.kill("SIGINT");
+      expect(await dev.exited).toEqual({ code: 0, signal: null });
+
+      // Again on the same data: the alerts are not published again, nor told, nor mailed.
+      dev = startDev(env);
+      await dev.waitFor("Press Ctrl-C to stop.", 45_000);
+      const monitor = `http://127.0.0.1:${p.monitor}/jsz?consumers=true`;
+      await until(
+        async () => {
+          const jsz = (await (await fetch(monitor)).json()) as {
+            account_details?: {
+              stream_detail?: {
+                name: string;
+                state: { last_seq: number };
+                consumer_detail?: { name: string; delivered: { stream_seq: number }; num_ack_pending: number }[];
+              }[];
+            }[];
+          };
+          const stream = jsz.account_details?.flatMap((a) => a.stream_detail ?? []).find((s) => s.name === "TASKS");
+          const consumer = stream?.consumer_detail?.find((c) => c.name === "notifications-TASKS");
+          return stream && consumer && consumer.delivered.stream_seq === stream.state.last_seq && consumer.num_ack_pending === 0
+            ? true
+            : undefined;
+        },
+        "the notifications consumer caught up with the TASKS stream",
+        30_000,
+      );
+      const again = await until(() => settled(mongo), "the second run settled", 30_000);
+      expect(again).toEqual(first);
+      expect(await notifications.countDocuments({ eventType: "tasks.task.overdue" })).toBe(first.sent);
+    } finally {
+      await mongo.close();
+      dev.child.kill("SIGINT");
+      await dev.exited;
+    }
+  }, 180_000);
 });
 
 describe("scripts/dev supervises what it started", () => {

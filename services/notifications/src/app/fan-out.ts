@@ -17,7 +17,7 @@ import { NotificationEvents } from "../events/definitions.js";
 import { categoryById } from "../rules/index.js";
 import type { NotificationRule, RuleEnv, TemplateData } from "../rules/types.js";
 import type { DirectoryStore } from "../store/directory-store.js";
-import type { DeliveryDoc, NotificationDoc, PersonDoc, StreamCounterDoc } from "../store/documents.js";
+import { NOT_SNOOZED, type DeliveryDoc, type NotificationDoc, type PersonDoc, type StreamCounterDoc } from "../store/documents.js";
 import { DELIVERIES, NOTIFICATIONS, STREAM_COUNTERS } from "../store/indexes.js";
 import type { PreferencesStore } from "../store/preferences-store.js";
 import type { WebhookStore } from "../store/webhook-store.js";
@@ -97,9 +97,11 @@ export class FanOut {
           body: inbox.text,
           subject,
           createdAt: now,
+          read: false,
           readAt: null,
+          archived: false,
           archivedAt: null,
-          snoozedUntil: null,
+          snoozedUntil: NOT_SNOOZED,
         });
       }
       const plan = planEmail({

@@ -7,7 +7,7 @@ import { FieldChecks, NotFound, keysetPage, type Identity, type KeysetPage, type
 import type { ClientSession, Filter } from "mongodb";
 import { MAX_CATEGORY_LENGTH, MAX_ID_LENGTH, MAX_IDS_PER_CALL, MAX_SNOOZE_DAYS, FIELDS } from "../domain/limits.js";
 import { NotificationEvents } from "../events/definitions.js";
-import type { DeliveryDoc, NotificationDoc } from "../store/documents.js";
+import { NOT_SNOOZED, type DeliveryDoc, type NotificationDoc } from "../store/documents.js";
 import { DELIVERIES } from "../store/indexes.js";
 import { NotificationStore } from "../store/notification-store.js";
 import { plainCodec, type AppContext } from "./context.js";
@@ -43,12 +43,11 @@ export class Inbox {
     checks.check();
     const now = this.app.clock.now();
     const me = identity.userId;
-    const notSnoozed = { $or: [{ snoozedUntil: null }, { snoozedUntil: { $lte: now } }] };
     const byView: Record<InboxViewName, Filter<NotificationDoc>> = {
-      inbox: { recipientId: me, archivedAt: null, ...notSnoozed },
+      inbox: { recipientId: me, archived: false, snoozedUntil: { $lte: now } },
       unread: this.store.unreadFilter(me, now),
-      archived: { recipientId: me, archivedAt: { $ne: null } },
-      snoozed: { recipientId: me, archivedAt: null, snoozedUntil: { $gt: now } },
+      archived: { recipientId: me, archived: true },
+      snoozed: { recipientId: me, archived: false, snoozedUntil: { $gt: now } },
       all: { recipientId: me },
     };
     const filter: Filter<NotificationDoc> = query.category ? { ...byView[query.view], category: query.category } : byView[query.view];
@@ -83,19 +82,19 @@ export class Inbox {
   }
 
   markRead(identity: Identity, ids: string[], requestId?: string): Promise<Changed> {
-    return this.change("MarkRead", identity, ids, requestId, { readAt: null }, (now) => ({ readAt: now }), true);
+    return this.change("MarkRead", identity, ids, requestId, { read: false }, (now) => ({ read: true, readAt: now }), true);
   }
 
   markUnread(identity: Identity, ids: string[], requestId?: string): Promise<Changed> {
-    return this.change("MarkUnread", identity, ids, requestId, { readAt: { $ne: null } }, () => ({ readAt: null }), false);
+    return this.change("MarkUnread", identity, ids, requestId, { read: true }, () => ({ read: false, readAt: null }), false);
   }
 
   archive(identity: Identity, ids: string[], requestId?: string): Promise<Changed> {
-    return this.change("Archive", identity, ids, requestId, { archivedAt: null }, (now) => ({ archivedAt: now }), false);
+    return this.change("Archive", identity, ids, requestId, { archived: false }, (now) => ({ archived: true, archivedAt: now }), false);
   }
 
   unarchive(identity: Identity, ids: string[], requestId?: string): Promise<Changed> {
-    return this.change("Unarchive", identity, ids, requestId, { archivedAt: { $ne: null } }, () => ({ archivedAt: null }), false);
+    return this.change("Unarchive", identity, ids, requestId, { archived: true }, () => ({ archived: false, archivedAt: null }), false);
   }
 
   async markAllRead(identity: Identity, category: string | undefined, requestId?: string): Promise<Changed> {
@@ -105,7 +104,7 @@ export class Inbox {
     const me = identity.userId;
     return this.app.once("MarkAllRead", identity, { requestId, target: me, body: { category } }, plainCodec<Changed>(), async (session) => {
       const now = this.app.clock.now();
-      const filter: Filter<NotificationDoc> = { recipientId: me, readAt: null, ...(category ? { category } : {}) };
+      const filter: Filter<NotificationDoc> = { recipientId: me, read: false, ...(category ? { category } : {}) };
       let changed = 0;
       // Bounded work per call: what is left (more than a few thousand) is marked by calling again.
       for (let round = 0; round < 10; round++) {
@@ -115,8 +114,8 @@ export class Inbox {
           session,
           me,
           batch.map((d) => d._id),
-          { readAt: null },
-          { readAt: now },
+          { read: false },
+          { read: true, readAt: now },
           true,
           now,
         );
@@ -154,7 +153,7 @@ export class Inbox {
       async (session) => {
         const updated = await this.store.collection.findOneAndUpdate(
           { _id: id, recipientId: me },
-          { $set: { snoozedUntil: until ?? null } },
+          { $set: { snoozedUntil: until ?? NOT_SNOOZED } },
           { session, returnDocument: "after" },
         );
         if (!updated) throw notFound();

@@ -4,7 +4,9 @@
  */
 import { FieldChecks, InvalidArgument, requireIdentity } from "@ministry/platform";
 import {
+  Channel,
   DeliveryMode,
+  DeliveryStatus,
   InboxView,
   type NotificationServiceServer,
   type StreamNotificationsRequest,
@@ -61,7 +63,22 @@ export function notificationHandlers(p: NotificationParts): NotificationServiceS
     getUnreadCount: async () => ({ unreadCount: String(await inbox.unreadCount(requireIdentity())) }),
     getNotification: async (call) => {
       const { notification, deliveries } = await inbox.get(requireIdentity(), requireId(call.request.id));
-      return { notification: { ...toProtoNotification(notification), deliveries: deliveries.map(toProtoDelivery) } };
+      // The inbox's own delivery is the notification itself, made with the event's transaction.
+      const inboxDelivery = {
+        id: notification._id,
+        channel: Channel.CHANNEL_INBOX,
+        status: DeliveryStatus.DELIVERY_STATUS_SENT,
+        attempts: 1,
+        notBefore: undefined,
+        sentAt: notification.createdAt,
+        lastError: "",
+        digestId: "",
+        createdAt: notification.createdAt,
+        updatedAt: notification.createdAt,
+        target: notification.recipientId,
+        responseStatus: 0,
+      };
+      return { notification: { ...toProtoNotification(notification), deliveries: [inboxDelivery, ...deliveries.map(toProtoDelivery)] } };
     },
     markRead: async (call) => {
       const r = await inbox.markRead(requireIdentity(), call.request.ids, call.request.requestId);

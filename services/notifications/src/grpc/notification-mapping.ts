@@ -8,7 +8,7 @@ import {
   type Preferences as ProtoPreferences,
 } from "@ministry/proto/ministry/notifications/v1/notifications";
 import type { DeliveryModeName } from "../domain/model.js";
-import type { ChannelPreferenceDoc, NotificationDoc, PreferencesDoc } from "../store/documents.js";
+import { NOT_SNOOZED, type ChannelPreferenceDoc, type NotificationDoc, type PreferencesDoc } from "../store/documents.js";
 
 export function toProtoNotification(n: NotificationDoc): Notification {
   return {
@@ -24,7 +24,7 @@ export function toProtoNotification(n: NotificationDoc): Notification {
     createdAt: n.createdAt,
     readAt: n.readAt ?? undefined,
     archivedAt: n.archivedAt ?? undefined,
-    snoozedUntil: n.snoozedUntil ?? undefined,
+    snoozedUntil: n.snoozedUntil.getTime() > NOT_SNOOZED.getTime() ? n.snoozedUntil : undefined,
     deliveries: [],
   };
 }

@@ -33,6 +33,9 @@ export interface UnitDoc {
   updatedAt: Date;
 }
 
+/** A notification's snoozedUntil when it is not snoozed: every "now" is after it. */
+export const NOT_SNOOZED = new Date(0);
+
 export interface NotificationDoc {
   /** notificationId(eventId, recipientId): one per event and person. */
   _id: string;
@@ -48,9 +51,16 @@ export interface NotificationDoc {
   body: string;
   subject: SubjectRef | null;
   createdAt: Date;
+  /**
+   * The inbox's states as booleans and a date: the unread count and the inbox's lists are then equality
+   * and one date range on one index, which the store answers from the index alone (no document read).
+   */
+  read: boolean;
   readAt: Date | null;
+  archived: boolean;
   archivedAt: Date | null;
-  snoozedUntil: Date | null;
+  /** Hidden from the inbox until then; NOT_SNOOZED (the epoch) when not snoozed. */
+  snoozedUntil: Date;
 }
 
 /** Per person, the last notification sequence allocated (allocated inside the fan-out's transaction). */

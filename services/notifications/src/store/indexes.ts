@@ -25,8 +25,10 @@ export const NOTIFICATIONS_INDEXES: CollectionIndexes[] = [
     indexes: [
       // the inbox, newest first, and a live stream's resumption (seq > the last one seen)
       { key: { recipientId: 1, seq: -1 }, name: "recipient_seq", unique: true },
-      // the unread count
-      { key: { recipientId: 1, readAt: 1, archivedAt: 1 }, name: "recipient_unread" },
+      // the unread count, counted on the index alone (equalities and one date range)
+      { key: { recipientId: 1, read: 1, archived: 1, snoozedUntil: 1 }, name: "recipient_unread" },
+      // the inbox's total, likewise
+      { key: { recipientId: 1, archived: 1, snoozedUntil: 1 }, name: "recipient_inbox" },
       { key: { eventId: 1 }, name: "event" },
     ],
   },

@@ -18,7 +18,7 @@ export class NotificationStore {
 
   /** Unread, not archived, and not snoozed past `now`: what the inbox's badge counts. */
   unreadFilter(recipientId: string, now: Date): Filter<NotificationDoc> {
-    return { recipientId, readAt: null, archivedAt: null, $or: [{ snoozedUntil: null }, { snoozedUntil: { $lte: now } }] };
+    return { recipientId, read: false, archived: false, snoozedUntil: { $lte: now } };
   }
 
   unreadCount(recipientId: string, now: Date, session?: ClientSession): Promise<number> {

@@ -73,6 +73,9 @@ describe("a task assigned to a unit", () => {
     const got = await head.notifications.getNotification({ id: ofEvent[0]!.id });
     const email = got.notification?.deliveries.find((d) => d.channel === Channel.CHANNEL_EMAIL);
     expect(email).toMatchObject({ status: DeliveryStatus.DELIVERY_STATUS_SENT, attempts: 1 });
+    expect(email?.target).toMatch(/^pc-head@/);
+    const inboxDelivery = got.notification?.deliveries.find((d) => d.channel === Channel.CHANNEL_INBOX);
+    expect(inboxDelivery).toMatchObject({ status: DeliveryStatus.DELIVERY_STATUS_SENT, target: "pc-head" });
 
     // Published: delivered for the inbox and for the email, once each for the event.
     const delivered = (await outboxOf("notifications.notification.delivered"))
