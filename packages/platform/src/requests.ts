@@ -15,9 +15,22 @@ import { systemClock, type Clock } from "./clock.js";
 import { FailedPrecondition } from "./errors.js";
 import { isDuplicateKeyError } from "./events/util.js";
 import { inTransaction, type CollectionIndexes } from "./mongo.js";
+import { FieldChecks, type FieldName } from "./validation.js";
 
 export const REQUESTS_COLLECTION = "requests";
 export const DEFAULT_REQUEST_RETENTION_MS = 24 * 3600_000;
+/** A request id is an id like any other the services take: at most this many characters. */
+export const MAX_REQUEST_ID_LENGTH = 128;
+const REQUEST_ID: FieldName = { vi: "Mã yêu cầu", en: "Request id" };
+
+/** What a mutation says about itself to the request log: its request id (if any), target and content. */
+export interface RequestTarget {
+  requestId?: string;
+  /** What the request acts on, e.g. "task:<id>". */
+  target: string;
+  /** The request's content, fingerprinted. */
+  body: unknown;
+}
 
 /** One use of a request id: who sent it, what for, and (when the caller gives one) the request's fingerprint. */
 export interface RequestKey {
@@ -118,6 +131,20 @@ export class RequestLog {
     const hash = createHash("sha256");
     feed(hash, request);
     return hash.digest("base64url");
+  }
+
+  /**
+   * The log's key of a request: with a request id (trimmed; INVALID_ARGUMENT on `request_id` past
+   * MAX_REQUEST_ID_LENGTH), the method, caller, target and the body's fingerprint; none without one
+   * (every call runs).
+   */
+  static keyOf(method: string, caller: string, request: RequestTarget): RequestKey | undefined {
+    const requestId = request.requestId?.trim();
+    if (!requestId) return undefined;
+    const checks = new FieldChecks();
+    checks.length("request_id", requestId, MAX_REQUEST_ID_LENGTH, REQUEST_ID);
+    checks.check();
+    return { method, caller, requestId, target: request.target, fingerprint: RequestLog.fingerprint(request.body) };
   }
 
   /** The record's id: the caller and the request id, written so that neither can run into the other. */

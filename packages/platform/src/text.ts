@@ -23,3 +23,25 @@ export function matchesSearch(text: string, query: string): boolean {
     .filter((w) => w.length > 0);
   return words.every((w) => haystack.includes(w));
 }
+
+/**
+ * English month names, January first (`ENGLISH_MONTHS[month - 1]`). Written out rather than asked of
+ * Intl, so a date reads the same whatever the runtime's ICU data holds.
+ */
+export const ENGLISH_MONTHS = [
+  "January",
+  "February",
+  "March",
+  "April",
+  "May",
+  "June",
+  "July",
+  "August",
+  "September",
+  "October",
+  "November",
+  "December",
+] as const;
+
+/** The quarters' Roman numerals, by quarter (1–4; index 0 is empty): Vietnamese writes "Quý II". */
+export const QUARTER_NUMERALS = ["", "I", "II", "III", "IV"] as const;

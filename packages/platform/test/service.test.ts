@@ -24,7 +24,7 @@ import {
   startService,
   type RunningService,
 } from "../src/index.js";
-import { echoService, startNatsServer, type NatsServerHandle } from "../src/testing/index.js";
+import { echoService, startNatsServer, until, type NatsServerHandle } from "../src/testing/index.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -99,26 +99,6 @@ afterAll(async () => {
   await svc?.stop();
   await nats?.dispose();
 });
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function until<T>(probe: () => T | undefined, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe("service runtime", () => {
   it("follows one trace from a gRPC call through the outbox and NATS to the consumer", async () => {
@@ -203,10 +183,10 @@ describe("service runtime", () => {
 
       await svc.ctx.bus.publish(Concluded.of("meeting-1", { userId: "from-meetings", displayName: "", roles: [] }));
       await svc.ctx.bus.publish(Issued.of("document-1", { userId: "from-documents", displayName: "", roles: [] }));
-      const letters = await waitFor("a dead letter from each stream", async () => {
+      const letters = await until(async () => {
         const page = await list("", "");
         return page.deadLetters.length === 2 ? page.deadLetters : undefined;
-      });
+      }, "a dead letter from each stream");
       const byStream = Object.fromEntries(letters.map((d) => [d.stream, d]));
       expect(byStream.MEETINGS).toMatchObject({ consumer: "alpha-MEETINGS", eventType: Concluded.type, error: /meetings handler refused/ });
       expect(byStream.DOCUMENTS).toMatchObject({ consumer: "alpha-DOCUMENTS", eventType: Issued.type, error: /documents handler refused/ });

@@ -13,7 +13,7 @@ import {
   type OutgoingEvent,
   type RunningService,
 } from "@ministry/platform";
-import { promised, startNatsServer, type NatsServerHandle, type Promised } from "@ministry/platform/testing";
+import { promised, startNatsServer, until, type NatsServerHandle, type Promised } from "@ministry/platform/testing";
 export { refusal, type Refusal } from "@ministry/platform/testing";
 import { startMailSink, type MailSink } from "@ministry/mail-sink";
 import {
@@ -119,15 +119,7 @@ export async function startNotificationsHarness(
       }
       await svc.ctx.bus.publishEncoded(encodeEvent(event, { now: clock.now() }), { msgId: publishOpts.msgId });
     },
-    async until(probe, what, timeoutMs = 15_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const value = await probe();
-        if (value !== undefined) return value;
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-        await new Promise((r) => setTimeout(r, 25));
-      }
-    },
+    until,
     async stop() {
       for (const c of open) c.close();
       await svc.stop();

@@ -13,6 +13,12 @@ export {
   xlsxRefusals,
   type FileKind,
 } from "./file-kind.js";
+export {
+  ImportRowsInvalid,
+  MAX_LISTED_ROW_ERROR_BYTES,
+  MAX_LISTED_ROW_ERRORS,
+  listRowErrors,
+} from "./rows-refusal.js";
 export { storedPackage, unpackWorkbook, type PackagePart, type UnpackLimits } from "./xlsx-package.js";
 export {
   CSV_DELIMITERS,

@@ -5,28 +5,16 @@
  */
 import { describe, expect, it } from "vitest";
 import { readCsvTable, writeCsvTable, type TableLimits } from "../../src/tables/index.js";
+import { FORMULA_LIKE_TEXTS } from "../../src/testing/table-texts.js";
 
 const LIMITS: TableLimits = { maxDataRows: 1000, maxColumns: 16 };
 const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 
-/** Texts people could type that a spreadsheet would read as a formula, and their near misses. */
-const DANGEROUS = [
-  '=HYPERLINK("http://example.com/x","Bấm vào đây")',
-  "+84 24 3824 0000",
-  "-5 ngày so với kế hoạch",
-  "-",
-  "@SUM(A1:A2)",
-  "\t=1+1",
-  "\r=1+1",
-  "'=already quoted",
-  "''=twice quoted",
-  "'-",
-];
 const HARMLESS = ["'ghi chú trong nháy đơn'", "''", "'", "Báo cáo = kết quả", "a-b", "", " =1+1"];
 
 describe("CSV cells", () => {
   it("a cell that starts with =, +, -, @, tab or CR is written with a single quote before it", () => {
-    const text = decode(writeCsvTable([["a"], ...DANGEROUS.map((d) => [d])], { bom: false }));
+    const text = decode(writeCsvTable([["a"], ...FORMULA_LIKE_TEXTS.map((d) => [d])], { bom: false }));
     const cells = text.split("\r\n");
     expect(cells[1]).toBe('"\'=HYPERLINK(""http://example.com/x"",""Bấm vào đây"")"');
     expect(cells[2]).toBe("'+84 24 3824 0000");
@@ -45,7 +33,7 @@ describe("CSV cells", () => {
   });
 
   it("every cell reads back exactly as it was written, whatever quotes and formula characters it starts with", async () => {
-    const rows = [["Mã", "Tên"], ...[...DANGEROUS, ...HARMLESS].map((t, i) => [`R${i}`, t])];
+    const rows = [["Mã", "Tên"], ...[...FORMULA_LIKE_TEXTS, ...HARMLESS].map((t, i) => [`R${i}`, t])];
     const back = await readCsvTable(writeCsvTable(rows), () => false, LIMITS);
     expect(back.map((r) => [r.cells[0], r.cells[1] ?? ""])).toEqual(rows);
   });

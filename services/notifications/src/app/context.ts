@@ -3,7 +3,6 @@
  * idempotent retries, the configuration and a logger.
  */
 import {
-  FieldChecks,
   RequestLog,
   type AuditLog,
   type Clock,
@@ -11,12 +10,12 @@ import {
   type Logger,
   type Outbox,
   type OutgoingEvent,
+  type RequestTarget,
   type ResultCodec,
 } from "@ministry/platform";
 import type { Actor } from "@ministry/proto/ministry/common/v1/common";
 import type { ClientSession, Db, MongoClient } from "mongodb";
 import type { NotificationsConfig } from "../config.js";
-import { FIELDS, MAX_ID_LENGTH } from "../domain/limits.js";
 
 export interface AppDeps {
   client: MongoClient;
@@ -27,12 +26,6 @@ export interface AppDeps {
   requests: RequestLog;
   config: NotificationsConfig;
   log: Logger;
-}
-
-export interface RequestTarget {
-  requestId?: string;
-  target: string;
-  body: unknown;
 }
 
 export class AppContext {
@@ -60,16 +53,7 @@ export class AppContext {
     codec: ResultCodec<T>,
     work: (s: ClientSession) => Promise<T>,
   ): Promise<T> {
-    const requestId = request.requestId?.trim();
-    if (requestId) {
-      const checks = new FieldChecks();
-      checks.length("request_id", requestId, MAX_ID_LENGTH, FIELDS.requestId);
-      checks.check();
-    }
-    const key = requestId
-      ? { method, caller: identity.userId, requestId, target: request.target, fingerprint: RequestLog.fingerprint(request.body) }
-      : undefined;
-    return this.deps.requests.once(key, codec, work);
+    return this.deps.requests.once(RequestLog.keyOf(method, identity.userId, request), codec, work);
   }
 
   /** An audit record of a change, with its events, in the change's transaction. */

@@ -15,6 +15,7 @@ import { deliveryId, digestId, mailMessageId } from "../domain/ids.js";
 import { localDateTime, minutesOf } from "../domain/local-time.js";
 import { DEFAULT_LOCALE, DEFAULT_TIME_ZONE, type Locale } from "../domain/model.js";
 import type { DirectoryStore } from "../store/directory-store.js";
+import { newDelivery } from "../store/deliveries.js";
 import type { DeliveryDoc, DigestDoc, NotificationDoc } from "../store/documents.js";
 import { DELIVERIES, DIGESTS, NOTIFICATIONS } from "../store/indexes.js";
 import type { TemplateRenderer } from "../templates/types.js";
@@ -135,39 +136,33 @@ export class DigestJob {
           { session },
         );
         await this.deliveries.insertOne(
-          {
-            _id: dId,
-            channel: "email",
-            kind: "digest",
-            status: "pending",
-            eventId: id,
-            eventType: "digest",
-            category: "digest",
-            critical: false,
-            recipientId: personId,
-            notificationId: null,
-            webhookId: null,
-            target: person.email,
-            email: {
-              to: person.email,
-              toName: person.fullName,
-              subject: message.subject,
-              text: message.text,
-              html: message.html,
-              messageId: mailMessageId(dId, this.app.config.MAIL_FROM),
+          newDelivery(
+            {
+              _id: dId,
+              channel: "email",
+              kind: "digest",
+              status: "pending",
+              eventId: id,
+              eventType: "digest",
+              category: "digest",
+              critical: false,
+              recipientId: personId,
+              notificationId: null,
+              webhookId: null,
+              target: person.email,
+              email: {
+                to: person.email,
+                toName: person.fullName,
+                subject: message.subject,
+                text: message.text,
+                html: message.html,
+                messageId: mailMessageId(dId, this.app.config.MAIL_FROM),
+              },
+              webhook: null,
+              digestId: id,
             },
-            webhook: null,
-            attempts: 0,
-            notBefore: now,
-            retryAt: null,
-            leaseUntil: null,
-            sentAt: null,
-            lastError: null,
-            responseStatus: null,
-            digestId: id,
-            createdAt: now,
-            updatedAt: now,
-          },
+            now,
+          ),
           { session },
         );
         return gathered.length;

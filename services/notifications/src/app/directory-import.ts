@@ -7,8 +7,10 @@
 import { FieldChecks, InvalidArgument, normalizeForSearch, type FieldViolation } from "@ministry/platform";
 import {
   FILE_FIELD,
+  ImportRowsInvalid,
   assertFileSize,
   fileKind,
+  listRowErrors,
   readCsvTable,
   readXlsxTable,
   type TableRow,
@@ -242,39 +244,9 @@ export function describeRowError(e: ImportRowError): string {
   return `Dòng ${e.line}, cột "${e.column}": ${e.vi} / Line ${e.line}, column "${e.column}": ${e.en}`;
 }
 
-export const MAX_LISTED_ROW_ERRORS = 100;
-/** Details travel in a trailer, which HTTP/2 peers cap near 64 KB. */
-export const MAX_LISTED_ROW_ERROR_BYTES = 16 * 1024;
-
-/** INVALID_ARGUMENT with the stable reason IMPORT_ROWS_INVALID (the platform adds the ErrorInfo). */
-export class ImportRowsInvalid extends InvalidArgument {
-  readonly reason = "IMPORT_ROWS_INVALID";
-
-  constructor(
-    violations: FieldViolation[],
-    message: string,
-    readonly metadata: Record<string, string>,
-  ) {
-    super(violations, message);
-  }
-}
-
 /** A strict import of a file with bad rows imports nothing: one violation on `content` per row error (bounded). */
 export function rowsRefusal(file: DirectoryFile): ImportRowsInvalid {
-  const violations: FieldViolation[] = [];
-  let bytes = 0;
-  for (const e of file.errors) {
-    const description = describeRowError(e);
-    bytes += Buffer.byteLength(description);
-    if (violations.length === MAX_LISTED_ROW_ERRORS || bytes > MAX_LISTED_ROW_ERROR_BYTES) break;
-    violations.push({ field: FILE_FIELD, description });
-  }
-  const left = file.errors.length - violations.length;
-  if (left > 0)
-    violations.push({
-      field: FILE_FIELD,
-      description: `Còn ${left} lỗi khác không liệt kê ở đây; chạy thử để xem toàn bộ / ${left} more errors are not listed here; a dry run reports them all`,
-    });
+  const { violations } = listRowErrors(file.errors.map(describeRowError));
   const badLines = new Set(file.errors.map((e) => e.line)).size;
   return new ImportRowsInvalid(
     violations,

@@ -19,7 +19,7 @@
  * hit by every waiting delivery at once. A permanent failure, or the maxAttempts-th transient one, fails
  * it for good.
  */
-import { inTransaction, type Logger } from "@ministry/platform";
+import { inTransaction, type Logger, type OutgoingEvent } from "@ministry/platform";
 import { Channel } from "@ministry/proto/ministry/notifications/v1/notifications";
 import { metrics, type Counter, type Histogram } from "@opentelemetry/api";
 import type { ClientSession, Collection, Filter } from "mongodb";
@@ -283,49 +283,21 @@ export class Dispatcher {
     });
   }
 
-  private async markSent(
+  private markSent(
     session: ClientSession,
     fence: Filter<DeliveryDoc>,
     d: DeliveryDoc,
     outcome: Extract<SendOutcome, { ok: true }>,
     now: Date,
   ): Promise<boolean> {
-    const r = await this.deliveries.updateOne(
-      fence,
-      {
-        $set: {
-          status: "sent",
-          sentAt: now,
-          responseStatus: outcome.responseStatus ?? null,
-          leaseUntil: null,
-          retryAt: null,
-          updatedAt: now,
-        },
-      },
-      { session },
+    const digestId = d.kind === "digest" ? (d.digestId ?? "") : "";
+    const event = NotificationEvents.delivered.of(
+      d.notificationId ?? d._id,
+      { ...terminalEventFields(d), deliveredAt: now, digestId },
+      // One terminal event per delivery: a re-publish is dropped by its id.
+      { id: `${d._id}.delivered`, time: now },
     );
-    if (r.matchedCount !== 1) return false;
-    await this.app.deps.outbox.add(
-      session,
-      NotificationEvents.delivered.of(
-        d.notificationId ?? d._id,
-        {
-          notificationId: d.notificationId ?? "",
-          recipientId: d.recipientId,
-          eventId: d.eventId,
-          eventType: d.eventType,
-          category: d.category,
-          channel: channelToProto(d.channel),
-          deliveryId: d._id,
-          deliveredAt: now,
-          attempts: d.attempts,
-          digestId: d.kind === "digest" ? (d.digestId ?? "") : "",
-        },
-        // One terminal event per delivery: a re-publish is dropped by its id.
-        { id: `${d._id}.delivered`, time: now },
-      ),
-    );
-    return true;
+    return this.settle(session, fence, { status: "sent", sentAt: now, responseStatus: outcome.responseStatus ?? null }, event, now);
   }
 
   private async markFailed(
@@ -336,41 +308,51 @@ export class Dispatcher {
     responseStatus: number | undefined,
     now: Date,
   ): Promise<boolean> {
-    const r = await this.deliveries.updateOne(
-      fence,
-      {
-        $set: {
-          status: "failed",
-          lastError: reason,
-          responseStatus: responseStatus ?? null,
-          leaseUntil: null,
-          retryAt: null,
-          updatedAt: now,
-        },
-      },
-      { session },
+    const event = NotificationEvents.failed.of(
+      d.notificationId ?? d._id,
+      { ...terminalEventFields(d), failedAt: now, reason },
+      { id: `${d._id}.failed`, time: now },
     );
-    if (r.matchedCount !== 1) return false;
-    await this.app.deps.outbox.add(
+    const settled = await this.settle(
       session,
-      NotificationEvents.failed.of(
-        d.notificationId ?? d._id,
-        {
-          notificationId: d.notificationId ?? "",
-          recipientId: d.recipientId,
-          eventId: d.eventId,
-          eventType: d.eventType,
-          category: d.category,
-          channel: channelToProto(d.channel),
-          deliveryId: d._id,
-          failedAt: now,
-          attempts: d.attempts,
-          reason,
-        },
-        { id: `${d._id}.failed`, time: now },
-      ),
+      fence,
+      { status: "failed", lastError: reason, responseStatus: responseStatus ?? null },
+      event,
+      now,
     );
-    this.log.warn({ deliveryId: d._id, channel: d.channel, attempts: d.attempts, reason }, "delivery failed for good");
+    if (settled) this.log.warn({ deliveryId: d._id, channel: d.channel, attempts: d.attempts, reason }, "delivery failed for good");
+    return settled;
+  }
+
+  /**
+   * Records a delivery's last state under the claim's fence, releasing the lease, and its event; false
+   * when the fence no longer holds (the lease ran out and another dispatcher claimed it), and then
+   * nothing is recorded.
+   */
+  private async settle(
+    session: ClientSession,
+    fence: Filter<DeliveryDoc>,
+    state: Pick<DeliveryDoc, "status" | "responseStatus"> & Partial<Pick<DeliveryDoc, "sentAt" | "lastError">>,
+    event: OutgoingEvent<unknown>,
+    now: Date,
+  ): Promise<boolean> {
+    const r = await this.deliveries.updateOne(fence, { $set: { ...state, leaseUntil: null, retryAt: null, updatedAt: now } }, { session });
+    if (r.matchedCount !== 1) return false;
+    await this.app.deps.outbox.add(session, event);
     return true;
   }
+}
+
+/** What NotificationDelivered and NotificationFailed both say of a delivery. */
+function terminalEventFields(d: DeliveryDoc) {
+  return {
+    notificationId: d.notificationId ?? "",
+    recipientId: d.recipientId,
+    eventId: d.eventId,
+    eventType: d.eventType,
+    category: d.category,
+    channel: channelToProto(d.channel),
+    deliveryId: d._id,
+    attempts: d.attempts,
+  };
 }

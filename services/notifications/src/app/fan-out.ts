@@ -17,6 +17,7 @@ import { NotificationEvents } from "../events/definitions.js";
 import { categoryById } from "../rules/index.js";
 import type { NotificationRule, RuleEnv, TemplateData } from "../rules/types.js";
 import type { DirectoryStore } from "../store/directory-store.js";
+import { newDelivery } from "../store/deliveries.js";
 import { NOT_SNOOZED, type DeliveryDoc, type NotificationDoc, type PersonDoc, type StreamCounterDoc } from "../store/documents.js";
 import { DELIVERIES, NOTIFICATIONS, STREAM_COUNTERS } from "../store/indexes.js";
 import type { PreferencesStore } from "../store/preferences-store.js";
@@ -115,41 +116,38 @@ export class FanOut {
       });
       const email = plan.status === "skipped" ? undefined : this.parts.renderer.render({ eventType, channel: "email" }, templateData, ctx);
       const dId = deliveryId(event.id, person._id, "email");
-      deliveries.push({
-        _id: dId,
-        channel: "email",
-        kind: "notification",
-        status: plan.status,
-        eventId: event.id,
-        eventType,
-        category: rule.category,
-        critical,
-        recipientId: person._id,
-        notificationId: seq !== undefined ? id : null,
-        webhookId: null,
-        target: person.email,
-        email: email
-          ? {
-              to: person.email,
-              toName: person.fullName,
-              subject: email.subject,
-              text: email.text,
-              html: email.html,
-              messageId: mailMessageId(dId, this.app.config.MAIL_FROM),
-            }
-          : null,
-        webhook: null,
-        attempts: 0,
-        notBefore: plan.notBefore,
-        retryAt: null,
-        leaseUntil: null,
-        sentAt: null,
-        lastError: plan.reason ?? null,
-        responseStatus: null,
-        digestId: null,
-        createdAt: now,
-        updatedAt: now,
-      });
+      deliveries.push(
+        newDelivery(
+          {
+            _id: dId,
+            channel: "email",
+            kind: "notification",
+            status: plan.status,
+            eventId: event.id,
+            eventType,
+            category: rule.category,
+            critical,
+            recipientId: person._id,
+            notificationId: seq !== undefined ? id : null,
+            webhookId: null,
+            target: person.email,
+            email: email
+              ? {
+                  to: person.email,
+                  toName: person.fullName,
+                  subject: email.subject,
+                  text: email.text,
+                  html: email.html,
+                  messageId: mailMessageId(dId, this.app.config.MAIL_FROM),
+                }
+              : null,
+            webhook: null,
+            notBefore: plan.notBefore,
+            lastError: plan.reason ?? null,
+          },
+          now,
+        ),
+      );
     }
     const webhooks = await this.webhookDeliveries(rule, event, { eventType, critical, templateData, now, recipients }, session);
     deliveries.push(...webhooks);
@@ -246,31 +244,26 @@ export class FanOut {
         event: codec.toJSON ? codec.toJSON(event.data) : null,
       },
     });
-    return subscriptions.map((w) => ({
-      _id: deliveryId(event.id, w._id, "webhook"),
-      channel: "webhook" as const,
-      kind: "notification" as const,
-      status: "pending" as const,
-      eventId: event.id,
-      eventType: info.eventType,
-      category: rule.category,
-      critical: info.critical,
-      recipientId: w._id,
-      notificationId: null,
-      webhookId: w._id,
-      target: w.url,
-      email: null,
-      webhook: { url: w.url, body },
-      attempts: 0,
-      notBefore: info.now,
-      retryAt: null,
-      leaseUntil: null,
-      sentAt: null,
-      lastError: null,
-      responseStatus: null,
-      digestId: null,
-      createdAt: info.now,
-      updatedAt: info.now,
-    }));
+    return subscriptions.map((w) =>
+      newDelivery(
+        {
+          _id: deliveryId(event.id, w._id, "webhook"),
+          channel: "webhook",
+          kind: "notification",
+          status: "pending",
+          eventId: event.id,
+          eventType: info.eventType,
+          category: rule.category,
+          critical: info.critical,
+          recipientId: w._id,
+          notificationId: null,
+          webhookId: w._id,
+          target: w.url,
+          email: null,
+          webhook: { url: w.url, body },
+        },
+        info.now,
+      ),
+    );
   }
 }

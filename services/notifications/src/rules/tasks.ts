@@ -16,7 +16,7 @@
  * Whoever caused an event (its actor) is left out of its recipients; the deadline watch's events
  * (due_soon, overdue) have no actor.
  */
-import { defineEvent } from "@ministry/platform";
+import { ENGLISH_MONTHS, QUARTER_NUMERALS, defineEvent } from "@ministry/platform";
 import type { Actor } from "@ministry/proto/ministry/common/v1/common";
 import type { Deadline } from "@ministry/proto/ministry/common/v1/deadline";
 import {
@@ -78,22 +78,6 @@ function actorIdOf(actor: Actor | undefined): string | undefined {
 
 // ----------------------------------------------------------------------------------------------- data
 
-const ENGLISH_MONTHS = [
-  "January",
-  "February",
-  "March",
-  "April",
-  "May",
-  "June",
-  "July",
-  "August",
-  "September",
-  "October",
-  "November",
-  "December",
-];
-const ROMAN = ["", "I", "II", "III", "IV"];
-
 /**
  * How a deadline reads, in both languages. Events carry the tasks service's label; the typed form is
  * the fallback for one without (e.g. an older producer), so a message never shows an empty deadline.
@@ -113,7 +97,7 @@ export function deadlineLabel(d: Deadline | undefined): { vi: string; en: string
       };
     case "quarter":
       return {
-        vi: `Quý ${ROMAN[spec.value.quarter] ?? spec.value.quarter}/${spec.value.year}`,
+        vi: `Quý ${QUARTER_NUMERALS[spec.value.quarter] ?? spec.value.quarter}/${spec.value.year}`,
         en: `Q${spec.value.quarter} ${spec.value.year}`,
       };
     case "text":

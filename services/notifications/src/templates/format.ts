@@ -3,23 +3,9 @@
  * localDateTime) rather than a locale's own pattern, so the output is exactly "dd/MM/yyyy" whatever
  * the runtime's ICU data says a Vietnamese or English date looks like.
  */
+import { ENGLISH_MONTHS } from "@ministry/platform";
 import { isTimeZone, localDateTime } from "../domain/local-time.js";
 import { DEFAULT_TIME_ZONE, type Locale } from "../domain/model.js";
-
-const ENGLISH_MONTHS = [
-  "January",
-  "February",
-  "March",
-  "April",
-  "May",
-  "June",
-  "July",
-  "August",
-  "September",
-  "October",
-  "November",
-  "December",
-];
 
 const knownZones = new Map<string, boolean>();
 

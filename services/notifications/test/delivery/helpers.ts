@@ -21,6 +21,7 @@ import { NotificationDelivered, NotificationFailed } from "@ministry/proto/minis
 import { AppContext } from "../../src/app/context.js";
 import { notificationsConfigSchema } from "../../src/config.js";
 import { NotificationEvents } from "../../src/events/definitions.js";
+import { newDelivery } from "../../src/store/deliveries.js";
 import type { DeliveryDoc, EmailMessage, WebhookDoc } from "../../src/store/documents.js";
 import { DELIVERIES, WEBHOOKS } from "../../src/store/indexes.js";
 
@@ -121,33 +122,26 @@ export function emailMessage(id: string, overrides: Partial<EmailMessage> = {}):
 
 /** A pending email delivery as the fan-out writes one, due at `now`. */
 export function emailDelivery(id: string, now: Date, overrides: Partial<DeliveryDoc> = {}): DeliveryDoc {
-  return {
-    _id: id,
-    channel: "email",
-    kind: "notification",
-    status: "pending",
-    eventId: `ev-${id}`,
-    eventType: "tasks.task.overdue",
-    category: "task_deadline",
-    critical: true,
-    recipientId: "nv.an",
-    notificationId: `n-${id}`,
-    webhookId: null,
-    target: "an.nv@moha.gov.vn",
-    email: emailMessage(id),
-    webhook: null,
-    attempts: 0,
-    notBefore: now,
-    retryAt: null,
-    leaseUntil: null,
-    sentAt: null,
-    lastError: null,
-    responseStatus: null,
-    digestId: null,
-    createdAt: now,
-    updatedAt: now,
-    ...overrides,
-  };
+  return newDelivery(
+    {
+      _id: id,
+      channel: "email",
+      kind: "notification",
+      status: "pending",
+      eventId: `ev-${id}`,
+      eventType: "tasks.task.overdue",
+      category: "task_deadline",
+      critical: true,
+      recipientId: "nv.an",
+      notificationId: `n-${id}`,
+      webhookId: null,
+      target: "an.nv@moha.gov.vn",
+      email: emailMessage(id),
+      webhook: null,
+      ...overrides,
+    },
+    now,
+  );
 }
 
 export function webhookDelivery(id: string, webhookId: string, url: string, now: Date, overrides: Partial<DeliveryDoc> = {}): DeliveryDoc {
@@ -213,13 +207,5 @@ export async function startReceiver(): Promise<Receiver> {
   };
 }
 
-/** Resolves with `probe`'s first defined value (polled), or fails after the timeout naming what did not happen. */
-export async function until<T>(probe: () => T | undefined | Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: did not happen within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+// The one way these tests wait: the platform's polling `until`.
+export { until } from "@ministry/platform/testing";

@@ -5,9 +5,9 @@
  */
 import ExcelJS from "exceljs";
 import { type InvalidArgument, PermissionDenied } from "@ministry/platform";
+import { ImportRowsInvalid } from "@ministry/platform/tables";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MAX_IMPORT_FILE_BYTES } from "../../src/domain/limits.js";
-import { ImportRowsInvalid } from "../../src/app/directory-import.js";
 import { seedDirectory } from "../../src/seed/index.js";
 import { ADMIN, STAFF, startDirectoryFixture, type DirectoryFixture } from "./context.js";
 

@@ -9,12 +9,11 @@ import {
   type Identity,
   type Outbox,
   type OutgoingEvent,
-  type RequestKey,
+  type RequestTarget,
   type ResultCodec,
 } from "@ministry/platform";
 import type { Actor } from "@ministry/proto/ministry/common/v1/common";
 import type { ClientSession, Db, MongoClient } from "mongodb";
-import { FIELD_NAMES, FieldChecks, MAX_ID_LENGTH } from "../domain/limits.js";
 import type { TaskVocabulary } from "../domain/task.js";
 import { taskFromDocument, taskToDocument, type StoredTask } from "../store/documents.js";
 import { ProgrammeStore } from "../store/programme-store.js";
@@ -58,14 +57,8 @@ export class AppContext {
    * request) answers the first result, and the id used for anything else is REQUEST_ID_REUSED. Callers
    * check the caller's permission first.
    */
-  once<T>(
-    method: string,
-    identity: Identity,
-    request: { requestId?: string; target: string; body: unknown },
-    codec: ResultCodec<T>,
-    work: (s: ClientSession) => Promise<T>,
-  ) {
-    return this.deps.requests.once(this.requestKey(method, identity, request), codec, work);
+  once<T>(method: string, identity: Identity, request: RequestTarget, codec: ResultCodec<T>, work: (s: ClientSession) => Promise<T>) {
+    return this.deps.requests.once(RequestLog.keyOf(method, identity.userId, request), codec, work);
   }
 
   /**
@@ -75,26 +68,12 @@ export class AppContext {
   oncePrepared<P, T>(
     method: string,
     identity: Identity,
-    request: { requestId?: string; target: string; body: unknown },
+    request: RequestTarget,
     codec: ResultCodec<T>,
     prepare: () => Promise<P>,
     work: (s: ClientSession, prepared: P) => Promise<T>,
   ) {
-    return this.deps.requests.oncePrepared(this.requestKey(method, identity, request), codec, prepare, work);
-  }
-
-  /** The request log's key of a request with a request id; none without one (every call runs). */
-  private requestKey(
-    method: string,
-    identity: Identity,
-    request: { requestId?: string; target: string; body: unknown },
-  ): RequestKey | undefined {
-    const requestId = request.requestId?.trim();
-    if (!requestId) return undefined;
-    const checks = new FieldChecks();
-    checks.length("request_id", requestId, MAX_ID_LENGTH, FIELD_NAMES.requestId);
-    checks.check();
-    return { method, caller: identity.userId, requestId, target: request.target, fingerprint: RequestLog.fingerprint(request.body) };
+    return this.deps.requests.oncePrepared(RequestLog.keyOf(method, identity.userId, request), codec, prepare, work);
   }
 
   /**

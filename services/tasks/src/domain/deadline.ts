@@ -8,7 +8,7 @@
  * result is the same as Intl with timeZone "Asia/Ho_Chi_Minh" for every date since 1975 (a test
  * checks the two agree), and it needs no ICU data at run time.
  */
-import { InvalidArgument } from "@ministry/platform";
+import { ENGLISH_MONTHS, InvalidArgument, QUARTER_NUMERALS } from "@ministry/platform";
 import { normalizeForSearch } from "./text.js";
 
 export type DeadlineSpec =
@@ -30,21 +30,6 @@ export const MIN_DEADLINE_YEAR = 1975;
 export const MAX_DEADLINE_YEAR = 2100;
 
 const ROMAN_QUARTERS: Record<string, 1 | 2 | 3 | 4> = { i: 1, ii: 2, iii: 3, iv: 4 };
-const ROMAN = ["", "I", "II", "III", "IV"] as const;
-const ENGLISH_MONTHS = [
-  "January",
-  "February",
-  "March",
-  "April",
-  "May",
-  "June",
-  "July",
-  "August",
-  "September",
-  "October",
-  "November",
-  "December",
-] as const;
 
 const ACCEPTED_FORMS = "dd/MM/yyyy, yyyy-MM-dd, Tháng M/yyyy, MM/yyyy, Quý I–IV/yyyy, Q1–Q4/yyyy";
 
@@ -235,7 +220,7 @@ export function periodLabel(p: Period, locale: "vi" | "en"): string {
     case "month":
       return locale === "vi" ? `Tháng ${p.month} năm ${p.year}` : `${ENGLISH_MONTHS[p.month - 1]} ${p.year}`;
     case "quarter":
-      return locale === "vi" ? `Quý ${ROMAN[p.quarter]} năm ${p.year}` : `Q${p.quarter} ${p.year}`;
+      return locale === "vi" ? `Quý ${QUARTER_NUMERALS[p.quarter]} năm ${p.year}` : `Q${p.quarter} ${p.year}`;
     case "year":
       return locale === "vi" ? `Năm ${p.year}` : String(p.year);
   }
@@ -251,7 +236,7 @@ export function deadlineLabel(spec: DeadlineSpec, locale: "vi" | "en"): string {
     case "month":
       return locale === "vi" ? `Tháng ${spec.month}/${spec.year}` : `${ENGLISH_MONTHS[spec.month - 1]} ${spec.year}`;
     case "quarter":
-      return locale === "vi" ? `Quý ${ROMAN[spec.quarter]}/${spec.year}` : `Q${spec.quarter} ${spec.year}`;
+      return locale === "vi" ? `Quý ${QUARTER_NUMERALS[spec.quarter]}/${spec.year}` : `Q${spec.quarter} ${spec.year}`;
   }
 }
 

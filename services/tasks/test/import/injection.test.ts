@@ -11,24 +11,11 @@ import { buildReport } from "../../src/domain/report.js";
 import { validateNewTask } from "../../src/domain/task.js";
 import { parseProgrammeFile, writeProgrammeCsv, writeProgrammeXlsx, type ImportedTask } from "../../src/import/index.js";
 import { readCsvTable } from "@ministry/platform/tables";
+import { FORMULA_LIKE_TEXTS } from "@ministry/platform/testing";
 import { IMPORT_TABLE_LIMITS } from "../../src/domain/limits.js";
 import { exportReportCsv, exportReportXlsx, reportLinesOf } from "../../src/report/export.js";
 
 const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-
-/** Texts people could type that a spreadsheet would read as a formula, and their near misses. */
-const DANGEROUS = [
-  '=HYPERLINK("http://example.com/x","Bấm vào đây")',
-  "+84 24 3824 0000",
-  "-5 ngày so với kế hoạch",
-  "-",
-  "@SUM(A1:A2)",
-  "\t=1+1",
-  "\r=1+1",
-  "'=already quoted",
-  "''=twice quoted",
-  "'-",
-];
 
 const task = (code: string, title: string): ImportedTask => ({
   code,
@@ -44,7 +31,7 @@ const task = (code: string, title: string): ImportedTask => ({
 });
 
 /** Titles are one line of text (tab and CR become spaces), so the formula-like ones without them. */
-const TITLES = DANGEROUS.filter((d) => !/^[\t\r]/u.test(d) && d.trim() !== "-");
+const TITLES = FORMULA_LIKE_TEXTS.filter((d) => !/^[\t\r]/u.test(d) && d.trim() !== "-");
 
 describe("programme files", () => {
   const tasks = TITLES.map((t, i) => task(`-${i}`, t));

@@ -4,7 +4,7 @@
  * authority for any role and unit, and every event the service publishes collected off NATS.
  */
 import { createClient, ManualClock, startService, type IdentityClaims, type RunningService } from "@ministry/platform";
-import { startNatsServer, type NatsServerHandle, type SpanExporter } from "@ministry/platform/testing";
+import { startNatsServer, until, type NatsServerHandle, type SpanExporter } from "@ministry/platform/testing";
 import { ProgrammeServiceClient, ProgrammeStatus, ReportServiceClient, TaskServiceClient } from "@ministry/proto/ministry/tasks/v1/tasks";
 import type { ProtoCodec } from "@ministry/platform";
 import { tasksService, type TasksRuntime } from "../../src/service.js";
@@ -111,15 +111,7 @@ export async function startTasksHarness(
     eventsOf(subject, codec) {
       return events.filter((e) => e.subject === subject).map((e) => ({ id: e.id, aggregateId: e.aggregateId, data: codec.decode(e.body) }));
     },
-    async until(probe, what, timeoutMs = 15_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const value = await probe();
-        if (value !== undefined) return value;
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-        await new Promise((r) => setTimeout(r, 25));
-      }
-    },
+    until,
     async stop() {
       for (const c of open) c.close();
       sub.unsubscribe();
