@@ -14,3 +14,4 @@ export * from "./service.js";
 export * from "./pagination.js";
 export * from "./validation.js";
 export * from "./text.js";
+export * from "./use-case-context.js";

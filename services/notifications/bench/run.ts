@@ -57,6 +57,8 @@ import {
   throughputCell,
   throughputRatio,
   waitForHttpOk,
+  benchNumber,
+  loadTimingFromEnv,
 } from "@ministry/platform/testing";
 import type { Actor } from "@ministry/proto/ministry/common/v1/common";
 import type { TaskDeadlineChanged, TaskDeadlineChangeRequested } from "@ministry/proto/ministry/tasks/v1/events";
@@ -76,21 +78,14 @@ import type { InboxMethod, LoadJob } from "./load.js";
 
 const root = fileURLToPath(new URL("../../../", import.meta.url));
 const benchDir = fileURLToPath(new URL(".", import.meta.url));
-const num = (name: string, fallback: number) => {
-  const v = Number(process.env[name] ?? fallback);
-  if (!Number.isFinite(v) || v < 0) throw new Error(`${name}=${process.env[name]} is not a number`);
-  return v;
-};
-const timing: LoadTiming = {
-  seconds: num("BENCH_SECONDS", 5),
-  inFlight: num("BENCH_IN_FLIGHT", 32),
-  warmupSeconds: num("BENCH_WARMUP_SECONDS", 1),
-};
-const recipients = num("BENCH_RECIPIENTS", 500);
-const events = num("BENCH_EVENTS", 3);
-const inboxSize = num("BENCH_INBOX", 300);
+const timing: LoadTiming = loadTimingFromEnv();
+const recipients = benchNumber("BENCH_RECIPIENTS", 500);
+const events = benchNumber("BENCH_EVENTS", 3);
+const inboxSize = benchNumber("BENCH_INBOX", 300);
 const parts = new Set((process.env.BENCH_PARTS ?? "fanout,inbox").split(",").map((s) => s.trim()));
 const PAGE_SIZE = 50;
+// The inbox figures read full pages: a smaller inbox would measure something else.
+if (inboxSize < PAGE_SIZE) throw new Error(`BENCH_INBOX=${inboxSize}: the inbox needs at least a page (${PAGE_SIZE}) of notifications`);
 /** The role the fan-out's recipients hold and its events name among their decider roles. */
 const DECIDER_ROLE = "staff";
 /** Whose inbox the inbox figures read: no role, no email (the fan-out's emails are not hers). */

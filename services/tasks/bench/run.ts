@@ -49,6 +49,8 @@ import {
   throughputCell,
   throughputRatio,
   waitForHttpOk,
+  benchNumber,
+  loadTimingFromEnv,
 } from "@ministry/platform/testing";
 import { type CreateProgrammeResponse, ListTasksRequest, ProgrammeServiceClient, UnitRole } from "@ministry/proto/ministry/tasks/v1/tasks";
 import { MongoClient } from "mongodb";
@@ -60,17 +62,8 @@ import { bulkTasks, PROGRAMME_ID } from "./messages.js";
 
 const root = fileURLToPath(new URL("../../../", import.meta.url));
 const benchDir = fileURLToPath(new URL(".", import.meta.url));
-const num = (name: string, fallback: number) => {
-  const v = Number(process.env[name] ?? fallback);
-  if (!Number.isFinite(v) || v < 0) throw new Error(`${name}=${process.env[name]} is not a number`);
-  return v;
-};
-const timing: Timing = {
-  seconds: num("BENCH_SECONDS", 5),
-  inFlight: num("BENCH_IN_FLIGHT", 32),
-  warmupSeconds: num("BENCH_WARMUP_SECONDS", 1),
-};
-const taskCount = num("BENCH_TASKS", 100_000);
+const timing: Timing = loadTimingFromEnv();
+const taskCount = benchNumber("BENCH_TASKS", 100_000);
 const parts = new Set((process.env.BENCH_CALLS ?? "CreateTask,GetTask,ListTasks,ceiling").split(",").map((s) => s.trim()));
 const cpuProfDir = process.env.BENCH_CPU_PROF ? path.resolve(process.env.INIT_CWD ?? process.cwd(), process.env.BENCH_CPU_PROF) : undefined;
 const storeProfDir = process.env.BENCH_CPU_PROF_STORE

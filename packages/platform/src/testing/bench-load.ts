@@ -19,6 +19,22 @@ export interface LoadTiming {
   warmupSeconds: number;
 }
 
+/** A bench setting from the environment: a number of at least 0, or the fallback when unset. */
+export function benchNumber(name: string, fallback: number, env: NodeJS.ProcessEnv = process.env): number {
+  const v = Number(env[name] ?? fallback);
+  if (!Number.isFinite(v) || v < 0) throw new Error(`${name}=${env[name]} is not a number`);
+  return v;
+}
+
+/** Every bench's load timing: BENCH_SECONDS (5), BENCH_IN_FLIGHT (32), BENCH_WARMUP_SECONDS (1). */
+export function loadTimingFromEnv(env: NodeJS.ProcessEnv = process.env): LoadTiming {
+  return {
+    seconds: benchNumber("BENCH_SECONDS", 5, env),
+    inFlight: benchNumber("BENCH_IN_FLIGHT", 32, env),
+    warmupSeconds: benchNumber("BENCH_WARMUP_SECONDS", 1, env),
+  };
+}
+
 export interface LoadResult {
   calls_per_sec: number;
   p50_ms: number;
