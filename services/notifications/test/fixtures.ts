@@ -1,30 +1,13 @@
 /**
  * Tasks events as the tasks service publishes them, for the notifications service to consume.
  */
-import { defineEvent } from "@ministry/platform";
-import {
-  TaskAssigned,
-  TaskCompleted,
-  TaskDeadlineChangeRequested,
-  TaskOverdue,
-  type TaskSummary,
-} from "@ministry/proto/ministry/tasks/v1/events";
+import type { TaskSummary } from "@ministry/proto/ministry/tasks/v1/events";
 import { Priority, TaskStatus } from "@ministry/proto/ministry/tasks/v1/tasks";
+// The service's own definitions of the tasks events (the dev-stack test checks them against the real tasks service).
+import { TaskEvents } from "../src/rules/tasks.js";
+import { SEED_UNITS } from "../src/seed/people.js";
 
-const task = { service: "tasks", aggregate: "task" } as const;
-export const TasksEvents = {
-  assigned: defineEvent({ ...task, event: "assigned", message: TaskAssigned }),
-  overdue: defineEvent({ ...task, event: "overdue", message: TaskOverdue }),
-  completed: defineEvent({ ...task, event: "completed", message: TaskCompleted }),
-  deadlineChangeRequested: defineEvent({ ...task, event: "deadline_change_requested", message: TaskDeadlineChangeRequested }),
-};
-
-const UNIT_NAMES: Record<string, string> = {
-  PC: "Vụ Pháp chế",
-  TCCB: "Vụ Tổ chức cán bộ",
-  VP: "Văn phòng Bộ",
-  CTTN: "Vụ Công tác thanh niên",
-};
+const UNIT_NAMES = new Map(SEED_UNITS.map((u) => [u.id, u.name]));
 
 let counter = 0;
 
@@ -40,7 +23,7 @@ export function taskSummary(overrides: Partial<TaskSummary> & { unit?: string } 
     kind: "DE_AN",
     normative: false,
     authority: "MINISTER",
-    leadUnit: { id: unit, name: UNIT_NAMES[unit] ?? unit },
+    leadUnit: { id: unit, name: UNIT_NAMES.get(unit) ?? unit },
     coordinatingUnits: [],
     assignee: "",
     deadline: {
@@ -65,15 +48,15 @@ export const officeChief = {
 };
 
 export function assigned(summary: TaskSummary) {
-  return TasksEvents.assigned.of(summary.taskId, { task: summary, actor: officeChief, previousAssignee: "", previousLeadUnit: "" });
+  return TaskEvents.assigned.of(summary.taskId, { task: summary, actor: officeChief, previousAssignee: "", previousLeadUnit: "" });
 }
 
 export function overdue(summary: TaskSummary) {
-  return TasksEvents.overdue.of(summary.taskId, { task: summary, daysAfter: 0, dueAt: summary.deadline?.dueAt });
+  return TaskEvents.overdue.of(summary.taskId, { task: summary, daysAfter: 0, dueAt: summary.deadline?.dueAt });
 }
 
 export function completed(summary: TaskSummary) {
-  return TasksEvents.completed.of(summary.taskId, {
+  return TaskEvents.completed.of(summary.taskId, {
     task: { ...summary, status: TaskStatus.TASK_STATUS_COMPLETED, progress: 100 },
     actor: officeChief,
     completedAt: new Date("2020-03-30T03:00:00Z"),

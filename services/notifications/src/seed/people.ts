@@ -6,7 +6,8 @@
  * Ids are what `scripts/token.ts --person <id>` issues tokens for: `minister`, `deputy-minister-1`..`-4`,
  * `<unit in lower case>-head` / `-deputy` / `-staff` / `-clerk` (e.g. `vp-head`, `tccb-staff`), `admin`, `ops`.
  */
-import type { Locale, UnitRoleName } from "../domain/model.js";
+import type { ValidPerson } from "../domain/directory.js";
+import type { UnitRoleName } from "../domain/model.js";
 
 export interface SeedUnit {
   id: string;
@@ -14,17 +15,8 @@ export interface SeedUnit {
   nameEn: string;
 }
 
-export interface SeedPerson {
-  id: string;
-  fullName: string;
-  position: string;
-  unitId: string | null;
-  unitRole: UnitRoleName;
-  roles: string[];
-  email: string;
-  locale: Locale;
-  timeZone: string;
-}
+/** A seeded person: what the directory checks (domain/directory.ts), without a phone number. */
+export type SeedPerson = Omit<ValidPerson, "phone">;
 
 /** The same units the tasks service knows (its vocabulary), as data: services share no domain code. */
 export const SEED_UNITS: readonly SeedUnit[] = [
