@@ -12,6 +12,12 @@ has not been given or whose types come from a file it does not import, and print
 methods and their input and output types. It exits 1 when any of that fails.
 
     /usr/bin/python3 scripts/grpc-reflect.py 127.0.0.1:15051 [--api v1alpha] [--json]
+
+With --call it then calls one unary method as grpcurl would, building the request from JSON with the
+reflected descriptors and printing the answer as JSON (an error as its status and message, exit 1):
+
+    /usr/bin/python3 scripts/grpc-reflect.py 127.0.0.1:15053 --call ministry.meetings.v1.MeetingService/GetMeeting \
+        -d '{"id": "gb-2020-q1"}' -H "authorization: Bearer $TOKEN"
 """
 
 import argparse
@@ -21,7 +27,7 @@ import sys
 
 try:
     import grpc
-    from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+    from google.protobuf import descriptor_pb2, descriptor_pool, json_format, message_factory
 except ImportError as err:  # pragma: no cover - depends on the machine
     sys.stderr.write(f"grpc-reflect: {err}; install Debian's python3-grpcio python3-protobuf and run /usr/bin/python3\n")
     sys.exit(2)
@@ -209,7 +215,28 @@ def reflect(target, package, timeout):
             raise LookupError(f"{name} is declared in {service.file.name}, the server answered {declared_in[name]}")
         services.append({"name": name, "file": service.file.name, "methods": methods})
     files = [{"name": n, "dependency": list(received[n][1].dependency)} for n in sorted(received)]
-    return {"api": package, "target": target, "services": services, "files": files}
+    return {"api": package, "target": target, "services": services, "files": files, "pool": pool}
+
+
+def call(target, pool, method_path, data, headers, timeout):
+    """Calls one unary method with a request built from JSON; returns the answer as JSON text."""
+    service_name, _, method_name = method_path.partition("/")
+    method = pool.FindServiceByName(service_name).FindMethodByName(method_name)
+    make_class = message_class_maker(pool)
+    request_type, response_type = make_class(method.input_type), make_class(method.output_type)
+    request = json_format.Parse(data or "{}", request_type())
+    channel = grpc.insecure_channel(target)
+    try:
+        stub = channel.unary_unary(
+            f"/{service_name}/{method_name}",
+            request_serializer=request_type.SerializeToString,
+            response_deserializer=response_type.FromString,
+        )
+        metadata = [tuple(part.strip() for part in h.split(":", 1)) for h in headers]
+        response = stub(request, timeout=timeout, metadata=[(k.lower(), v) for k, v in metadata])
+    finally:
+        channel.close()
+    return json_format.MessageToJson(response, ensure_ascii=False)
 
 
 def main():
@@ -218,13 +245,26 @@ def main():
     parser.add_argument("--api", choices=["v1", "v1alpha"], default="v1", help="reflection protocol version")
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for the server")
     parser.add_argument("--json", action="store_true", help="print the result as one JSON document")
+    parser.add_argument("--call", metavar="SERVICE/METHOD", help="call a unary method, e.g. ministry.meetings.v1.MeetingService/GetMeeting")
+    parser.add_argument("-d", "--data", default="{}", help="the request as JSON (with --call)")
+    parser.add_argument("-H", "--header", action="append", default=[], help='a metadata header "name: value" (with --call; repeatable)')
     args = parser.parse_args()
     try:
         result = reflect(args.target, f"grpc.reflection.{args.api}", args.timeout)
+        if args.call:
+            print(call(args.target, result["pool"], args.call, args.data, args.header, args.timeout))
+            return 0
     # TypeError is how the pool refuses a file it cannot build; LookupError (KeyError too) a missing one.
-    except (grpc.RpcError, grpc.FutureTimeoutError, LookupError, TypeError) as err:
+    except grpc.RpcError as err:
+        if hasattr(err, "code"):
+            sys.stderr.write(f"grpc-reflect: {err.code().name}: {err.details()}\n")
+        else:
+            sys.stderr.write(f"grpc-reflect: {err}\n")
+        return 1
+    except (grpc.FutureTimeoutError, LookupError, TypeError, json_format.ParseError) as err:
         sys.stderr.write(f"grpc-reflect: {type(err).__name__}: {err}\n")
         return 1
+    del result["pool"]
     if args.json:
         print(json.dumps(result, indent=2))
         return 0

@@ -722,6 +722,56 @@ describe("scripts/dev", () => {
       await dev.exited;
     }
   }, 180_000);
+
+  it("holds the seed briefing of 30 March 2020: concluded, its invitations mailed, its directives tasks of the 2020 programme", async () => {
+    const p = await ports();
+    const data = path.join(work, "data-briefing");
+    const mailDir = path.join(data, "mail");
+    const env = { ...portEnv(p), DEV_DATA_DIR: data, DEV_SERVICES: "tasks,notifications,meetings", DEV_READY_TIMEOUT_MS: "40000" };
+    const mongoUri = `mongodb://127.0.0.1:${p.mongo}/?replicaSet=rs0&directConnection=true`;
+    const dev = startDev(env);
+    await dev.waitFor("Press Ctrl-C to stop.", 45_000);
+    const mongo = new MongoClient(mongoUri);
+    await mongo.connect();
+    try {
+      const meeting = await until(
+        async () => {
+          const m = await mongo
+            .db("meetings")
+            .collection("meetings")
+            .findOne({ _id: "gb-2020-q1" as never });
+          return m?.status === "concluded" ? m : undefined;
+        },
+        "the seed briefing concluded",
+        60_000,
+      );
+      expect(meeting.title).toBe("Hội nghị giao ban trực tuyến Quý I năm 2020 của Bộ Nội vụ");
+      const tasks = await until(
+        async () => {
+          const n = await mongo.db("tasks").collection("tasks").countDocuments({ "source.type": "meeting_conclusion" });
+          return n === 3 ? n : undefined;
+        },
+        "the briefing's three directives as tasks",
+        60_000,
+      );
+      expect(tasks).toBe(3);
+      const invitation = await until(
+        () => {
+          const files = fs.existsSync(mailDir) ? fs.readdirSync(mailDir).filter((f) => f.endsWith(".txt")) : [];
+          return files
+            .map((f) => fs.readFileSync(path.join(mailDir, f), "utf8"))
+            .find((t) => /Subject:\s+Mời họp: Hội nghị giao ban/.test(t));
+        },
+        "an invitation in the mail directory",
+        60_000,
+      );
+      expect(invitation).toContain("30/03/2020");
+    } finally {
+      await mongo.close();
+      dev.child.kill("SIGINT");
+      expect(await dev.exited).toEqual({ code: 0, signal: null });
+    }
+  }, 180_000);
 });
 
 describe("scripts/dev supervises what it started", () => {

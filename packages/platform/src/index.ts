@@ -15,3 +15,4 @@ export * from "./pagination.js";
 export * from "./validation.js";
 export * from "./text.js";
 export * from "./use-case-context.js";
+export * from "./concurrency.js";

@@ -5,7 +5,7 @@
  */
 import type { z } from "zod";
 import { OperationsServiceService } from "@ministry/proto/ministry/platform/v1/operations";
-import { startAdminServer, type AdminServer } from "./admin/index.js";
+import { startAdminServer, type AdminRoute, type AdminServer } from "./admin/index.js";
 import { createLocalAuthority, createVerifier, type LocalAuthority, type Verifier } from "./auth/index.js";
 import { currentIdentity } from "./auth/scope.js";
 import { requireRole } from "./auth/identity.js";
@@ -57,8 +57,10 @@ export interface ServiceSpec<S extends z.ZodObject = z.ZodObject> {
   /** Variables of this service, added to the base ones and validated with them. */
   config?: S;
   indexes?: CollectionIndexes[];
-  /** Wires the service's own parts; returns its gRPC services and anything to stop first. */
-  setup(ctx: ServiceContext<BaseConfig & z.infer<S>>): Promise<{ grpc?: GrpcServiceRegistration[]; stop?: () => Promise<void> }>;
+  /** Wires the service's own parts; returns its gRPC services, its extra admin paths and anything to stop first. */
+  setup(
+    ctx: ServiceContext<BaseConfig & z.infer<S>>,
+  ): Promise<{ grpc?: GrpcServiceRegistration[]; adminRoutes?: AdminRoute[]; stop?: () => Promise<void> }>;
 }
 
 export interface StartOptions {
@@ -66,6 +68,11 @@ export interface StartOptions {
   clock?: Clock;
   /** Tests: an in-memory exporter. */
   spanExporter?: SpanExporter;
+  /**
+   * Telemetry already started in this process (one per process): tests that run several services in one
+   * process give each the same one, and stop it themselves after the services.
+   */
+  telemetry?: Telemetry;
 }
 
 export interface RunningService<C extends BaseConfig = BaseConfig> {
@@ -96,13 +103,16 @@ export async function startService<S extends z.ZodObject>(
   // Everything started so far is undone if a later step fails, so a failed start leaves nothing behind.
   const undo: { name: string; step: () => Promise<unknown> }[] = [];
   try {
-    const telemetry: Telemetry = startTelemetry({
-      serviceName: config.SERVICE_NAME,
-      otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
-      spanExporter: opts.spanExporter,
-      log,
-    });
-    undo.push({ name: "telemetry", step: () => telemetry.shutdown() });
+    const shared = opts.telemetry;
+    const telemetry: Telemetry =
+      shared ??
+      startTelemetry({
+        serviceName: config.SERVICE_NAME,
+        otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
+        spanExporter: opts.spanExporter,
+        log,
+      });
+    if (!shared) undo.push({ name: "telemetry", step: () => telemetry.shutdown() });
 
     const mongo = await connectMongo({
       uri: config.MONGODB_URI,
@@ -181,6 +191,7 @@ export async function startService<S extends z.ZodObject>(
       host: config.GRPC_HOST,
       log,
       metrics: metricsHandler(),
+      routes: own.adminRoutes,
       readiness: async () => {
         const checks: Record<string, boolean | string> = {
           mongodb: (await pingMongo(mongo.db)) || "MongoDB does not answer ping",
@@ -206,7 +217,7 @@ export async function startService<S extends z.ZodObject>(
     });
     shutdown.register("close NATS", () => bus.close());
     shutdown.register("close MongoDB", () => mongo.close());
-    shutdown.register("flush telemetry", () => telemetry.shutdown());
+    if (!shared) shutdown.register("flush telemetry", () => telemetry.shutdown());
     shutdown.register("stop admin server", () => admin.close());
 
     log.info(

@@ -17,6 +17,17 @@ export interface Readiness {
 
 export type MetricsHandler = (req: http.IncomingMessage, res: http.ServerResponse) => void | Promise<void>;
 
+/**
+ * A service's own GET paths on the admin port (e.g. calendar feeds under "/calendar/"). The path may
+ * carry a secret, so the server never logs it: a failure is logged with the route's prefix only.
+ */
+export interface AdminRoute {
+  /** Every path starting with this (e.g. "/calendar/") goes to `handle`; the built-in paths come first. */
+  prefix: string;
+  /** Answers a GET or HEAD (other methods get 405 before it is called). */
+  handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void>;
+}
+
 export interface AdminServerOptions {
   port: number;
   host?: string;
@@ -27,6 +38,8 @@ export interface AdminServerOptions {
   metrics?: MetricsHandler;
   /** A readiness answer slower than this counts as not ready, so a hung dependency cannot hang the probe. */
   readinessTimeoutMs?: number;
+  /** The service's extra GET paths. */
+  routes?: AdminRoute[];
 }
 
 export interface AdminServer {
@@ -36,6 +49,8 @@ export interface AdminServer {
   /** Stops listening and closes open connections (keep-alive scrapers included). Safe to call twice. */
   close(): Promise<void>;
 }
+
+const BUILT_IN = new Set(["/healthz", "/readyz", "/metrics"]);
 
 const JSON_HEADERS = { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" };
 
@@ -52,11 +67,12 @@ export async function startAdminServer(opts: AdminServerOptions): Promise<AdminS
   const host = opts.host ?? "127.0.0.1";
   const readinessTimeoutMs = opts.readinessTimeoutMs ?? 5_000;
   const log = opts.log;
+  const routes = opts.routes ?? [];
   let notReadyReason: string | undefined;
 
   const server = http.createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
-      log.error({ err, path: req.url }, "admin request failed");
+      log.error({ err, path: loggablePath(req) }, "admin request failed");
       if (!res.headersSent) send(res, 500, { error: "internal error" });
       else res.destroy();
     });
@@ -65,9 +81,30 @@ export async function startAdminServer(opts: AdminServerOptions): Promise<AdminS
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
 
+  function routeOf(path: string): AdminRoute | undefined {
+    if (BUILT_IN.has(path)) return undefined;
+    return routes.find((r) => path.startsWith(r.prefix));
+  }
+
+  /** A route's path may hold a secret: only its prefix is written to logs. */
+  function loggablePath(req: http.IncomingMessage): string {
+    const path = (req.url ?? "/").split("?")[0];
+    return routeOf(path)?.prefix ?? path;
+  }
+
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const path = (req.url ?? "/").split("?")[0];
-    if (path !== "/healthz" && path !== "/readyz" && path !== "/metrics") {
+    const route = routeOf(path);
+    if (route) {
+      if (req.method !== "GET" && req.method !== "HEAD") {
+        res.setHeader("allow", "GET, HEAD");
+        send(res, 405, { error: `method ${req.method} not allowed` });
+        return;
+      }
+      await route.handle(req, res);
+      return;
+    }
+    if (!BUILT_IN.has(path)) {
       send(res, 404, { error: `no such path: ${path}` });
       return;
     }
@@ -126,7 +163,10 @@ export async function startAdminServer(opts: AdminServerOptions): Promise<AdminS
   });
   const port = (server.address() as AddressInfo).port;
   server.on("error", (err) => log.error({ err }, "admin server error"));
-  log.info({ host, port }, "admin server listening (/healthz, /readyz, /metrics)");
+  log.info(
+    { host, port },
+    `admin server listening (${["/healthz", "/readyz", "/metrics", ...routes.map((r) => `${r.prefix}*`)].join(", ")})`,
+  );
 
   let closing: Promise<void> | undefined;
   return {

@@ -60,7 +60,7 @@ export class FanOut {
     const data = event.data;
     const eventType = rule.event.subject;
     const category = categoryById(rule.category);
-    const critical = rule.critical(data);
+    const critical = rule.critical(data, event.time);
     const subject = rule.subject(data);
     const templateData = rule.data(data, this.env);
     const actor = rule.actorId(data);

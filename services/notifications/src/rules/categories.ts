@@ -31,4 +31,11 @@ export const CATEGORIES: CategoryDef[] = [
     defaultEmailMode: "digest",
     hasCritical: false,
   },
+  {
+    id: "meeting",
+    name: { vi: "Họp, hội nghị", en: "Meetings" },
+    defaultEmailMode: "immediate",
+    // A meeting cancelled or moved within 24 hours of its start is told even to people who muted the category.
+    hasCritical: true,
+  },
 ];

@@ -3,12 +3,13 @@
  * use. A new producer adds its RuleSet here and its categories to categories.ts.
  */
 import { CATEGORIES } from "./categories.js";
+import { MEETING_RULES, MEETING_SAMPLES } from "./meetings.js";
 import { TASK_RULES, TASK_SAMPLES } from "./tasks.js";
 import type { CategoryDef, NotificationRule, RuleSet } from "./types.js";
 
 export { CATEGORIES };
 
-export const RULE_SETS: RuleSet[] = [TASK_RULES];
+export const RULE_SETS: RuleSet[] = [TASK_RULES, MEETING_RULES];
 
 const rulesByType = new Map<string, NotificationRule>();
 for (const set of RULE_SETS) {
@@ -21,7 +22,7 @@ for (const set of RULE_SETS) {
   }
 }
 
-const SAMPLES: Record<string, unknown> = { ...TASK_SAMPLES };
+const SAMPLES: Record<string, unknown> = { ...TASK_SAMPLES, ...MEETING_SAMPLES };
 
 /** The rule of an event type (its NATS subject, e.g. "tasks.task.overdue"). */
 export function ruleFor(eventType: string): NotificationRule | undefined {

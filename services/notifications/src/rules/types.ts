@@ -23,7 +23,8 @@ export interface NotificationRule<T = unknown> {
   /** A category id from CATEGORIES (preferences are per category). */
   category: string;
   /** Critical notifications ignore preferences and quiet hours. */
-  critical(event: T): boolean;
+  /** `at`: when the event happened (its ce-time), for rules that depend on how soon something is. */
+  critical(event: T, at: Date): boolean;
   recipients(event: T, env: RuleEnv): Selector[];
   /** Who caused it, left out of the recipients (nobody is told of what he or she did); undefined: nobody left out. */
   actorId(event: T): string | undefined;

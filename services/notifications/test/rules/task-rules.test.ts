@@ -48,7 +48,7 @@ describe("the tasks rules table", () => {
 
   it("names only categories that exist", () => {
     for (const r of TASK_RULES.rules) expect(categoryById(r.category), r.event.subject).toBeDefined();
-    expect(CATEGORIES.map((c) => c.id)).toEqual(["task_assignment", "task_deadline", "deadline_request", "task_update"]);
+    expect(CATEGORIES.map((c) => c.id)).toEqual(["task_assignment", "task_deadline", "deadline_request", "task_update", "meeting"]);
     expect(categoryById("task_deadline")).toMatchObject({
       hasCritical: true,
       defaultEmailMode: "immediate",
@@ -74,7 +74,7 @@ describe("the tasks rules table", () => {
   });
 
   it("makes only overdue critical", () => {
-    const critical = EVENT_TYPES.filter((t) => rule(t).critical(sample(t)));
+    const critical = EVENT_TYPES.filter((t) => rule(t).critical(sample(t), new Date("2020-03-30T03:00:00Z")));
     expect(critical).toEqual(["tasks.task.overdue"]);
   });
 

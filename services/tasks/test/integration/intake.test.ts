@@ -4,7 +4,7 @@
  * submits or completes it.
  */
 import type { DocumentReceived } from "@ministry/proto/ministry/documents/v1/events";
-import type { MeetingConcluded } from "@ministry/proto/ministry/meetings/v1/events";
+import { MeetingConcluded } from "@ministry/proto/ministry/meetings/v1/events";
 import { TaskCompleted, TaskCreated, TaskSubmitted } from "@ministry/proto/ministry/tasks/v1/events";
 import { ListTasksRequest, TaskSource, TaskStatus } from "@ministry/proto/ministry/tasks/v1/tasks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -25,7 +25,7 @@ afterAll(async () => {
 
 const deadline = (text: string) => ({ spec: { $case: "text" as const, value: text }, dueAt: undefined, label: undefined });
 
-const briefing: MeetingConcluded = {
+const briefing: MeetingConcluded = MeetingConcluded.fromPartial({
   meetingId: "gb-2020-q1",
   title: "Giao ban trực tuyến Quý I năm 2020",
   heldAt: new Date("2020-03-30T01:30:00Z"),
@@ -35,6 +35,7 @@ const briefing: MeetingConcluded = {
   items: [
     {
       itemId: "1",
+      number: 1,
       content: "Hoàn thiện hồ sơ dự thảo Nghị định về vị trí việc làm, trình Chính phủ",
       leadUnit: { id: "TCBC", name: "Vụ Tổ chức - Biên chế" },
       coordinatingUnits: [{ id: "PC", name: "Vụ Pháp chế" }],
@@ -44,6 +45,7 @@ const briefing: MeetingConcluded = {
     },
     {
       itemId: "2",
+      number: 2,
       content: "Tổng hợp tình hình thực hiện nhiệm vụ Quý II, báo cáo Bộ trưởng",
       leadUnit: { id: "VP", name: "Văn phòng Bộ" },
       coordinatingUnits: [],
@@ -53,6 +55,7 @@ const briefing: MeetingConcluded = {
     },
     {
       itemId: "3",
+      number: 3,
       content: "Rà soát các đề án chậm tiến độ",
       leadUnit: { id: "KHTC", name: "Vụ Kế hoạch - Tài chính" },
       coordinatingUnits: [],
@@ -61,7 +64,7 @@ const briefing: MeetingConcluded = {
       taskKind: "",
     },
   ],
-};
+});
 
 async function tasksOf(sourceType: TaskSource) {
   const res = await office.tasks.listTasks(ListTasksRequest.fromPartial({ source: sourceType, page: { pageSize: 100, pageToken: "" } }));

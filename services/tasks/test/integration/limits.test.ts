@@ -6,7 +6,7 @@
  */
 import { status as Status } from "@grpc/grpc-js";
 import { decodeStatusDetails } from "@ministry/platform";
-import type { MeetingConcluded } from "@ministry/proto/ministry/meetings/v1/events";
+import { MeetingConcluded } from "@ministry/proto/ministry/meetings/v1/events";
 import type { DocumentReceived } from "@ministry/proto/ministry/documents/v1/events";
 import {
   CreateReportSnapshotRequest,
@@ -434,6 +434,7 @@ describe("the largest event a valid command produces", () => {
 describe("oversized events from other services", () => {
   const item = (i: number) => ({
     itemId: String(i),
+    number: i,
     content: `Nội dung kết luận ${i}`,
     leadUnit: { id: "VP", name: "Văn phòng Bộ" },
     coordinatingUnits: [],
@@ -442,12 +443,14 @@ describe("oversized events from other services", () => {
     taskKind: "",
   });
   const meeting = (meetingId: string, extra: Partial<MeetingConcluded>): MeetingConcluded => ({
-    meetingId,
-    title: "Giao ban",
-    heldAt: new Date("2020-03-30T01:30:00Z"),
-    concludedAt: new Date("2020-03-30T04:00:00Z"),
-    chair: { userId: "minister", displayName: "Bộ trưởng", roles: ["minister"], unit: undefined },
-    actor: undefined,
+    ...MeetingConcluded.fromPartial({
+      meetingId,
+      title: "Giao ban",
+      heldAt: new Date("2020-03-30T01:30:00Z"),
+      concludedAt: new Date("2020-03-30T04:00:00Z"),
+      chair: { userId: "minister", displayName: "Bộ trưởng", roles: ["minister"], unit: undefined },
+      actor: undefined,
+    }),
     items: [item(1)],
     ...extra,
   });

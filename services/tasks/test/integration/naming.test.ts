@@ -23,6 +23,7 @@ import {
 } from "@ministry/proto/ministry/tasks/v1/tasks";
 import type { Role } from "@ministry/platform";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MeetingConcluded } from "@ministry/proto/ministry/meetings/v1/events";
 import { MeetingConcludedEvent } from "../../src/events/definitions.js";
 import { promised, refusal, startTasksHarness, type Refusal, type TasksHarness } from "./harness.js";
 
@@ -621,47 +622,55 @@ describe("/metrics", () => {
   it("names metrics the Prometheus way, with units, _total counters, and events by type and consumer", async () => {
     await office.tasks.createTask(newTask());
     await h.svc.ctx.bus.publish(
-      MeetingConcludedEvent.of("nm-metrics", {
-        meetingId: "nm-metrics",
-        title: "Giao ban",
-        heldAt: new Date("2020-03-30T01:30:00Z"),
-        concludedAt: new Date("2020-03-30T04:00:00Z"),
-        chair: undefined,
-        actor: undefined,
-        items: [
-          {
-            itemId: "1",
-            content: "Rà soát",
-            leadUnit: { id: "KHTC", name: "Vụ Kế hoạch - Tài chính" },
-            coordinatingUnits: [],
-            deadline: undefined,
-            assignee: "",
-            taskKind: "",
-          },
-        ],
-      }),
+      MeetingConcludedEvent.of(
+        "nm-metrics",
+        MeetingConcluded.fromPartial({
+          meetingId: "nm-metrics",
+          title: "Giao ban",
+          heldAt: new Date("2020-03-30T01:30:00Z"),
+          concludedAt: new Date("2020-03-30T04:00:00Z"),
+          chair: undefined,
+          actor: undefined,
+          items: [
+            {
+              itemId: "1",
+              number: 1,
+              content: "Rà soát",
+              leadUnit: { id: "KHTC", name: "Vụ Kế hoạch - Tài chính" },
+              coordinatingUnits: [],
+              deadline: undefined,
+              assignee: "",
+              taskKind: "",
+            },
+          ],
+        }),
+      ),
     );
     // One consumed and one failing event of the same type (an unknown unit: a dead letter).
     await h.svc.ctx.bus.publish(
-      MeetingConcludedEvent.of("nm-metrics-bad", {
-        meetingId: "nm-metrics-bad",
-        title: "Giao ban",
-        heldAt: new Date("2020-03-30T01:30:00Z"),
-        concludedAt: new Date("2020-03-30T04:00:00Z"),
-        chair: undefined,
-        actor: undefined,
-        items: [
-          {
-            itemId: "1",
-            content: "?",
-            leadUnit: { id: "NOPE", name: "?" },
-            coordinatingUnits: [],
-            deadline: undefined,
-            assignee: "",
-            taskKind: "",
-          },
-        ],
-      }),
+      MeetingConcludedEvent.of(
+        "nm-metrics-bad",
+        MeetingConcluded.fromPartial({
+          meetingId: "nm-metrics-bad",
+          title: "Giao ban",
+          heldAt: new Date("2020-03-30T01:30:00Z"),
+          concludedAt: new Date("2020-03-30T04:00:00Z"),
+          chair: undefined,
+          actor: undefined,
+          items: [
+            {
+              itemId: "1",
+              number: 1,
+              content: "?",
+              leadUnit: { id: "NOPE", name: "?" },
+              coordinatingUnits: [],
+              deadline: undefined,
+              assignee: "",
+              taskKind: "",
+            },
+          ],
+        }),
+      ),
     );
     const scrape = async () => (await fetch(`http://127.0.0.1:${h.svc.admin.port}/metrics`)).text();
     const type = 'type="ministry.meetings.meeting.concluded.v1"';

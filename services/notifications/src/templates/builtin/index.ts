@@ -1,11 +1,12 @@
 /**
- * Every built-in template, by event type, channel and locale: the tasks service's events (from their
- * copy, composed per channel) and the daily digest (email only).
+ * Every built-in template, by event type, channel and locale: the tasks service's events and the
+ * meetings service's notices (from their copy, composed per channel) and the daily digest (email only).
  */
 import { LOCALES, type Locale } from "../../domain/model.js";
 import type { TemplateChannel, TemplateKey } from "../types.js";
 import { compose, type EventCopy, type TemplateParts } from "./compose.js";
 import { DIGEST_TEMPLATES } from "./digest.js";
+import { MEETING_TEMPLATES } from "./meetings.js";
 import { TASK_TEMPLATES } from "./tasks.js";
 
 export type { TemplateParts } from "./compose.js";
@@ -17,7 +18,7 @@ export function templateId(key: TemplateKey): string {
   return `${key.eventType}|${key.channel}|${key.locale}`;
 }
 
-const COPY: Record<string, EventCopy> = { ...TASK_TEMPLATES };
+const COPY: Record<string, EventCopy> = { ...TASK_TEMPLATES, ...MEETING_TEMPLATES };
 
 const BUILTIN = new Map<string, TemplateParts>();
 const KEYS: TemplateKey[] = [];
