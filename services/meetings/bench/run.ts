@@ -7,7 +7,7 @@
  *   the directory's and the meetings service's, so the store figures are the meetings service's alone)
  *   · the notifications service (its DirectoryService, SEED_DATA=true: `minister`, `vp-deputy`,
  *   `<unit>-head`...) · the meetings service (dist/main.js, or src/main.ts through tsx when it is not
- *   built, DIRECTORY_ADDRESS at the notifications service) · the bare grpc-js baseline (bench/baseline.ts)
+ *   built, NOTIFICATIONS_GRPC_ADDR at the notifications service) · the bare grpc-js baseline (bench/baseline.ts)
  *   · the load client (bench/load.ts) · the check-in driver (bench/checkins.ts), one process per phase.
  *   One signing key for every token (AUTH_LOCAL_KEY_PATH, DEV_MODE=true).
  *
@@ -96,12 +96,6 @@ const burstRate = benchNumber("BENCH_BURST_RATE", 1_000);
 const burstSeconds = benchNumber("BENCH_BURST_SECONDS", 5);
 const retries = benchNumber("BENCH_RETRIES", 20);
 const callDeadlineMs = benchNumber("BENCH_CALL_DEADLINE_MS", 60_000);
-/**
- * A unit claim for the tokens of guests and guest hosts (unset: none, as a guest signs in). The service
- * stores a caller without a unit as `checkedInBy.unit: null`, which the sheet then fails to encode; with
- * a unit the figures can be measured while that is open.
- */
-const guestUnit = process.env.BENCH_GUEST_UNIT ?? "";
 const parts = new Set((process.env.BENCH_PARTS ?? "briefing,national,reads").split(",").map((s) => s.trim()));
 const PAGE_SIZE = 50;
 const ATTENDANCE_SUBJECT = "meetings.attendance.recorded";
@@ -273,9 +267,7 @@ try {
     MONGODB_URI: store.uri,
     NATS_URL: natsUrl,
     AUTH_LOCAL_KEY_PATH: keyPath,
-    // The directory's address under its current name and its earlier one.
     NOTIFICATIONS_GRPC_ADDR: directory.address,
-    DIRECTORY_ADDRESS: directory.address,
     SEED_DATA: "false",
     // The meetings start within the reminder's hour: one reminder pass would tell 100,000 people mid-run.
     REMINDER_WATCH_INTERVAL_MS: "3600000",
@@ -386,7 +378,7 @@ try {
             sub: s.personId,
             name: s.fullName,
             roles: s.unitId ? ["unit_head"] : [],
-            ...(s.unitId || guestUnit ? { unit: s.unitId ?? guestUnit } : {}),
+            ...(s.unitId ? { unit: s.unitId } : {}),
           },
           "3h",
         ),
@@ -469,7 +461,7 @@ try {
             sub: id,
             name: id === SECRETARY ? "Phó Chánh Văn phòng" : id,
             roles: [],
-            ...(id === SECRETARY ? { unit: "VP" } : guestUnit ? { unit: guestUnit } : {}),
+            ...(id === SECRETARY ? { unit: "VP" } : {}),
           },
           "3h",
         ),

@@ -140,6 +140,22 @@ export class Invitations {
         `At most ${MAX_RESOLVED_PER_CALL} people, units and roles per call`,
       );
     checks.check();
+    // A guest's id is his or her own: one the directory gives a person of the ministry would make the
+    // guest that person (the same participant, the same sign-in), so it is refused, naming both.
+    const guests = candidates.filter((c) => c.guest);
+    if (guests.length > 0) {
+      const known = await this.app.directory.resolve(guests.map((g) => ({ kind: "person" as const, id: g.person.personId })));
+      for (const p of known.people) {
+        const g = guests.find((x) => x.person.personId === p.personId);
+        if (g)
+          checks.add(
+            `${g.field}.guest.id`,
+            `Mã khách mời "${p.personId}" trùng với ${p.fullName} trong danh bạ`,
+            `The guest id "${p.personId}" is ${p.fullName}'s in the directory`,
+          );
+      }
+      checks.check();
+    }
     const resolved = await this.app.directory.resolve(selectors.map((s) => s.selector));
     for (const p of resolved.people) {
       const from = selectors.find((s) => selectorMatches(s.selector, p.via));
@@ -175,16 +191,26 @@ export class Invitations {
         assertPlannable(read, { vi: "thành phần mời", en: "the invitations" });
         const at = this.app.clock.now();
         const sites = await this.siteChoice(read, candidates, session);
-        const existing = new Set(
-          (
-            await this.app.store.participants
-              .find(
-                { _id: { $in: candidates.map((c) => participantKey(read._id, c.person.personId)) } },
-                { session, projection: { _id: 1 } },
-              )
-              .toArray()
-          ).map((p) => p._id),
-        );
+        const found = await this.app.store.participants
+          .find(
+            { _id: { $in: candidates.map((c) => participantKey(read._id, c.person.personId)) } },
+            { session, projection: { _id: 1, guest: 1, person: 1 } },
+          )
+          .toArray();
+        // Someone invited already is not invited twice; but a guest and a person of the directory under one
+        // id are two people, and that is refused, naming both.
+        const clash = new FieldChecks();
+        for (const c of candidates) {
+          const other = found.find((f) => f.person.personId === c.person.personId && f.guest !== c.guest);
+          if (other)
+            clash.add(
+              c.field,
+              `"${c.person.personId}" đã được mời là ${other.person.fullName}${other.guest ? " (khách mời)" : ""}`,
+              `"${c.person.personId}" is invited already as ${other.person.fullName}${other.guest ? " (a guest)" : ""}`,
+            );
+        }
+        clash.check();
+        const existing = new Set(found.map((p) => p._id));
         const fresh = new Map<string, Participant>();
         for (const c of candidates) {
           const key = participantKey(read._id, c.person.personId);

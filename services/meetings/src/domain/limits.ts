@@ -45,8 +45,11 @@ export const NOTICE_PART_SIZE = 500;
 /** Attendees a conclusion event names per site, and sites it lists. */
 export const EVENT_ATTENDEES_PER_SITE = 100;
 export const EVENT_SITES = 200;
-/** Rows an attendance file holds; a bigger meeting is exported site by site. */
-export const MAX_EXPORT_ROWS = 20_000;
+/**
+ * Rows an attendance file holds (rendering is CPU work on the service's one thread: 5,000 rows of PDF take
+ * about two seconds here); a bigger meeting is exported site by site.
+ */
+export const MAX_EXPORT_ROWS = 5_000;
 
 export const FIELDS = {
   title: { vi: "Tên cuộc họp", en: "Title" },

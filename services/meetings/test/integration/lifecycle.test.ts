@@ -439,6 +439,16 @@ describe("illegal transitions and the check-in window", () => {
       }),
     );
     await office.meetings.scheduleMeeting(P.ScheduleMeetingRequest.fromPartial({ id }));
+    // A guest's id may not be a directory person's: the guest would be that person.
+    const impostor = await refusal(
+      office.meetings.inviteParticipants(
+        P.InviteParticipantsRequest.fromPartial({
+          meetingId: id,
+          invitees: [{ who: { $case: "guest", value: { id: "pc-head", fullName: "Khách" } } }],
+        }),
+      ),
+    );
+    expect(impostor).toMatchObject({ code: status.INVALID_ARGUMENT, fields: ["invitees[0].guest.id"] });
     const host = await h.as({ sub: "yb-host", name: "Hoàng Văn Sơn", roles: [], unit: undefined });
     const done = await host.meetings.checkIn(P.CheckInRequest.fromPartial({ meetingId: id, personId: "yb-1" }));
     expect(done.participant?.sessions[0]?.checkedInBy).toMatchObject({ userId: "yb-host", unit: undefined });
