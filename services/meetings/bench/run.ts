@@ -48,8 +48,6 @@ import {
   benchInterrupted,
   benchNumber,
   emitFigure,
-  findNatsServerBinary,
-  firstLine,
   formatCount,
   formatMs,
   freePort,
@@ -63,6 +61,8 @@ import {
   promised,
   roundTo,
   startBenchChild,
+  startBenchMongo,
+  startBenchNats,
   startBenchScript,
   stopBenchChildren,
   stopBenchChildrenOnSignals,
@@ -113,32 +113,6 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const seconds = (fromMs: number) => round((performance.now() - fromMs) / 1000, 1);
 
 // ------------------------------------------------------------------------------------------- processes
-
-async function startNats(dir: string): Promise<string> {
-  const port = await freePort();
-  const child = startBenchChild(
-    "nats",
-    findNatsServerBinary(),
-    ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", path.join(dir, "nats")],
-    {
-      // nats-server exits 0 on SIGINT after a clean JetStream shutdown.
-      stopSignal: "SIGINT",
-      echoStderr: false,
-    },
-  );
-  await firstLine(child, (l) => (l.includes("Server is ready") ? true : undefined), { stderr: true, timeoutMs: 30_000 });
-  return `nats://127.0.0.1:${port}`;
-}
-
-/** packages/embedded-mongo's CLI, in memory, as the other benches run it. */
-async function startMongo(name: string): Promise<{ uri: string; pid: number }> {
-  const port = await freePort();
-  const cli = path.join(root, "packages/embedded-mongo/dist/cli.js");
-  if (!fs.existsSync(cli)) throw new Error(`${cli} is missing: run ./scripts/bootstrap (or pnpm build) first`);
-  const child = startBenchChild(name, process.execPath, [cli, "--port", String(port), "--host", "127.0.0.1", "--log-level", "info"]);
-  const uri = await firstLine(child, (l) => (l.includes("embedded-mongo ready") ? (JSON.parse(l) as { uri: string }).uri : undefined));
-  return { uri, pid: child.proc.pid! };
-}
 
 /** A service started as the dev stack starts it: its built dist/main.js, else src/main.ts through tsx. */
 async function startService(service: "notifications" | "meetings", dir: string, vars: NodeJS.ProcessEnv) {
@@ -238,6 +212,8 @@ interface ReadRow {
   service?: MeasuredLoad;
 }
 
+const embeddedMongoCli = path.join(root, "packages/embedded-mongo/dist/cli.js");
+
 stopBenchChildrenOnSignals();
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "meetings-bench-"));
 const checkInRows: CheckInRow[] = [];
@@ -251,9 +227,9 @@ const closing: (() => Promise<unknown> | unknown)[] = [];
 try {
   note(`starting nats-server, two embedded MongoDBs, the notifications service (directory) and the meetings service (files in ${dir})`);
   const [natsUrl, directoryStore, store] = await Promise.all([
-    startNats(dir),
-    startMongo("mongodb-directory"),
-    startMongo("mongodb-meetings"),
+    startBenchNats(dir),
+    startBenchMongo(embeddedMongoCli, { name: "mongodb-directory" }),
+    startBenchMongo(embeddedMongoCli, { name: "mongodb-meetings" }),
   ]);
   const keyPath = path.join(dir, "auth", "signing-key.pem");
   const authority = await createLocalAuthority({ keyPath });

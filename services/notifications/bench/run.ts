@@ -36,7 +36,6 @@ import { createClient, createLocalAuthority, createLogger, EventBus, type Identi
 import {
   benchInterrupted,
   emitFigure,
-  firstLine,
   formatCount,
   freePort,
   jsonLine,
@@ -50,6 +49,7 @@ import {
   promised,
   roundTo,
   startBenchChild,
+  startBenchMongo,
   startBenchScript,
   startNatsServer,
   stopBenchChildren,
@@ -106,16 +106,6 @@ const note = (line: string) => process.stderr.write(`bench: ${line}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // ------------------------------------------------------------------------------------------- processes
-
-/** packages/embedded-mongo's CLI, in memory, as the tasks bench runs it. */
-async function startMongo(): Promise<{ uri: string; pid: number }> {
-  const port = await freePort();
-  const cli = path.join(root, "packages/embedded-mongo/dist/cli.js");
-  if (!fs.existsSync(cli)) throw new Error(`${cli} is missing: run ./scripts/bootstrap (or pnpm build) first`);
-  const child = startBenchChild("mongodb", process.execPath, [cli, "--port", String(port), "--host", "127.0.0.1", "--log-level", "info"]);
-  const uri = await firstLine(child, (l) => (l.includes("embedded-mongo ready") ? (JSON.parse(l) as { uri: string }).uri : undefined));
-  return { uri, pid: child.proc.pid! };
-}
 
 /** The sink in its own process; `reached(n)` resolves with the moment (epoch ms) its n-th message arrived. */
 async function startSink(): Promise<{ url: string; pid: number; reached(n: number): Promise<number> }> {
@@ -226,7 +216,7 @@ try {
   note(`starting nats-server, the embedded MongoDB, the mail sink and the notifications service (files in ${dir})`);
   const nats = await startNatsServer();
   closing.push(() => nats.dispose());
-  const [store, sink] = await Promise.all([startMongo(), startSink()]);
+  const [store, sink] = await Promise.all([startBenchMongo(path.join(root, "packages/embedded-mongo/dist/cli.js")), startSink()]);
   const keyPath = path.join(dir, "auth", "signing-key.pem");
   const authority = await createLocalAuthority({ keyPath });
   const service = await startNotificationsService({ dir, mongoUri: store.uri, natsUrl: nats.url, smtpUrl: sink.url, keyPath });

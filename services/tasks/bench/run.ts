@@ -31,8 +31,6 @@ import { createLocalAuthority } from "@ministry/platform";
 import {
   benchInterrupted,
   emitFigure,
-  findNatsServerBinary,
-  firstLine,
   formatCount,
   formatMs,
   freePort,
@@ -43,6 +41,8 @@ import {
   type MeasuredLoad,
   roundTo,
   startBenchChild,
+  startBenchMongo,
+  startBenchNats,
   startBenchScript,
   stopBenchChildren,
   stopBenchChildrenOnSignals,
@@ -81,44 +81,12 @@ const note = (line: string) => process.stderr.write(`bench: ${line}\n`);
 
 // ------------------------------------------------------------------------------------------- processes
 
-async function startNats(dir: string): Promise<string> {
-  const port = await freePort();
-  const child = startBenchChild(
-    "nats",
-    findNatsServerBinary(),
-    ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", path.join(dir, "nats")],
-    {
-      // nats-server exits 0 on SIGINT after a clean JetStream shutdown.
-      stopSignal: "SIGINT",
-      echoStderr: false,
-    },
-  );
-  await firstLine(child, (l) => (l.includes("Server is ready") ? true : undefined), { stderr: true, timeoutMs: 30_000 });
-  return `nats://127.0.0.1:${port}`;
-}
-
 /** packages/embedded-mongo's CLI, in memory (as the old bench and the tests run it). */
 async function startMongo(): Promise<{ uri: string; pid: number }> {
-  const port = await freePort();
-  const cli = path.join(root, "packages/embedded-mongo/dist/cli.js");
-  if (!fs.existsSync(cli)) throw new Error(`${cli} is missing: run ./scripts/bootstrap (or pnpm build) first`);
-  const flags = storeProfDir ? ["--cpu-prof", `--cpu-prof-dir=${storeProfDir}`] : [];
   if (storeProfDir) fs.mkdirSync(storeProfDir, { recursive: true });
-  const child = startBenchChild("mongodb", process.execPath, [
-    ...flags,
-    cli,
-    "--port",
-    String(port),
-    "--host",
-    "127.0.0.1",
-    "--log-level",
-    "info",
-  ]);
-  const uri = await firstLine(child, (l) => {
-    if (!l.includes("embedded-mongo ready")) return undefined;
-    return (JSON.parse(l) as { uri: string }).uri;
+  return startBenchMongo(path.join(root, "packages/embedded-mongo/dist/cli.js"), {
+    nodeArgs: storeProfDir ? ["--cpu-prof", `--cpu-prof-dir=${storeProfDir}`] : [],
   });
-  return { uri, pid: child.proc.pid! };
 }
 
 /** The built service, started as the dev stack starts it (scripts/dev-stack.ts serviceEnv). */
@@ -202,7 +170,7 @@ let profileDirBefore = new Set<string>();
 let storeProfileDirBefore = new Set<string>();
 try {
   note(`starting nats-server, the embedded MongoDB, the tasks service and the baselines (files in ${dir})`);
-  const [natsUrl, store] = await Promise.all([startNats(dir), startMongo()]);
+  const [natsUrl, store] = await Promise.all([startBenchNats(dir), startMongo()]);
   const mongoUri = store.uri;
   const keyPath = path.join(dir, "auth", "signing-key.pem");
   const authority = await createLocalAuthority({ keyPath });

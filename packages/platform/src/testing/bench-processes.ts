@@ -7,6 +7,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { findNatsServerBinary, freePort } from "./nats-server.js";
 
 const running = new Set<BenchChild>();
 /**
@@ -228,4 +229,45 @@ export function processCpuMs(pid: number): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** A nats-server with JetStream (its store under `dir`/nats) as a bench's own process; resolves to its URL. */
+export async function startBenchNats(dir: string): Promise<string> {
+  const port = await freePort();
+  const child = startBenchChild(
+    "nats",
+    findNatsServerBinary(),
+    ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", path.join(dir, "nats")],
+    {
+      // nats-server exits 0 on SIGINT after a clean JetStream shutdown.
+      stopSignal: "SIGINT",
+      echoStderr: false,
+    },
+  );
+  await firstLine(child, (l) => (l.includes("Server is ready") ? true : undefined), { stderr: true, timeoutMs: 30_000 });
+  return `nats://127.0.0.1:${port}`;
+}
+
+/**
+ * packages/embedded-mongo's CLI (built: `cli`, its dist/cli.js), in memory, as a bench's own process;
+ * `nodeArgs` go before the script (a CPU profile's flags).
+ */
+export async function startBenchMongo(
+  cli: string,
+  opts: { name?: string; nodeArgs?: string[] } = {},
+): Promise<{ uri: string; pid: number }> {
+  const port = await freePort();
+  if (!fs.existsSync(cli)) throw new Error(`${cli} is missing: run ./scripts/bootstrap (or pnpm build) first`);
+  const child = startBenchChild(opts.name ?? "mongodb", process.execPath, [
+    ...(opts.nodeArgs ?? []),
+    cli,
+    "--port",
+    String(port),
+    "--host",
+    "127.0.0.1",
+    "--log-level",
+    "info",
+  ]);
+  const uri = await firstLine(child, (l) => (l.includes("embedded-mongo ready") ? (JSON.parse(l) as { uri: string }).uri : undefined));
+  return { uri, pid: child.proc.pid! };
 }
