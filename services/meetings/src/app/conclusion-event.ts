@@ -81,7 +81,7 @@ export async function conclusionEvent(
   const leadUnits = [
     ...new Map(directives.filter((c) => c.leadUnit).map((c) => [c.leadUnit?.id, c.leadUnit as { id: string; name: string }])).values(),
   ];
-  const audience = await audienceOf(app.store, m._id, session);
+  const audience = await audienceOf(app.store, m, session);
   const notice = notices("concluded", summary, audience, actor, `${m._id}:concluded`, {
     leadUnits,
     conclusionCount: m.conclusions.length,

@@ -30,7 +30,7 @@ import { sortName } from "../domain/names.js";
 import { attendanceOf } from "../domain/attendance.js";
 import { responseCodes } from "../domain/vocabulary.js";
 import { MeetingEvents } from "../events/definitions.js";
-import { centralVideoUrl, meetingSummary, notices } from "../events/builders.js";
+import { centralVideoUrl, meetingSummary, notices, recipientsBySite } from "../events/builders.js";
 import { toProtoPerson } from "../grpc/mapping.js";
 import { participantKey, siteKey } from "../store/collections.js";
 import { meetingNotFound } from "./access.js";
@@ -235,7 +235,12 @@ export class Invitations {
             ? notices(
                 "invited",
                 meetingSummary(next, await centralVideoUrl(this.app.store, read, session)),
-                added.filter((p) => !p.guest).map((p) => p.person.personId),
+                await recipientsBySite(
+                  this.app.store,
+                  read,
+                  added.map((p) => ({ siteId: p.siteId, personId: p.person.personId, guest: p.guest })),
+                  session,
+                ),
                 actor,
                 `${read._id}:v${next.version}`,
               )
@@ -415,7 +420,12 @@ export class Invitations {
               ...notices(
                 "invited",
                 meetingSummary(meeting, await centralVideoUrl(this.app.store, read, session)),
-                [delegatePerson.personId],
+                await recipientsBySite(
+                  this.app.store,
+                  read,
+                  [{ siteId: participant.siteId, personId: delegatePerson.personId, guest: false }],
+                  session,
+                ),
                 actor,
                 `${read._id}:delegate:${personId}`,
               ),

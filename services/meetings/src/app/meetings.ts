@@ -313,7 +313,7 @@ export class MeetingCommands {
       assertTransition(read, "schedule");
       const next: Meeting = { ...read, status: "scheduled", sequence: read.sequence + 1 };
       const summary = meetingSummary(next, await centralVideoUrl(this.app.store, read, session));
-      const audience = await audienceOf(this.app.store, read._id, session);
+      const audience = await audienceOf(this.app.store, read, session);
       const key = `${read._id}:v${read.version + 1}`;
       return {
         meeting: next,
@@ -347,7 +347,7 @@ export class MeetingCommands {
       const next: Meeting = { ...read, start, plannedEnd: end, sequence: read.sequence + 1, reschedules: [...read.reschedules, entry] };
       delete next.remindedFor;
       const summary = meetingSummary(next, await centralVideoUrl(this.app.store, read, session));
-      const audience = await audienceOf(this.app.store, read._id, session);
+      const audience = await audienceOf(this.app.store, read, session);
       const key = `${read._id}:v${read.version + 1}`;
       return {
         meeting: next,
@@ -377,7 +377,7 @@ export class MeetingCommands {
       const next: Meeting = { ...read, status: "cancelled", cancelReason: reason, sequence: read.sequence + 1 };
       const summary = meetingSummary(next, await centralVideoUrl(this.app.store, read, session));
       // A draft was never announced: nobody is told of its cancellation.
-      const audience = read.status === "scheduled" ? await audienceOf(this.app.store, read._id, session) : [];
+      const audience = read.status === "scheduled" ? await audienceOf(this.app.store, read, session) : [];
       const key = `${read._id}:v${read.version + 1}`;
       return {
         meeting: next,

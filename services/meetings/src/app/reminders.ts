@@ -65,7 +65,7 @@ export class ReminderWatch {
       const events = notices(
         "reminder",
         meetingSummary(next, await centralVideoUrl(this.app.store, read, session)),
-        await audienceOf(this.app.store, read._id, session),
+        await audienceOf(this.app.store, read, session),
         undefined,
         `${read._id}:remind:${read.start.getTime()}`,
         { minutesBefore },

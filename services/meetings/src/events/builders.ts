@@ -42,56 +42,99 @@ export interface NoticeExtra {
   directiveCount?: number;
 }
 
+/** People to tell, with the video link of the site they attend from. */
+export interface Recipients {
+  videoUrl: string;
+  ids: readonly string[];
+}
+
 /**
- * The notices of one change, one event per part of at most NOTICE_PART_SIZE recipients. Event ids are
- * derived from the change (`changeKey`), so the same change never makes two sets of notices.
+ * The notices of one change, one event per part of at most NOTICE_PART_SIZE recipients of one site (each
+ * told his or her own site's video link). Event ids are derived from the change (`changeKey`), so the
+ * same change never makes two sets of notices.
  */
 export function notices(
   kind: NoticeKind,
   summary: MeetingSummary,
-  recipientIds: readonly string[],
+  groups: readonly Recipients[],
   actor: Actor | undefined,
   changeKey: string,
   extra: NoticeExtra = {},
 ): OutgoingEvent<MeetingNotice>[] {
-  const ids = [...new Set(recipientIds)];
   const leadUnits = extra.leadUnits ?? [];
-  if (ids.length === 0 && leadUnits.length === 0) return [];
-  const parts = Math.max(1, Math.ceil(ids.length / NOTICE_PART_SIZE));
+  const nonEmpty = groups.map((g) => ({ videoUrl: g.videoUrl, ids: [...new Set(g.ids)] })).filter((g) => g.ids.length > 0);
+  // Lead units' heads are told even when no participant is.
+  if (nonEmpty.length === 0 && leadUnits.length > 0) nonEmpty.push({ videoUrl: summary.videoUrl, ids: [] });
   const out: OutgoingEvent<MeetingNotice>[] = [];
-  for (let i = 0; i < parts; i += 1) {
-    out.push(
-      NoticeEvents[kind].of(
-        summary.meetingId,
-        {
-          meeting: summary,
-          recipientIds: ids.slice(i * NOTICE_PART_SIZE, (i + 1) * NOTICE_PART_SIZE),
-          part: i + 1,
-          parts,
-          actor,
-          previousStart: extra.previousStart,
-          reason: extra.reason ?? "",
-          minutesBefore: extra.minutesBefore ?? 0,
-          leadUnits: i === 0 ? leadUnits.map((u) => ({ ...u })) : [],
-          conclusionCount: extra.conclusionCount ?? 0,
-          directiveCount: extra.directiveCount ?? 0,
-        },
-        { id: `${changeKey}:${kind}:${i + 1}` },
-      ),
-    );
+  for (const [g, group] of nonEmpty.entries()) {
+    const parts = Math.max(1, Math.ceil(group.ids.length / NOTICE_PART_SIZE));
+    for (let i = 0; i < parts; i += 1) {
+      const first = out.length === 0;
+      out.push(
+        NoticeEvents[kind].of(
+          summary.meetingId,
+          {
+            meeting: { ...summary, videoUrl: group.videoUrl || summary.videoUrl },
+            recipientIds: group.ids.slice(i * NOTICE_PART_SIZE, (i + 1) * NOTICE_PART_SIZE),
+            part: i + 1,
+            parts,
+            actor,
+            previousStart: extra.previousStart,
+            reason: extra.reason ?? "",
+            minutesBefore: extra.minutesBefore ?? 0,
+            leadUnits: first ? leadUnits.map((u) => ({ ...u })) : [],
+            conclusionCount: extra.conclusionCount ?? 0,
+            directiveCount: extra.directiveCount ?? 0,
+          },
+          { id: `${changeKey}:${kind}:${g + 1}:${i + 1}` },
+        ),
+      );
+    }
   }
   return out;
 }
 
+/** The directory people among `people`, grouped by the site they attend from, with its video link (else the central one's). */
+export async function recipientsBySite(
+  db: MeetingsDb,
+  meeting: Meeting,
+  people: readonly { siteId: string; personId: string; guest: boolean }[],
+  session: ClientSession,
+): Promise<Recipients[]> {
+  const bySite = new Map<string, string[]>();
+  for (const p of people) {
+    if (p.guest) continue;
+    const ids = bySite.get(p.siteId) ?? [];
+    ids.push(p.personId);
+    bySite.set(p.siteId, ids);
+  }
+  if (bySite.size === 0) return [];
+  const siteIds = [...new Set([...bySite.keys(), meeting.centralSiteId])];
+  const sites = await db.sites
+    .find({ meetingId: meeting._id, siteId: { $in: siteIds } }, { session, projection: { siteId: 1, videoUrl: 1 } })
+    .toArray();
+  const links = new Map(sites.map((s) => [s.siteId, s.videoUrl]));
+  const central = links.get(meeting.centralSiteId) ?? "";
+  return [...bySite].map(([siteId, ids]) => ({ videoUrl: links.get(siteId) || central, ids }));
+}
+
 /**
  * The people a change concerns: every directory person invited who has not declined or sent a
- * delegate (their delegates are participants themselves). Guests have no inbox.
+ * delegate (their delegates are participants themselves), by site. Guests have no inbox.
  */
-export async function audienceOf(db: MeetingsDb, meetingId: string, session: ClientSession): Promise<string[]> {
+export async function audienceOf(db: MeetingsDb, meeting: Meeting, session: ClientSession): Promise<Recipients[]> {
   const rows = await db.participants
-    .find({ meetingId, guest: false, response: { $in: ["pending", "accepted"] } }, { session, projection: { "person.personId": 1 } })
+    .find(
+      { meetingId: meeting._id, guest: false, response: { $in: ["pending", "accepted"] } },
+      { session, projection: { "person.personId": 1, siteId: 1 } },
+    )
     .toArray();
-  return rows.map((r) => r.person.personId);
+  return recipientsBySite(
+    db,
+    meeting,
+    rows.map((r) => ({ siteId: r.siteId, personId: r.person.personId, guest: false })),
+    session,
+  );
 }
 
 export async function centralVideoUrl(db: MeetingsDb, m: Meeting, session?: ClientSession): Promise<string> {

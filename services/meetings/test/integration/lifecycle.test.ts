@@ -375,13 +375,18 @@ describe("illegal transitions and the check-in window", () => {
   it("reminds the invitees once per start, an hour before it, and again after a reschedule", async () => {
     const m = await draftMeeting("Họp nhắc lịch");
     await office.meetings.scheduleMeeting({ requestId: "", id: m.id });
-    const outbox = h.meetings.ctx.mongo.db.collection("outbox");
-    const reminders = () => outbox.countDocuments({ subject: "meetings.notice.reminder", aggregateId: m.id });
+    // One reminder per start: a pass that reminds writes one audit record (and a notice per site).
+    const audit = h.meetings.ctx.mongo.db.collection("audit");
+    const reminders = () => audit.countDocuments({ action: "meeting.reminded", "target.id": m.id });
+    const notices = () =>
+      h.meetings.ctx.mongo.db.collection("outbox").countDocuments({ subject: "meetings.notice.reminder", aggregateId: m.id });
     await h.runtime.reminders.runOnce();
     expect(await reminders()).toBe(0); // two hours ahead: not yet
     h.clock.set(new Date((m.start as Date).getTime() - 59 * 60_000));
     await h.runtime.reminders.runOnce();
     expect(await reminders()).toBe(1);
+    // The invitees attend from three sites (PC, CCHC, the central one): a notice for each site.
+    expect(await notices()).toBe(3);
     await h.runtime.reminders.runOnce();
     expect(await reminders()).toBe(1);
     const later = new Date((m.start as Date).getTime() + 30 * 60_000);

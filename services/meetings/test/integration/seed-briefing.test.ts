@@ -95,6 +95,8 @@ describe("the seed briefing of 30 March 2020", () => {
       "the invitation's email to the PC head",
     );
     expect(mail.text).toContain("30/03/2020");
+    // Each invitee gets the video link of his or her own site.
+    expect(mail.text).toContain("https://hop.bnv.gov.example/giao-ban-2020-q1/pc");
     const vp = await h.as("vp-head");
     const tasks = await h.until(async () => {
       const r = await vp.tasks.listTasks(
