@@ -6,7 +6,7 @@
 import { FieldChecks, InvalidArgument, keysetPage, type Identity, type KeysetPage, type PageRequest } from "@ministry/platform";
 import { randomUUID } from "node:crypto";
 import type { Filter } from "mongodb";
-import { assertPlannable, assertTransition } from "../domain/lifecycle.js";
+import { assertEditable, assertTransition } from "../domain/lifecycle.js";
 import {
   FIELDS,
   MAX_DURATION_MS,
@@ -269,11 +269,7 @@ export class MeetingCommands {
     checks.check();
     return changeMeeting(this.app, "UpdateMeeting", identity, m, ({ read, standing }) => {
       this.app.access.assertManage(standing);
-      if (read.status !== "draft" && read.status !== "scheduled")
-        assertPlannable(
-          { status: read.status === "in_progress" ? "ended" : read.status },
-          { vi: "thông tin cuộc họp", en: "the meeting's details" },
-        );
+      assertEditable(read);
       const next: Meeting = { ...read };
       if (title !== undefined) next.title = title;
       if (place !== undefined) next.place = place;
@@ -347,20 +343,25 @@ export class MeetingCommands {
       const next: Meeting = { ...read, start, plannedEnd: end, sequence: read.sequence + 1, reschedules: [...read.reschedules, entry] };
       delete next.remindedFor;
       const summary = meetingSummary(next, await centralVideoUrl(this.app.store, read, session));
-      const audience = await audienceOf(this.app.store, read, session);
+      // A draft was never announced: its new time is told when it is scheduled.
+      const audience = read.status === "scheduled" ? await audienceOf(this.app.store, read, session) : [];
       const key = `${read._id}:v${read.version + 1}`;
       return {
         meeting: next,
         action: "meeting.rescheduled",
         change: { from: { start: read.start, end: read.plannedEnd }, to: { start, end }, reason },
-        events: [
-          MeetingEvents.rescheduled.of(
-            read._id,
-            { meeting: summary, actor, previousStart: read.start, previousEnd: read.plannedEnd, reason },
-            { id: `${key}:rescheduled` },
-          ),
-          ...notices("rescheduled", summary, audience, actor, key, { previousStart: read.start, reason }),
-        ],
+        // Only an announced meeting's new time is news to anyone.
+        events:
+          read.status === "scheduled"
+            ? [
+                MeetingEvents.rescheduled.of(
+                  read._id,
+                  { meeting: summary, actor, previousStart: read.start, previousEnd: read.plannedEnd, reason },
+                  { id: `${key}:rescheduled` },
+                ),
+                ...notices("rescheduled", summary, audience, actor, key, { previousStart: read.start, reason }),
+              ]
+            : [],
       };
     });
   }

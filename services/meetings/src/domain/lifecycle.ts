@@ -16,7 +16,7 @@ export const STATUS_WORDS: Record<MeetingStatus, { vi: string; en: string }> = {
 
 const NEXT: Record<string, { from: readonly MeetingStatus[]; reason: string }> = {
   schedule: { from: ["draft"], reason: "MEETING_NOT_DRAFT" },
-  reschedule: { from: ["scheduled"], reason: "MEETING_NOT_SCHEDULED" },
+  reschedule: { from: ["draft", "scheduled"], reason: "MEETING_NOT_SCHEDULED" },
   cancel: { from: ["draft", "scheduled"], reason: "MEETING_NOT_CANCELLABLE" },
   start: { from: ["scheduled"], reason: "MEETING_NOT_SCHEDULED" },
   end: { from: ["in_progress"], reason: "MEETING_NOT_IN_PROGRESS" },
@@ -50,6 +50,18 @@ export function assertPlannable(m: Pick<Meeting, "status">, what: { vi: string; 
   if (m.status === "draft" || m.status === "scheduled" || m.status === "in_progress") return;
   const s = STATUS_WORDS[m.status];
   throw refusal(m, `Cuộc họp ${s.vi}: không thể thay đổi ${what.vi}`, `The meeting is ${s.en}: ${what.en} cannot change`, "MEETING_CLOSED");
+}
+
+/** The meeting's details (title, place, chair...): before it starts. */
+export function assertEditable(m: Pick<Meeting, "status">): void {
+  if (m.status === "draft" || m.status === "scheduled") return;
+  const s = STATUS_WORDS[m.status];
+  throw refusal(
+    m,
+    `Cuộc họp ${s.vi}: không thể sửa thông tin cuộc họp`,
+    `The meeting is ${s.en}: its details cannot change`,
+    m.status === "in_progress" ? "MEETING_STARTED" : "MEETING_CLOSED",
+  );
 }
 
 /** Minutes and conclusions: while the meeting runs or after it ended, until it is concluded. */

@@ -467,4 +467,26 @@ describe("illegal transitions and the check-in window", () => {
     const list = await office.meetings.listParticipants(P.ListParticipantsRequest.fromPartial({ meetingId: id }));
     expect(list.participants[0]?.sessions[0]?.checkedInBy?.userId).toBe("yb-host");
   });
+
+  it("a draft's time moves with its history kept and nobody told; a started meeting's details no longer change", async () => {
+    const m = await draftMeeting("Họp dự thảo dời giờ");
+    const later = new Date((m.start as Date).getTime() + HOUR);
+    const moved = (
+      await office.meetings.rescheduleMeeting({
+        requestId: "",
+        id: m.id,
+        start: later,
+        plannedEnd: new Date(later.getTime() + HOUR),
+        reason: "Đổi giờ",
+      })
+    ).meeting as Meeting;
+    expect(moved.status).toBe(MeetingStatus.MEETING_STATUS_DRAFT);
+    expect(moved.reschedules).toHaveLength(1);
+    const outbox = h.meetings.ctx.mongo.db.collection("outbox");
+    expect(await outbox.countDocuments({ aggregateId: m.id })).toBe(0);
+    await office.meetings.scheduleMeeting({ requestId: "", id: m.id });
+    await office.meetings.startMeeting({ requestId: "", id: m.id });
+    const edit = await refusal(office.meetings.updateMeeting(P.UpdateMeetingRequest.fromPartial({ id: m.id, title: "Tên mới" })));
+    expect(edit).toMatchObject({ code: status.FAILED_PRECONDITION, reason: "MEETING_STARTED" });
+  });
 });
