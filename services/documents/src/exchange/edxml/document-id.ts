@@ -1,0 +1,34 @@
+import { isEdxmlDate } from "./dates.js";
+
+/** Organ identifiers: 13 characters "ddd.dd.dd.Xdd", e.g. "000.00.00.G22". */
+const ORGAN_ID = /^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$/;
+
+export function isOrganId(text: string): boolean {
+  return ORGAN_ID.test(text);
+}
+
+export interface DocumentIdParts {
+  organId: string;
+  /** "yyyy/MM/dd" */
+  date: string;
+  number: string;
+  notation: string;
+}
+
+/** "<organ>,<yyyy/MM/dd>,<number>/<notation>", e.g. "000.00.00.G22,2015/09/30,7816/VPCP-TTĐT". */
+export function documentIdOf(organId: string, date: string, number: string, notation: string): string {
+  return `${organId},${date},${number}/${notation}`;
+}
+
+/** The parts of a DocumentId, or undefined when it does not have the standard's shape. */
+export function parseDocumentId(documentId: string): DocumentIdParts | undefined {
+  const first = documentId.indexOf(",");
+  const second = documentId.indexOf(",", first + 1);
+  if (first < 0 || second < 0) return undefined;
+  const organId = documentId.slice(0, first);
+  const date = documentId.slice(first + 1, second);
+  const code = documentId.slice(second + 1);
+  const slash = code.indexOf("/");
+  if (!isOrganId(organId) || !isEdxmlDate(date) || slash <= 0 || slash === code.length - 1) return undefined;
+  return { organId, date, number: code.slice(0, slash), notation: code.slice(slash + 1) };
+}

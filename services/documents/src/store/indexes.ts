@@ -1,0 +1,17 @@
+import type { CollectionIndexes } from "@ministry/platform";
+
+/**
+ * Per issuing body, year and series, the last number given to an outgoing document
+ * (`_id` "<body>/<year>/<series>"). Every issue of a series writes its one counter document, so
+ * concurrent issues conflict and the loser retries with the next number.
+ */
+export const NUMBER_SEQUENCES = "number_sequences";
+/** Per receiving body and year, the last arrival number ("số đến") given to an incoming document. */
+export const ARRIVAL_SEQUENCES = "arrival_sequences";
+
+export const DOCUMENTS_INDEXES: CollectionIndexes[] = [
+  // a body's series of a year (the register's numbering page); also creates the collection at start-up,
+  // so the first issue's upsert never has to create it inside a transaction
+  { collection: NUMBER_SEQUENCES, indexes: [{ key: { body: 1, year: 1, series: 1 }, name: "body_year_series" }] },
+  { collection: ARRIVAL_SEQUENCES, indexes: [{ key: { body: 1, year: 1 }, name: "body_year" }] },
+];
