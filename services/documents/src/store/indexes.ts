@@ -1,4 +1,5 @@
 import type { CollectionIndexes } from "@ministry/platform";
+import { attachmentIndexes } from "./attachments.js";
 
 /**
  * Per issuing body, year and series, the last number given to an outgoing document
@@ -9,9 +10,13 @@ export const NUMBER_SEQUENCES = "number_sequences";
 /** Per receiving body and year, the last arrival number ("số đến") given to an incoming document. */
 export const ARRIVAL_SEQUENCES = "arrival_sequences";
 
+/** The GridFS bucket of attachments ("attachments.files", "attachments.chunks"). */
+export const ATTACHMENTS_BUCKET = "attachments";
+
 export const DOCUMENTS_INDEXES: CollectionIndexes[] = [
   // a body's series of a year (the register's numbering page); also creates the collection at start-up,
   // so the first issue's upsert never has to create it inside a transaction
   { collection: NUMBER_SEQUENCES, indexes: [{ key: { body: 1, year: 1, series: 1 }, name: "body_year_series" }] },
   { collection: ARRIVAL_SEQUENCES, indexes: [{ key: { body: 1, year: 1 }, name: "body_year" }] },
+  ...attachmentIndexes(ATTACHMENTS_BUCKET),
 ];
