@@ -20,6 +20,7 @@ import {
   EdxmlInvalid,
   formatEdxmlDateTime,
   isOrganId,
+  looksLikeStatus,
   parsePackage,
   parseStatus,
   STATUS_CODES,
@@ -471,8 +472,7 @@ type ReadPacket =
 
 /** Reads an .edxml file as a package or a status packet (as `kind` says, or whichever it looks like). */
 export function readPacket(bytes: Buffer, kind: PacketKind | undefined, limits: EdxmlLimits, statusMaxBytes: number): ReadPacket {
-  const looksLikeStatus = /<(\w+:)?Status[\s>/]/.test(bytes.subarray(0, 64 * 1024).toString("utf8"));
-  const as = kind ?? (looksLikeStatus ? "status" : "package");
+  const as = kind ?? (looksLikeStatus(bytes) ? "status" : "package");
   try {
     if (as === "status") {
       const s = parseStatus(bytes, statusMaxBytes);

@@ -4,6 +4,7 @@ import {
   formatEdxmlDate,
   formatEdxmlDateTime,
   isOrganId,
+  isReceivedOrganId,
   parseDocumentId,
   parseEdxmlDate,
   parseEdxmlDateTime,
@@ -26,6 +27,14 @@ describe("edXML helpers", () => {
     expect(isOrganId("000.00.00.G22")).toBe(true);
     expect(isOrganId("000.00.00.g22")).toBe(false);
     expect(isOrganId("000.00.00.G221")).toBe(false);
+    expect(isOrganId("28.22.H17")).toBe(false);
+  });
+
+  it("checks received organ ids leniently: letters, digits and dots, 1 to 64 characters", () => {
+    for (const ok of ["28.22.H17", "000.00.00.G22", "h17", "A".repeat(64)]) expect(isReceivedOrganId(ok)).toBe(true);
+    for (const bad of ["", "A".repeat(65), "28.22 H17", "28/22", "G06-BNV", "Hà.Nội", "<x>"]) expect(isReceivedOrganId(bad)).toBe(false);
+    expect(parseDocumentId("28.22.H17,2019/01/16,12/UBND")).toBeUndefined();
+    expect(parseDocumentId("28.22.H17,2019/01/16,12/UBND", { received: true })).toMatchObject({ organId: "28.22.H17", number: "12" });
   });
 
   it("maps priority codes to urgencies and back", () => {

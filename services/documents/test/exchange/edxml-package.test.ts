@@ -49,4 +49,19 @@ describe("edXML package round trip", () => {
     pkg.header.from.organId = "G22";
     expect(() => buildPackage(pkg)).toThrow(EdxmlInvalid);
   });
+
+  it("builds only the standard's forms: organ ids ddd.dd.dd.Xdd and a numeric CodeNumber", () => {
+    const pkg = samplePackage();
+    pkg.header.to[0].organId = "28.22.H17";
+    pkg.header.code.codeNumber = "74fass22";
+    try {
+      buildPackage(pkg);
+      expect.unreachable();
+    } catch (error) {
+      expect((error as EdxmlInvalid).problems.map((p) => `${p.field}: ${p.description}`)).toEqual([
+        'MessageHeader/To[0]/OrganId: Mã định danh cơ quan "28.22.H17" sai dạng ddd.dd.dd.Xdd / Organ id "28.22.H17" is not of the form ddd.dd.dd.Xdd',
+        'MessageHeader/Code/CodeNumber: Số văn bản "74fass22" phải là chữ số / CodeNumber "74fass22" must be digits',
+      ]);
+    }
+  });
 });

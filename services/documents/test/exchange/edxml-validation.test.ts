@@ -54,6 +54,7 @@ describe("edXML package validation", () => {
   it("refuses malformed organ ids, dates, document ids and unknown codes", () => {
     const xml = built()
       .replace("<edXML:OrganId>000.00.00.G06</edXML:OrganId>", "<edXML:OrganId>G06-BNV</edXML:OrganId>")
+      .replace("<edXML:OrganId>000.00.00.H41</edXML:OrganId>", `<edXML:OrganId>${"1".repeat(65)}</edXML:OrganId>`)
       .replace("<edXML:PromulgationDate>2020/03/05</edXML:PromulgationDate>", "<edXML:PromulgationDate>05/03/2020</edXML:PromulgationDate>")
       .replace("2020/03/05 08:30:00", "2020/02/30 08:30:00")
       .replace("<edXML:Priority>2</edXML:Priority>", "<edXML:Priority>7</edXML:Priority>")
@@ -65,7 +66,8 @@ describe("edXML package validation", () => {
     const problems = problemsOf(xml);
     expect(problems).toEqual(
       expect.arrayContaining([
-        expect.stringMatching(/^MessageHeader\/To\[0\]\/OrganId: .* \/ Organ id "G06-BNV" is not of the form ddd.dd.dd.Xdd$/),
+        expect.stringMatching(/^MessageHeader\/To\[0\]\/OrganId: .* \/ Organ id "G06-BNV" is not valid \(letters, digits and dots only/),
+        expect.stringMatching(/^MessageHeader\/To\[1\]\/OrganId: .* \/ Organ id "1{65}" is not valid .* at most 64 characters\)$/),
         expect.stringMatching(/^MessageHeader\/PromulgationInfo\/PromulgationDate: .* \/ Date "05\/03\/2020"/),
         expect.stringMatching(/^TraceHeaderList\/TraceHeader\[0\]\/Timestamp: .* \/ Timestamp "2020\/02\/30 08:30:00"/),
         expect.stringMatching(/OtherInfo\/Priority: Độ khẩn "7" .* \/ Unknown priority code "7"/),

@@ -129,7 +129,7 @@ function render(root: Node): Buffer {
 /** The package as UTF-8 XML; throws EdxmlInvalid when it breaks the standard's rules. */
 export function buildPackage(pkg: EdxmlPackage): Buffer {
   const problems = new Problems();
-  checkPackage(problems, pkg);
+  checkPackage(problems, pkg, "build");
   problems.throwIfAny();
   const envelope = ed({
     "@_xmlns:edXML": EDXML_NS,
@@ -145,23 +145,28 @@ export function buildPackage(pkg: EdxmlPackage): Buffer {
   });
 }
 
-/** A status packet as UTF-8 XML (edXML > edXMLEnvelope > edXMLHeader > Status, as the SDK writes it). */
+/**
+ * A status packet as UTF-8 XML in the layout the national axis's own samples use:
+ * edXML > edXMLEnvelope > edXMLHeader > MessageHeader {From, ResponseFor, StaffInfo, StatusCode,
+ * Description, Timestamp} (test/fixtures/truclienthong-example/status_*.edxml), so what we send looks
+ * like what the real system sends.
+ */
 export function buildStatus(status: EdxmlStatus): Buffer {
   const problems = new Problems();
-  checkStatus(problems, status);
+  checkStatus(problems, status, "build");
   problems.throwIfAny();
-  const body = ed({
-    ResponseFor: responseFor(status.responseFor),
+  const header = ed({
     From: organization(status.from),
+    ResponseFor: responseFor(status.responseFor),
+    StaffInfo: staffInfo(status.staffInfo),
     StatusCode: status.statusCode,
     Description: status.description,
     Timestamp: status.timestamp,
-    StaffInfo: staffInfo(status.staffInfo),
   });
   return render({
     edXML: {
       "@_xmlns": EDXML_NS,
-      "edXML:edXMLEnvelope": ed({ "@_xmlns:edXML": EDXML_NS, edXMLHeader: ed({ Status: body }) }),
+      "edXML:edXMLEnvelope": ed({ "@_xmlns:edXML": EDXML_NS, edXMLHeader: ed({ MessageHeader: header }) }),
     },
   });
 }

@@ -2,6 +2,11 @@
  * Reads packages. Accepts the layouts public samples use: a root `edXML` holding `edXMLEnvelope`
  * and `AttachmentEncoded`, or a bare `edXMLEnvelope` root; prefixed (`edXML:`) or default-namespace
  * element names alike, as long as the namespace is the standard's.
+ *
+ * Tolerant of what real systems write (test/fixtures/truclienthong-example): only the elements the
+ * model knows are read, so extra ones (OtherInfo/Direction, Bussiness/DocumentId, ReplacementInfoList,
+ * the Signature) are ignored; organ ids and CodeNumber are judged with the "receive" strictness.
+ * The hostile-input refusals (size, DOCTYPE, well-formedness, namespace, attachment limits) are unchanged.
  */
 import { createHash } from "node:crypto";
 import { isBusinessDocType, isPriorityCode } from "./codes.js";
@@ -257,7 +262,7 @@ export function parsePackage(xml: Buffer | string, limits: EdxmlLimits): EdxmlPa
     trace: traceOf(header?.child("TraceHeaderList"), problems),
     attachments: attachmentsOf(envelope, root, limits, problems),
   };
-  checkPackage(problems, pkg);
+  checkPackage(problems, pkg, "receive");
   problems.throwIfAny();
   return pkg;
 }

@@ -10,7 +10,7 @@ export type PriorityCode = 0 | 1 | 2 | 3 | 4;
 /** Trace header business type: 0 new, 1 recall, 2 update, 3 replace. */
 export type BusinessDocType = 0 | 1 | 2 | 3;
 
-/** From / To: an agency. OrganId is "ddd.dd.dd.Xdd". */
+/** From / To: an agency. OrganId is "ddd.dd.dd.Xdd" in what we build; received ids may be local codes ("28.22.H17"). */
 export interface Organization {
   organId: string;
   organizationInCharge?: string;
@@ -23,6 +23,7 @@ export interface Organization {
 }
 
 export interface DocumentCode {
+  /** Digits in what we build; kept as sent when received (a public sample has "74fass22"). */
   codeNumber: string;
   codeNotation: string;
 }
@@ -134,6 +135,7 @@ export interface EdxmlPackage {
 /** 01 arrived, 02 rejected, 03 accepted, 04 assigned, 05 processing, 06 done, 13 take-back asked, 15/16 accepted/refused. */
 export type StatusCode = "01" | "02" | "03" | "04" | "05" | "06" | "13" | "15" | "16";
 
+/** A status packet; on the wire its fields sit in edXMLHeader/MessageHeader (see buildStatus). */
 export interface EdxmlStatus {
   responseFor: ResponseFor;
   from: Organization;

@@ -1,14 +1,21 @@
 /**
  * The standard's rules on a typed packet, shared by building (we never send a bad packet) and
  * parsing (we never accept one). Paths name the element, e.g. "MessageHeader/From/OrganId".
+ *
+ * Two strictnesses, because real systems do not write what the standard says: "build" holds our own
+ * packets to the letter (organ ids "ddd.dd.dd.Xdd", a numeric CodeNumber); "receive" accepts what the
+ * public samples of the national axis carry (a local organ id "28.22.H17", a CodeNumber "74fass22").
+ * Everything else (dates, DocumentId's shape, codes, attachments) is checked the same both ways.
  */
 import { isBusinessDocType, isPriorityCode, isStatusCode } from "./codes.js";
 import { isEdxmlDate, isEdxmlDateTime } from "./dates.js";
-import { isOrganId, parseDocumentId } from "./document-id.js";
+import { isOrganId, isReceivedOrganId, parseDocumentId } from "./document-id.js";
 import type { Problems } from "./errors.js";
 import type { EdxmlPackage, EdxmlStatus, MessageHeader, Organization, ResponseFor, TraceHeaderList } from "./types.js";
 
 const MH = "MessageHeader";
+
+export type Strictness = "build" | "receive";
 
 function required(problems: Problems, path: string, value: string | undefined): boolean {
   if (value === undefined || value.trim() === "") {
@@ -18,10 +25,17 @@ function required(problems: Problems, path: string, value: string | undefined): 
   return true;
 }
 
-function organId(problems: Problems, path: string, value: string | undefined): void {
+function organId(problems: Problems, path: string, value: string | undefined, strictness: Strictness): void {
   if (!required(problems, path, value)) return;
-  if (!isOrganId(value!)) {
+  if (strictness === "build" && !isOrganId(value!)) {
     problems.add(path, `Mã định danh cơ quan "${value}" sai dạng ddd.dd.dd.Xdd`, `Organ id "${value}" is not of the form ddd.dd.dd.Xdd`);
+  }
+  if (strictness === "receive" && !isReceivedOrganId(value!)) {
+    problems.add(
+      path,
+      `Mã định danh cơ quan "${value}" không hợp lệ (chỉ gồm chữ, số, dấu chấm; tối đa 64 ký tự)`,
+      `Organ id "${value}" is not valid (letters, digits and dots only, at most 64 characters)`,
+    );
   }
 }
 
@@ -38,9 +52,9 @@ function dateTime(problems: Problems, path: string, value: string | undefined): 
   }
 }
 
-function documentId(problems: Problems, path: string, value: string | undefined): void {
+function documentId(problems: Problems, path: string, value: string | undefined, strictness: Strictness): void {
   if (!required(problems, path, value)) return;
-  if (!parseDocumentId(value!)) {
+  if (!parseDocumentId(value!, { received: strictness === "receive" })) {
     problems.add(
       path,
       `Mã văn bản "${value}" sai dạng <mã cơ quan>,<yyyy/MM/dd>,<số>/<ký hiệu>`,
@@ -49,27 +63,35 @@ function documentId(problems: Problems, path: string, value: string | undefined)
   }
 }
 
-function organization(problems: Problems, path: string, org: Organization | undefined): void {
+function organization(problems: Problems, path: string, org: Organization | undefined, strictness: Strictness): void {
   if (!org) {
     problems.missing(path);
     return;
   }
-  organId(problems, `${path}/OrganId`, org.organId);
+  organId(problems, `${path}/OrganId`, org.organId, strictness);
 }
 
-function responseFor(problems: Problems, path: string, r: ResponseFor): void {
-  organId(problems, `${path}/OrganId`, r.organId);
+function responseFor(problems: Problems, path: string, r: ResponseFor, strictness: Strictness): void {
+  organId(problems, `${path}/OrganId`, r.organId, strictness);
   required(problems, `${path}/Code`, r.code);
   date(problems, `${path}/PromulgationDate`, r.promulgationDate);
-  documentId(problems, `${path}/DocumentId`, r.documentId);
+  documentId(problems, `${path}/DocumentId`, r.documentId, strictness);
 }
 
-export function checkMessageHeader(problems: Problems, h: MessageHeader): void {
-  organization(problems, `${MH}/From`, h.from);
+function codeNumber(problems: Problems, path: string, value: string | undefined, strictness: Strictness): void {
+  if (!required(problems, path, value)) return;
+  // Decree 30 numbers documents with Arabic digits; a received "74fass22" is kept as sent.
+  if (strictness === "build" && !/^\d+$/.test(value!)) {
+    problems.add(path, `Số văn bản "${value}" phải là chữ số`, `CodeNumber "${value}" must be digits`);
+  }
+}
+
+export function checkMessageHeader(problems: Problems, h: MessageHeader, strictness: Strictness): void {
+  organization(problems, `${MH}/From`, h.from, strictness);
   if (h.to.length === 0) problems.add(`${MH}/To`, "Cần ít nhất một nơi nhận", "At least one recipient is required");
-  for (const [i, to] of h.to.entries()) organization(problems, `${MH}/To[${i}]`, to);
-  documentId(problems, `${MH}/DocumentId`, h.documentId);
-  required(problems, `${MH}/Code/CodeNumber`, h.code?.codeNumber);
+  for (const [i, to] of h.to.entries()) organization(problems, `${MH}/To[${i}]`, to, strictness);
+  documentId(problems, `${MH}/DocumentId`, h.documentId, strictness);
+  codeNumber(problems, `${MH}/Code/CodeNumber`, h.code?.codeNumber, strictness);
   required(problems, `${MH}/Code/CodeNotation`, h.code?.codeNotation);
   date(problems, `${MH}/PromulgationInfo/PromulgationDate`, h.promulgationInfo?.promulgationDate);
   required(problems, `${MH}/DocumentType/Type`, h.documentType?.type);
@@ -84,13 +106,13 @@ export function checkMessageHeader(problems: Problems, h: MessageHeader): void {
       `Unknown priority code "${h.otherInfo.priority}" (expected 0-4)`,
     );
   }
-  for (const [i, r] of h.responseFor.entries()) responseFor(problems, `${MH}/ResponseFor[${i}]`, r);
+  for (const [i, r] of h.responseFor.entries()) responseFor(problems, `${MH}/ResponseFor[${i}]`, r, strictness);
 }
 
-export function checkTrace(problems: Problems, trace: TraceHeaderList): void {
+export function checkTrace(problems: Problems, trace: TraceHeaderList, strictness: Strictness): void {
   const path = "TraceHeaderList";
   trace.traceHeaders.forEach((t, i) => {
-    organId(problems, `${path}/TraceHeader[${i}]/OrganId`, t.organId);
+    organId(problems, `${path}/TraceHeader[${i}]/OrganId`, t.organId, strictness);
     dateTime(problems, `${path}/TraceHeader[${i}]/Timestamp`, t.timestamp);
   });
   if (trace.business && !isBusinessDocType(trace.business.docType)) {
@@ -120,17 +142,18 @@ export function checkAttachments(problems: Problems, pkg: EdxmlPackage): void {
   });
 }
 
-export function checkPackage(problems: Problems, pkg: EdxmlPackage): void {
-  checkMessageHeader(problems, pkg.header);
-  checkTrace(problems, pkg.trace);
+export function checkPackage(problems: Problems, pkg: EdxmlPackage, strictness: Strictness): void {
+  checkMessageHeader(problems, pkg.header, strictness);
+  checkTrace(problems, pkg.trace, strictness);
   checkAttachments(problems, pkg);
 }
 
-export function checkStatus(problems: Problems, s: EdxmlStatus): void {
-  responseFor(problems, "Status/ResponseFor", s.responseFor);
-  organization(problems, "Status/From", s.from);
-  if (required(problems, "Status/StatusCode", s.statusCode) && !isStatusCode(s.statusCode)) {
-    problems.add("Status/StatusCode", `Mã trạng thái "${s.statusCode}" không được hỗ trợ`, `Unknown status code "${s.statusCode}"`);
+/** `root` names the element the status was read from ("MessageHeader", or "Status" in the older layouts). */
+export function checkStatus(problems: Problems, s: EdxmlStatus, strictness: Strictness, root = MH): void {
+  responseFor(problems, `${root}/ResponseFor`, s.responseFor, strictness);
+  organization(problems, `${root}/From`, s.from, strictness);
+  if (required(problems, `${root}/StatusCode`, s.statusCode) && !isStatusCode(s.statusCode)) {
+    problems.add(`${root}/StatusCode`, `Mã trạng thái "${s.statusCode}" không được hỗ trợ`, `Unknown status code "${s.statusCode}"`);
   }
-  dateTime(problems, "Status/Timestamp", s.timestamp);
+  dateTime(problems, `${root}/Timestamp`, s.timestamp);
 }
