@@ -51,5 +51,5 @@ export {
   type OperationsDeps,
   type OperationsServerOptions,
 } from "./operations-service.js";
-export { isDuplicateKeyError } from "./util.js";
+export { Sleeper, backoffDelay, errorMessage, isDuplicateKeyError, type BackoffOptions } from "./util.js";
 export { Outbox, toEncodedEvent, type OutboxOptions, type OutboxRecord } from "./outbox.js";

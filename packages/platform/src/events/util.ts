@@ -4,9 +4,9 @@ export interface BackoffOptions {
 }
 
 /** Exponential back-off for the n-th attempt (1-based), with up to 20 % jitter so retries spread out. */
-export function backoffDelay(attempt: number, opts: BackoffOptions): number {
+export function backoffDelay(attempt: number, opts: BackoffOptions, random: () => number = Math.random): number {
   const base = Math.min(opts.maxMs, opts.initialMs * 2 ** Math.max(0, attempt - 1));
-  return Math.min(opts.maxMs, Math.round(base * (1 + Math.random() * 0.2)));
+  return Math.min(opts.maxMs, Math.round(base * (1 + random() * 0.2)));
 }
 
 /** MongoDB's E11000; `keyPattern` names the unique index that refused the write. */

@@ -1,53 +1,9 @@
 /**
  * What the exchange's background loops (the sender of queued packages, the poller of the inbox) share:
- * exponential back-off with jitter, a sleep that a nudge or a stop cuts short, and the loop itself, which
- * runs one pass after another, backs off after a failed pass and never lets an error escape.
+ * the loop itself, which runs one pass after another, backs off after a failed pass (the platform's
+ * back-off with jitter, and its sleep that a nudge or a stop cuts short) and never lets an error escape.
  */
-import type { Logger } from "@ministry/platform";
-
-export interface BackoffSettings {
-  /** The first delay, doubled each further failure up to `maxMs`. */
-  initialMs: number;
-  maxMs: number;
-}
-
-/** The delay after the n-th failure (1-based), with up to 20 % jitter so replicas spread out. */
-export function backoffDelay(failures: number, settings: BackoffSettings, random: () => number = Math.random): number {
-  const base = Math.min(settings.maxMs, settings.initialMs * 2 ** Math.max(0, failures - 1));
-  return Math.min(settings.maxMs, Math.round(base * (1 + random() * 0.2)));
-}
-
-export function errorText(err: unknown): string {
-  return err instanceof Error ? err.message || err.name : String(err);
-}
-
-/** A sleep that `wake()` ends early (a nudge); `wakeAll()` also ends sleeps a nudge must not shorten (stop). */
-export class Sleeper {
-  private readonly sleeping = new Set<{ wakeable: boolean; done: () => void }>();
-
-  sleep(ms: number, wakeable = true): Promise<void> {
-    return new Promise((resolve) => {
-      const entry = {
-        wakeable,
-        done: () => {
-          clearTimeout(timer);
-          this.sleeping.delete(entry);
-          resolve();
-        },
-      };
-      const timer = setTimeout(entry.done, Math.max(0, ms));
-      this.sleeping.add(entry);
-    });
-  }
-
-  wake(): void {
-    for (const s of [...this.sleeping]) if (s.wakeable) s.done();
-  }
-
-  wakeAll(): void {
-    for (const s of [...this.sleeping]) s.done();
-  }
-}
+import { backoffDelay, errorMessage, Sleeper, type BackoffOptions, type Logger } from "@ministry/platform";
 
 export interface LoopPass {
   /** How long to rest before the next pass when nothing nudges (ms). */
@@ -70,7 +26,7 @@ export class BackgroundLoop {
   constructor(
     private readonly name: string,
     private readonly pass: () => Promise<LoopPass>,
-    private readonly backoff: BackoffSettings,
+    private readonly backoff: BackoffOptions,
     private readonly log?: Logger,
   ) {}
 
@@ -111,7 +67,7 @@ export class BackgroundLoop {
         this.lastError = undefined;
       } catch (err) {
         this.failures++;
-        this.lastError = errorText(err);
+        this.lastError = errorMessage(err);
         const delayMs = backoffDelay(this.failures, this.backoff);
         this.log?.warn({ err, failures: this.failures, delayMs }, `${this.name}: pass failed; retrying`);
         if (this.running) await this.sleeper.sleep(delayMs, false);

@@ -17,7 +17,15 @@
  * unacknowledged items after the cursor, so a cursor moved past one would never see it again).
  */
 import { createHash } from "node:crypto";
-import { type CollectionIndexes, type FieldViolation, inTransaction, isDuplicateKeyError, type Logger } from "@ministry/platform";
+import {
+  type BackoffOptions,
+  type CollectionIndexes,
+  errorMessage,
+  type FieldViolation,
+  inTransaction,
+  isDuplicateKeyError,
+  type Logger,
+} from "@ministry/platform";
 import {
   Binary,
   type ClientSession,
@@ -29,7 +37,7 @@ import {
   MongoNotConnectedError,
   MongoServerSelectionError,
 } from "mongodb";
-import { BackgroundLoop, type BackoffSettings, errorText } from "./background-loop.js";
+import { BackgroundLoop } from "./background-loop.js";
 import { type ExchangeConnector, ExchangeRefused, type PolledItem } from "./connector.js";
 import { EdxmlInvalid } from "./edxml/index.js";
 import { DEFAULT_POLL_LIMIT } from "./protocol.js";
@@ -132,7 +140,7 @@ export interface ExchangePollerOptions {
   /** Rest between passes (default 10 s). */
   pollIntervalMs?: number;
   /** Back-off after a failed pass (the exchange or the database unavailable; default 1 s doubling to 60 s). */
-  passRetry?: Partial<BackoffSettings>;
+  passRetry?: Partial<BackoffOptions>;
   /** A refused or failed item's bytes are kept up to this size (default 1 MiB); larger ones by hash only. */
   keepBytesUpTo?: number;
   log?: Logger;
@@ -302,7 +310,7 @@ export class ExchangePoller {
   }
 
   private async recordHandlerFailure(item: ReadableItem, err: unknown): Promise<ItemOutcome> {
-    const lastError = errorText(err);
+    const lastError = errorMessage(err);
     const now = new Date();
     const counted = await this.records
       .findOneAndUpdate(

@@ -19,9 +19,19 @@
  * Leases, schedules and ages are in real time, never a test clock (a test clock must not drive expiry).
  */
 import { randomUUID } from "node:crypto";
-import { type CollectionIndexes, FailedPrecondition, FieldChecks, type FieldViolation, type Logger, NotFound } from "@ministry/platform";
+import {
+  backoffDelay,
+  type BackoffOptions,
+  type CollectionIndexes,
+  errorMessage,
+  FailedPrecondition,
+  FieldChecks,
+  type FieldViolation,
+  type Logger,
+  NotFound,
+} from "@ministry/platform";
 import { Binary, type ClientSession, type Collection, type Db, type Filter, ObjectId } from "mongodb";
-import { BackgroundLoop, type BackoffSettings, backoffDelay, errorText } from "./background-loop.js";
+import { BackgroundLoop } from "./background-loop.js";
 import { type Delivery, type ExchangeConnector, ExchangeError, ExchangeRefused, ExchangeUnavailable } from "./connector.js";
 import { DEFAULT_EDXML_LIMITS, DEFAULT_STATUS_MAX_BYTES, EdxmlInvalid, isOrganId, parseDocumentId, parseStatus } from "./edxml/index.js";
 import { packageIdempotencyKey, statusIdempotencyKey } from "./protocol.js";
@@ -348,11 +358,11 @@ export interface ExchangeSenderOptions {
   /** Records sent at once (default 4). */
   concurrency?: number;
   /** Back-off of a record after the exchange was unavailable (default 5 s doubling to 15 min). */
-  retry?: Partial<BackoffSettings>;
+  retry?: Partial<BackoffOptions>;
   /** The longest rest between passes when nothing nudges (default 30 s). */
   pollIntervalMs?: number;
   /** Back-off of the loop after a failed pass (the database unreachable; default 1 s doubling to 60 s). */
-  passRetry?: Partial<BackoffSettings>;
+  passRetry?: Partial<BackoffOptions>;
   log?: Logger;
 }
 
@@ -372,7 +382,7 @@ export class ExchangeSender {
   private readonly connector: Pick<ExchangeConnector, "send" | "sendStatus">;
   private readonly leaseMs: number;
   private readonly concurrency: number;
-  private readonly retry: BackoffSettings;
+  private readonly retry: BackoffOptions;
   private readonly pollIntervalMs: number;
   private readonly log?: Logger;
   private readonly loop: BackgroundLoop;
@@ -554,7 +564,7 @@ export class ExchangeSender {
         nextAttemptAt: new Date(Date.now() + delayMs),
         leaseOwner: null,
         leaseUntil: null,
-        lastError: errorText(err),
+        lastError: errorMessage(err),
       },
       $inc: { requests },
     });
