@@ -1,19 +1,23 @@
 /**
  * The dev stack runner (`scripts/dev`, `pnpm start`). Starts nats-server with JetStream, the embedded
- * MongoDB-compatible server and a local SMTP sink (packages/mail-sink: every message sent to it is kept in
- * DEV_DATA_DIR/mail as an .eml and a readable .txt, nothing leaves the machine), each with its data under
- * DEV_DATA_DIR, then every service under services/* that has a `start` script; waits until all of them are
- * ready; prints where everything listens; streams every process's output prefixed with its name; on
- * SIGINT/SIGTERM stops the services, then the mail sink, then MongoDB, then NATS, and exits 0.
+ * MongoDB-compatible server, a local SMTP sink (packages/mail-sink: every message sent to it is kept in
+ * DEV_DATA_DIR/mail as an .eml and a readable .txt, nothing leaves the machine) and the exchange simulator
+ * (services/documents/exchange-simulator: the Government Office's edXML endpoint, its state in
+ * DEV_DATA_DIR/exchange), each with its data under DEV_DATA_DIR, then every service under services/* that
+ * has a `start` script; waits until all of them are ready; prints where everything listens; streams every
+ * process's output prefixed with its name; on SIGINT/SIGTERM stops the services, then the mail sink and
+ * the exchange simulator, then MongoDB, then NATS, and exits 0.
  *
  * Once the stack is up it supervises every process as a process manager would: one that exits without
  * being asked (a crash, kill -9) is reported with how it ended and its last lines, started again after a
  * back-off with the same command, ports, data directory and environment, and announced when it is ready
  * again (a service by its admin /readyz, nats-server by its /healthz, MongoDB by its ready line and a
- * ping, the mail sink by a TCP connection to its port). nats-server, MongoDB and the mail sink are
- * restarted the same way (same data directory and ports) while the services keep running: the platform's
- * NATS client reconnects forever, the mongodb driver selects the server again by itself and a mail sender
- * retries a delivery that found no server, so restarting them too would only lose their work in flight.
+ * ping, the mail sink and the exchange simulator by a TCP connection to their ports). nats-server, MongoDB,
+ * the mail sink and the exchange simulator are restarted the same way (same data directory and ports)
+ * while the services keep running: the platform's NATS client reconnects forever, the mongodb driver
+ * selects the server again by itself, a mail sender retries a delivery that found no server and the
+ * documents service's exchange connector retries its sends and polls, so restarting them too would only
+ * lose their work in flight.
  * A process that crashes DEV_CRASH_LIMIT times within DEV_CRASH_WINDOW_MS is given up on: the whole
  * stack stops in order and the runner exits 1. During start-up a crash still ends the run at once (a
  * service that cannot start is a mistake to fix, not to retry). Ctrl-C stops everything in order and
@@ -25,10 +29,12 @@
  *   NATS_MONITOR_PORT     NATS HTTP monitoring port (/healthz)                18222
  *   MONGO_PORT            embedded MongoDB port                               17017
  *   MAIL_PORT             the mail sink's SMTP port (services get SMTP_URL)   12525
+ *   EXCHANGE_PORT         the exchange simulator's port (services get EXCHANGE_URL)  18790
+ *   EXCHANGE_TOKEN        the bearer token the simulator asks of the ministry    dev-exchange-token
  *   DEV_GRPC_BASE_PORT    the services' GRPC_PORT: this plus the offset below 15051
  *   DEV_ADMIN_BASE_PORT   the services' ADMIN_PORT: likewise                  19091
  *   GATEWAY_HTTP_PORT     the gateway's HTTP_PORT (when services/gateway is)  18080
- *   DEV_DATA_DIR          data directory (nats/, mongo/, mail/ inside)        <repo>/.data
+ *   DEV_DATA_DIR          data directory (nats/, mongo/, mail/, exchange/ inside)  <repo>/.data
  *   DEV_SERVICES_DIR      where services are found                            <repo>/services
  *   DEV_SERVICES          comma-separated services to start, or "none"        all of them
  *   DEV_READY_TIMEOUT_MS  how long start-up (and each restart) may take       60000
@@ -52,7 +58,8 @@
  * under NODE_ENV=production) a service accepts the local development signing authority and the embedded
  * store; a service that predates the switch ignores it. Every service also gets
  * AUTH_LOCAL_KEY_PATH=<data>/auth/signing-key.pem: one signing key for the default run's tokens
- * (scripts/token prints one for a seeded person), and SMTP_URL=smtp://<DEV_HOST>:<MAIL_PORT>, the mail sink.
+ * (scripts/token prints one for a seeded person), SMTP_URL=smtp://<DEV_HOST>:<MAIL_PORT>, the mail sink, and
+ * EXCHANGE_URL=http://<DEV_HOST>:<EXCHANGE_PORT> with EXCHANGE_TOKEN, the simulated Government Office.
  *
  * The defaults stay clear of the usual ports (4222, 27017), which a system nats-server or mongod may hold.
  * Every port is checked before anything starts; a taken one is named with the variable that moves it.
@@ -87,6 +94,8 @@ interface Settings {
   natsMonitorPort: number;
   mongoPort: number;
   mailPort: number;
+  exchangePort: number;
+  exchangeToken: string;
   grpcBasePort: number;
   adminBasePort: number;
   gatewayHttpPort: number;
@@ -125,6 +134,9 @@ function readSettings(env: NodeJS.ProcessEnv): Settings {
     natsMonitorPort: port("NATS_MONITOR_PORT", 18222),
     mongoPort: port("MONGO_PORT", 17017),
     mailPort: port("MAIL_PORT", 12525),
+    exchangePort: port("EXCHANGE_PORT", 18790),
+    // A fixed token for the default run: the simulator asks it of the ministry, as the real exchange would ask credentials.
+    exchangeToken: env.EXCHANGE_TOKEN || "dev-exchange-token",
     grpcBasePort: port("DEV_GRPC_BASE_PORT", 15051),
     adminBasePort: port("DEV_ADMIN_BASE_PORT", 19091),
     gatewayHttpPort: port("GATEWAY_HTTP_PORT", 18080),
@@ -217,6 +229,7 @@ function portClaims(settings: Settings, services: ServiceSpec[]): PortClaim[] {
     { owner: "nats", what: "NATS monitoring port", port: settings.natsMonitorPort, variable: "NATS_MONITOR_PORT" },
     { owner: "mongodb", what: "MongoDB port", port: settings.mongoPort, variable: "MONGO_PORT" },
     { owner: "mail", what: "mail sink SMTP port", port: settings.mailPort, variable: "MAIL_PORT" },
+    { owner: "exchange", what: "exchange simulator port", port: settings.exchangePort, variable: "EXCHANGE_PORT" },
   ];
   for (const s of services) {
     claims.push({ owner: s.name, what: `${s.name} gRPC port`, port: s.grpcPort, variable: "DEV_GRPC_BASE_PORT" });
@@ -563,7 +576,9 @@ async function main(): Promise<number> {
   }
   const mongoCli = path.join(root, "packages/embedded-mongo/dist/cli.js");
   const mailCli = path.join(root, "packages/mail-sink/dist/cli.js");
-  for (const cli of [mongoCli, mailCli]) {
+  // Run from its TypeScript source (tsx is a root dev dependency), as its README runs it.
+  const exchangeMain = path.join(root, "services/documents/exchange-simulator/main.ts");
+  for (const cli of [mongoCli, mailCli, exchangeMain]) {
     if (!fs.existsSync(cli)) {
       say(`${path.relative(root, cli)} is missing: run ./scripts/bootstrap (or pnpm build) first`, "error");
       return 1;
@@ -580,14 +595,18 @@ async function main(): Promise<number> {
   const natsDir = path.join(settings.dataDir, "nats");
   const mongoDir = path.join(settings.dataDir, "mongo");
   const mailDir = path.join(settings.dataDir, "mail");
-  for (const dir of [natsDir, mongoDir, mailDir]) fs.mkdirSync(dir, { recursive: true });
+  const exchangeDir = path.join(settings.dataDir, "exchange");
+  for (const dir of [natsDir, mongoDir, mailDir, exchangeDir]) fs.mkdirSync(dir, { recursive: true });
   const signingKey = ensureSigningKey(path.join(settings.dataDir, "auth", "signing-key.pem"));
 
   const natsUrl = `nats://${settings.host}:${settings.natsPort}`;
   const natsMonitor = `http://${settings.host}:${settings.natsMonitorPort}`;
-  const smtpUrl = `smtp://${settings.host.includes(":") ? `[${settings.host}]` : settings.host}:${settings.mailPort}`;
+  const urlHost = settings.host.includes(":") ? `[${settings.host}]` : settings.host;
+  const smtpUrl = `smtp://${urlHost}:${settings.mailPort}`;
+  const exchangeUrl = `http://${urlHost}:${settings.exchangePort}`;
   const units: Units = { services: [] };
-  const all = () => [...units.services, units.mail, units.mongo, units.nats].filter((u): u is Unit => u !== undefined).map((u) => u.proc);
+  const all = () =>
+    [...units.services, units.mail, units.exchange, units.mongo, units.nats].filter((u): u is Unit => u !== undefined).map((u) => u.proc);
   // Exits already told to the user (a crash, a give-up): not reported again as an unclean stop.
   const reported = new Set<Proc>();
 
@@ -712,18 +731,42 @@ async function main(): Promise<number> {
       },
       onExit,
     );
+    const exchangeArgs = [
+      "--import",
+      "tsx",
+      exchangeMain,
+      "--port",
+      `${settings.exchangePort}`,
+      "--host",
+      settings.host,
+      "--data-dir",
+      exchangeDir,
+    ];
+    // The simulator reads the ministry's credentials from the environment, as the documents service does.
+    const exchangeEnv = { ...process.env, EXCHANGE_TOKEN: settings.exchangeToken, EXCHANGE_USERNAME: "", EXCHANGE_PASSWORD: "" };
+    units.exchange = new Unit(
+      {
+        name: "exchange",
+        // It exits 0 on SIGTERM once its state is on disk.
+        spawn: () => new Proc("exchange", process.execPath, exchangeArgs, { cwd: root, env: exchangeEnv, stopSignal: "SIGTERM" }),
+        ready: (_proc, deadline, cancel) => waitForPort("exchange", settings.host, settings.exchangePort, deadline, cancel),
+        listens: `${exchangeUrl}, state in ${exchangeDir}`,
+      },
+      onExit,
+    );
     // During start-up a process that exits ends the run (onExit), which aborts every wait through endSignal.
     const deadline = Date.now() + settings.readyTimeoutMs;
     [, mongoUri] = await Promise.all([
       waitForNats(natsMonitor, deadline, endSignal),
       waitForMongo(units.mongo.proc, deadline, endSignal),
       waitForPort("mail", settings.host, settings.mailPort, deadline, endSignal),
+      waitForPort("exchange", settings.host, settings.exchangePort, deadline, endSignal),
     ]);
 
     const grpcAddresses: Record<string, string> = {};
     for (const s of services) grpcAddresses[`${envName(s.name)}_GRPC_ADDR`] = `${settings.host}:${s.grpcPort}`;
     for (const spec of services) {
-      const env = serviceEnv(spec, { settings, grpcAddresses, mongoUri, natsUrl, smtpUrl, signingKey });
+      const env = serviceEnv(spec, { settings, grpcAddresses, mongoUri, natsUrl, smtpUrl, exchangeUrl, signingKey });
       const unit = new Unit(
         {
           name: spec.name,
@@ -737,7 +780,12 @@ async function main(): Promise<number> {
     }
     await Promise.all(services.map((spec) => waitForService(spec, settings.host, deadline, endSignal)));
 
-    printTable(settings, { natsUrl, natsMonitor, mongoUri, smtpUrl, mailDir }, services, (name) => all().find((p) => p.name === name)?.pid);
+    printTable(
+      settings,
+      { natsUrl, natsMonitor, mongoUri, smtpUrl, mailDir, exchangeUrl },
+      services,
+      (name) => all().find((p) => p.name === name)?.pid,
+    );
     phase = "running";
     await pause(Number.POSITIVE_INFINITY, endSignal);
   } catch (err) {
@@ -769,6 +817,7 @@ function serviceEnv(
     mongoUri: string;
     natsUrl: string;
     smtpUrl: string;
+    exchangeUrl: string;
     signingKey: string;
   },
 ): NodeJS.ProcessEnv {
@@ -784,6 +833,9 @@ function serviceEnv(
     NATS_URL: run.natsUrl,
     // The stack's mail sink: a service's email lands in DEV_DATA_DIR/mail, never in a real mailbox.
     SMTP_URL: run.smtpUrl,
+    // The simulated Government Office (the documents service sends and polls edXML there).
+    EXCHANGE_URL: run.exchangeUrl,
+    EXCHANGE_TOKEN: run.settings.exchangeToken,
     // One local signing key for every service, so a token issued for a seeded person works everywhere.
     AUTH_LOCAL_KEY_PATH: run.signingKey,
     SEED_DATA: process.env.SEED_DATA ?? "true",
@@ -839,13 +891,14 @@ function reportEnding(ending: Ending, settings: Settings): void {
       "error",
     );
   }
-  say("stopping services, then the mail sink, then MongoDB, then NATS");
+  say("stopping services, then the mail sink and the exchange simulator, then MongoDB, then NATS");
 }
 
 interface Units {
   nats?: Unit;
   mongo?: Unit;
   mail?: Unit;
+  exchange?: Unit;
   services: Unit[];
 }
 
@@ -855,7 +908,7 @@ async function stopAll(units: Units, timeoutMs: number): Promise<void> {
   if (gateway) await gateway.proc.stop(timeoutMs);
   await Promise.all(units.services.map((u) => u.proc.stop(timeoutMs)));
   // After the services, so a message they are sending as they stop still lands.
-  if (units.mail) await units.mail.proc.stop(timeoutMs);
+  await Promise.all([units.mail, units.exchange].map((u) => u?.proc.stop(timeoutMs)));
   if (units.mongo) await units.mongo.proc.stop(timeoutMs);
   if (units.nats) await units.nats.proc.stop(timeoutMs);
 }
@@ -934,7 +987,7 @@ async function pingMongo(uri: string, deadline: number): Promise<void> {
   }
 }
 
-/** Ready once a TCP connection to the port succeeds (the mail sink says nothing a client could not see). */
+/** Ready once a TCP connection to the port succeeds (the mail sink and the simulator say nothing a client could not see). */
 async function waitForPort(name: string, host: string, port: number, deadline: number, cancel: AbortSignal): Promise<void> {
   for (;;) {
     if (await unlessAborted(canConnect(host, port), cancel)) return;
@@ -974,7 +1027,7 @@ async function waitForService(spec: ServiceSpec, host: string, deadline: number,
 
 function printTable(
   settings: Settings,
-  at: { natsUrl: string; natsMonitor: string; mongoUri: string; smtpUrl: string; mailDir: string },
+  at: { natsUrl: string; natsMonitor: string; mongoUri: string; smtpUrl: string; mailDir: string; exchangeUrl: string },
   services: ServiceSpec[],
   pidOf: (name: string) => number | undefined,
 ): void {
@@ -984,6 +1037,7 @@ function printTable(
     ["nats", at.natsUrl, `${at.natsMonitor}/healthz`, pid("nats")],
     ["mongodb", at.mongoUri, "", pid("mongodb")],
     ["mail", at.smtpUrl, "", pid("mail")],
+    ["exchange", at.exchangeUrl, `${at.exchangeUrl}/healthz`, pid("exchange")],
   ];
   for (const s of services) {
     const listens = [`grpc ${settings.host}:${s.grpcPort}`];
@@ -1001,6 +1055,8 @@ function printTable(
     ...rows.map(format),
     services.length === 0 ? `  (no services with a start script in ${settings.servicesDir})` : "",
     `Mail sent to ${at.smtpUrl} is kept in ${at.mailDir}: each message as an .eml and a readable .txt.`,
+    `The exchange simulator at ${at.exchangeUrl} plays the Government Office: hand it an .edxml file with`,
+    `  node --import tsx services/documents/exchange-simulator/deliver.ts --url ${at.exchangeUrl} --wait FILE.edxml`,
     "Press Ctrl-C to stop.",
     "",
   ].filter((l, i, arr) => l !== "" || i === 0 || i === arr.length - 1);

@@ -141,6 +141,7 @@ async function ports() {
     monitor: await freePort(),
     mongo: await freePort(),
     mail: await freePort(),
+    exchange: await freePort(),
     grpc: await freePort(SERVICE_PORTS),
     admin: await freePort(SERVICE_PORTS),
   };
@@ -152,6 +153,7 @@ function portEnv(p: Awaited<ReturnType<typeof ports>>): Record<string, string> {
     NATS_MONITOR_PORT: String(p.monitor),
     MONGO_PORT: String(p.mongo),
     MAIL_PORT: String(p.mail),
+    EXCHANGE_PORT: String(p.exchange),
     DEV_GRPC_BASE_PORT: String(p.grpc),
     DEV_ADMIN_BASE_PORT: String(p.admin),
   };
@@ -525,7 +527,7 @@ describe("scripts/dev", () => {
     expect(out).toMatch(row("tasks", 0));
     expect(out).toMatch(row("notifications", 1));
     expect(out).toMatch(row("zeta", OTHER + 1));
-    expect(Object.keys(tablePids(out))).toEqual(["nats", "mongodb", "mail", "tasks", "notifications", "zeta"]);
+    expect(Object.keys(tablePids(out))).toEqual(["nats", "mongodb", "mail", "exchange", "tasks", "notifications", "zeta"]);
     const envOf = (name: string) => JSON.parse(linesOf(out, name, /env (.*)/)[0][1]) as Record<string, string>;
     expect(envOf("tasks")).toMatchObject({ GRPC_PORT: String(p.grpc), ADMIN_PORT: String(p.admin) });
     expect(envOf("notifications")).toMatchObject({ GRPC_PORT: String(p.grpc + 1), ADMIN_PORT: String(p.admin + 1) });
@@ -917,7 +919,7 @@ describe("scripts/dev supervises what it started", () => {
 
     // The others stopped cleanly, in order, after the runner gave up (the stop lines are on stdout and the
     // give-up on stderr, whose order between the two pipes is not kept: the anchor is on stdout).
-    const stopping = out.indexOf("stopping services, then the mail sink, then MongoDB, then NATS");
+    const stopping = out.indexOf("stopping services, then the mail sink and the exchange simulator, then MongoDB, then NATS");
     const stopped = stopOrder(out, stopping);
     expect(stopping).toBeGreaterThan(0);
     expect(stopped.service).toBeGreaterThan(stopping);
