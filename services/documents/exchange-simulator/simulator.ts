@@ -165,7 +165,9 @@ export async function startExchangeSimulator(opts: ExchangeSimulatorOptions = {}
   function record(req: IncomingMessage, path: string, status: number, outcome: string): void {
     requestLog.push({ method: req.method ?? "", path, status, outcome, at: new Date().toISOString() });
     if (requestLog.length > KEEP_REQUESTS) requestLog.splice(0, requestLog.length - KEEP_REQUESTS);
-    log(`exchange-simulator: ${req.method} ${path} → ${status} ${outcome}`);
+    // A poll that found the inbox as it was is the ministry's heartbeat, not news: left out of the log.
+    if (!(req.method === "GET" && status === 200 && outcome === "ok"))
+      log(`exchange-simulator: ${req.method} ${path} → ${status} ${outcome}`);
   }
 
   /** The outage this request falls into, counted against its length. */
