@@ -16,3 +16,4 @@ export * from "./validation.js";
 export * from "./text.js";
 export * from "./use-case-context.js";
 export * from "./concurrency.js";
+export * from "./periodic-job.js";

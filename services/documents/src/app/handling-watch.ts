@@ -5,38 +5,30 @@
  * that publishes it, so a handling step at the same moment conflicts with it instead of both committing,
  * and two replicas never remind twice.
  */
-import { inTransaction, type Logger } from "@ministry/platform";
+import { inTransaction, PeriodicJob, type Logger } from "@ministry/platform";
 import { DocumentEvents } from "../events/definitions.js";
 import type { DocumentRecord } from "../store/document-store.js";
 import type { AppContext } from "./context.js";
-import { summaryOf } from "./incoming.js";
+import { documentSummaryOf } from "../events/summary.js";
 
 const DUE_SOON_HOURS = 24;
 
 export class HandlingWatch {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
+  private readonly job: PeriodicJob;
 
   constructor(
     private readonly app: AppContext,
-    private readonly opts: { intervalMs: number; log: Logger },
-  ) {}
-
-  start(): void {
-    this.timer = setInterval(() => {
-      if (this.running) return;
-      this.running = this.runOnce()
-        .catch((err: unknown) => this.opts.log.warn({ err }, "handling reminders failed; the next pass tries again"))
-        .finally(() => {
-          this.running = undefined;
-        });
-    }, this.opts.intervalMs);
-    this.timer.unref();
+    opts: { intervalMs: number; log: Logger },
+  ) {
+    this.job = new PeriodicJob("handling reminders", () => this.runOnce(), opts);
   }
 
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  start(): void {
+    this.job.start();
+  }
+
+  stop(): Promise<void> {
+    return this.job.stop();
   }
 
   /** Publishes the reminders due now; returns how many. */
@@ -74,7 +66,7 @@ export class HandlingWatch {
           DocumentEvents.handlingReminder.of(
             id,
             {
-              document: summaryOf(read),
+              document: documentSummaryOf(read),
               leadUnit: { id: routing.leadUnit, name: routing.leadUnit },
               coordinatingUnits: routing.coordinatingUnits.map((u) => ({ id: u, name: u })),
               deadline: routing.deadline,

@@ -24,7 +24,7 @@ import {
 } from "@ministry/platform";
 import type { Actor } from "@ministry/proto/ministry/common/v1/common";
 import { Deadline } from "@ministry/proto/ministry/common/v1/deadline";
-import type { DirectiveTask, DocumentSummary, Organization as ProtoOrganization } from "@ministry/proto/ministry/documents/v1/events";
+import type { DirectiveTask, Organization as ProtoOrganization } from "@ministry/proto/ministry/documents/v1/events";
 import type { ClientSession } from "mongodb";
 import { FIELDS, MAX_COMMENT_LENGTH, MAX_ID_LENGTH, MAX_NAME_LENGTH, MAX_SUMMARY_LENGTH, MAX_SYMBOL_LENGTH } from "../domain/limits.js";
 import { numberingYear } from "../domain/numbering.js";
@@ -67,6 +67,7 @@ import {
 } from "../exchange/edxml/index.js";
 import type { InvalidItem, ReadableItem } from "../exchange/incoming-poller.js";
 import { DocumentEvents } from "../events/definitions.js";
+import { documentSummaryOf } from "../events/summary.js";
 import { type StoredAttachment, sanitizeFileName } from "../store/attachments.js";
 import { attachmentType, canonicalType, SNIFF_BYTES, satisfies, sniffFamily, verifierFor } from "../store/content-type.js";
 import type { DocumentRecord, DueRecord, Organization } from "../store/document-store.js";
@@ -361,7 +362,7 @@ export class IncomingCommands {
           directiveTasks: [],
           actor,
         }),
-        DocumentEvents.registered.of(read._id, { document: summaryOf(document), arrivalNumber, actor }),
+        DocumentEvents.registered.of(read._id, { document: documentSummaryOf(document), arrivalNumber, actor }),
       ];
       return this.withStatus({ document, action: "document.registered", change: { arrivalNumber }, events }, read, "03", at, session);
     });
@@ -421,7 +422,7 @@ export class IncomingCommands {
       const coordinating = routing.coordinatingUnits.map((u) => ({ id: u, name: u }));
       const events: OutgoingEvent<unknown>[] = [
         DocumentEvents.routed.of(read._id, {
-          document: summaryOf(document),
+          document: documentSummaryOf(document),
           leadUnit: lead,
           coordinatingUnits: coordinating,
           deadline,
@@ -816,21 +817,6 @@ function protoOrganization(o: Organization | undefined): ProtoOrganization | und
 
 function withGrant(grants: string[] | undefined, personId: string): string[] {
   return grants?.includes(personId) ? grants : [...(grants ?? []), personId];
-}
-
-/** The document as the events carry it (a classified one without its summary). */
-export function summaryOf(d: DocumentRecord): DocumentSummary {
-  return {
-    documentId: d._id,
-    direction: d.direction,
-    type: d.type,
-    number: d.symbol ?? "",
-    summary: isClassified(d.secrecy) ? "" : d.summary,
-    secrecy: d.secrecy,
-    urgency: d.urgency,
-    status: d.status,
-    sender: protoOrganization(d.sender),
-  };
 }
 
 function receivedChange(d: DocumentRecord): Record<string, unknown> {

@@ -20,7 +20,6 @@ import {
   type Role,
 } from "@ministry/platform";
 import type { Actor } from "@ministry/proto/ministry/common/v1/common";
-import type { DocumentSummary } from "@ministry/proto/ministry/documents/v1/events";
 import type { ClientSession } from "mongodb";
 import {
   FIELDS,
@@ -69,6 +68,7 @@ import { packageIdempotencyKey } from "../exchange/protocol.js";
 import type { StoredAttachment } from "../store/attachments.js";
 import type { DocumentRecord, Organization, SignerRecord } from "../store/document-store.js";
 import { DocumentEvents } from "../events/definitions.js";
+import { documentSummaryOf } from "../events/summary.js";
 import { actorOf, documentCodec, type AppContext } from "./context.js";
 import { changeDocument, withSearchFields } from "./document-change.js";
 
@@ -185,21 +185,6 @@ function recipientUnitsOf(recipients: readonly Organization[]): string[] {
 /** Agencies outside the ministry, reached through the exchange. */
 function outsideRecipients(recipients: readonly Organization[]): Organization[] {
   return recipients.filter((r) => isOrganId(r.code));
-}
-
-/** A document as the events carry it; a classified one without its summary. */
-export function documentSummaryOf(d: DocumentRecord): DocumentSummary {
-  return {
-    documentId: d._id,
-    direction: d.direction,
-    type: d.type,
-    number: d.symbol ?? "",
-    summary: isClassified(d.secrecy) ? "" : d.summary,
-    secrecy: d.secrecy,
-    urgency: d.urgency,
-    status: d.status,
-    sender: d.sender ? { code: d.sender.code, name: d.sender.name } : undefined,
-  };
 }
 
 function typeOf(d: DocumentRecord): DocumentTypeDef {

@@ -4,35 +4,27 @@
  * version) in the transaction that queues the notices, so a reschedule at the same moment conflicts with
  * it instead of both committing, and two replicas never both remind.
  */
-import { inTransaction, type Logger } from "@ministry/platform";
+import { inTransaction, PeriodicJob, type Logger } from "@ministry/platform";
 import type { Meeting } from "../domain/model.js";
 import { audienceOf, centralVideoUrl, meetingSummary, notices } from "../events/builders.js";
 import { systemActor, type AppContext } from "./context.js";
 
 export class ReminderWatch {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
+  private readonly job: PeriodicJob;
 
   constructor(
     private readonly app: AppContext,
-    private readonly opts: { intervalMs: number; log: Logger },
-  ) {}
-
-  start(): void {
-    this.timer = setInterval(() => {
-      if (this.running) return;
-      this.running = this.runOnce()
-        .catch((err: unknown) => this.opts.log.warn({ err }, "reminder pass failed; the next pass tries again"))
-        .finally(() => {
-          this.running = undefined;
-        });
-    }, this.opts.intervalMs);
-    this.timer.unref();
+    opts: { intervalMs: number; log: Logger },
+  ) {
+    this.job = new PeriodicJob("reminder pass", () => this.runOnce(), opts);
   }
 
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  start(): void {
+    this.job.start();
+  }
+
+  stop(): Promise<void> {
+    return this.job.stop();
   }
 
   /** Reminds every scheduled meeting starting within the reminder's lead time; returns how many. */
