@@ -33,7 +33,7 @@
  *   EXCHANGE_TOKEN        the bearer token the simulator asks of the ministry    dev-exchange-token
  *   DEV_GRPC_BASE_PORT    the services' GRPC_PORT: this plus the offset below 15051
  *   DEV_ADMIN_BASE_PORT   the services' ADMIN_PORT: likewise                  19091
- *   GATEWAY_HTTP_PORT     the gateway's HTTP_PORT (when services/gateway is)  18080
+ *   GATEWAY_HTTP_PORT     the gateway's HTTP_PORT: the portal API, its docs, the dev sign-in, /ops  18080
  *   DEV_DATA_DIR          data directory (nats/, mongo/, mail/, exchange/ inside)  <repo>/.data
  *   DEV_SERVICES_DIR      where services are found                            <repo>/services
  *   DEV_SERVICES          comma-separated services to start, or "none"        all of them
@@ -169,6 +169,8 @@ interface ServiceSpec {
   name: string;
   dir: string;
   start: string;
+  /** The package's version: the service's SERVICE_VERSION (its /healthz and the ops page show it). */
+  version: string;
   grpcPort: number;
   adminPort: number;
   httpPort?: number;
@@ -178,15 +180,15 @@ interface ServiceSpec {
 const KNOWN_SERVICES = ["tasks", "notifications", "meetings", "documents", "gateway"];
 
 function discoverServices(settings: Settings): ServiceSpec[] {
-  const found: { name: string; dir: string; start: string }[] = [];
+  const found: { name: string; dir: string; start: string; version: string }[] = [];
   const entries = fs.existsSync(settings.servicesDir) ? fs.readdirSync(settings.servicesDir, { withFileTypes: true }) : [];
   for (const entry of entries.filter((e) => e.isDirectory()).sort((a, b) => a.name.localeCompare(b.name))) {
     const dir = path.join(settings.servicesDir, entry.name);
     const manifest = path.join(dir, "package.json");
     if (!fs.existsSync(manifest)) continue;
-    const pkg = JSON.parse(fs.readFileSync(manifest, "utf8")) as { scripts?: Record<string, string> };
+    const pkg = JSON.parse(fs.readFileSync(manifest, "utf8")) as { scripts?: Record<string, string>; version?: string };
     const start = pkg.scripts?.start;
-    if (typeof start === "string" && start.trim() !== "") found.push({ name: entry.name, dir, start });
+    if (typeof start === "string" && start.trim() !== "") found.push({ name: entry.name, dir, start, version: pkg.version ?? "0.0.0" });
   }
   if (settings.only) {
     const unknown = settings.only.filter((n) => !found.some((f) => f.name === n));
@@ -764,7 +766,11 @@ async function main(): Promise<number> {
     ]);
 
     const grpcAddresses: Record<string, string> = {};
-    for (const s of services) grpcAddresses[`${envName(s.name)}_GRPC_ADDR`] = `${settings.host}:${s.grpcPort}`;
+    for (const s of services) {
+      grpcAddresses[`${envName(s.name)}_GRPC_ADDR`] = `${settings.host}:${s.grpcPort}`;
+      // The gateway reads every service's health and metrics (its ops page) and the meetings' calendar feeds here.
+      grpcAddresses[`${envName(s.name)}_ADMIN_URL`] = `http://${settings.host}:${s.adminPort}`;
+    }
     for (const spec of services) {
       const env = serviceEnv(spec, { settings, grpcAddresses, mongoUri, natsUrl, smtpUrl, exchangeUrl, signingKey });
       const unit = new Unit(
@@ -826,6 +832,7 @@ function serviceEnv(
     ...process.env,
     ...run.grpcAddresses,
     SERVICE_NAME: spec.name,
+    SERVICE_VERSION: spec.version,
     // The platform's switch for the default run: only with it may a service use the embedded store and the
     // local signing authority (and never under NODE_ENV=production).
     DEV_MODE: "true",
@@ -846,7 +853,14 @@ function serviceEnv(
       .filter(Boolean)
       .join(path.delimiter),
   };
-  if (spec.httpPort !== undefined) env.HTTP_PORT = String(spec.httpPort);
+  // Calendar feed links point at the gateway's passthrough (/v1/calendar/<secret>.ics) when it runs.
+  if (run.grpcAddresses.GATEWAY_GRPC_ADDR) env.CALENDAR_BASE_URL = `http://${run.settings.host}:${run.settings.gatewayHttpPort}/v1`;
+  if (spec.httpPort !== undefined) {
+    env.HTTP_PORT = String(spec.httpPort);
+    env.HTTP_HOST = run.settings.host;
+    // The default run's sign-in page (the gateway refuses it outside DEV_MODE with the local key).
+    env.DEV_SIGN_IN = "true";
+  }
   return env;
 }
 
@@ -1057,6 +1071,15 @@ function printTable(
     `Mail sent to ${at.smtpUrl} is kept in ${at.mailDir}: each message as an .eml and a readable .txt.`,
     `The exchange simulator at ${at.exchangeUrl} plays the Government Office: hand it an .edxml file with`,
     `  node --import tsx services/documents/exchange-simulator/deliver.ts --url ${at.exchangeUrl} --wait FILE.edxml`,
+    ...services
+      .filter((s) => s.httpPort !== undefined)
+      .flatMap((s) => {
+        const base = `http://${settings.host}:${s.httpPort}`;
+        return [
+          `The portal API (${s.name}): docs ${base}/docs  (OpenAPI ${base}/openapi.json)`,
+          `  sign in as a seeded person: ${base}/dev/sign-in   ops page: ${base}/ops`,
+        ];
+      }),
     "Press Ctrl-C to stop.",
     "",
   ].filter((l, i, arr) => l !== "" || i === 0 || i === arr.length - 1);

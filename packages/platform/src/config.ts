@@ -38,6 +38,8 @@ export const env = {
 /** What every service reads; a service extends it with its own variables. */
 export const baseConfigSchema = z.object({
   SERVICE_NAME: z.string().min(1),
+  /** The deployed version (image tag, release), shown by /healthz and as service.version in telemetry. */
+  SERVICE_VERSION: z.string().min(1).optional(),
   /** "production" refuses DEV_MODE. */
   NODE_ENV: z.string().optional(),
   /**
@@ -83,18 +85,34 @@ export type BaseConfig = z.infer<typeof baseConfigSchema>;
  * `withBaseRules` to the base schema and anything extending it.
  */
 function baseRules(c: BaseConfig, ctx: z.RefinementCtx): void {
-  if (c.DEV_MODE && c.NODE_ENV === "production") {
-    ctx.addIssue({
-      code: "custom",
-      path: ["DEV_MODE"],
-      message: "must not be true when NODE_ENV=production (it starts the embedded store and the development signing authority)",
-    });
-  }
   if (!c.DEV_MODE && !c.MONGODB_URI) {
     ctx.addIssue({
       code: "custom",
       path: ["MONGODB_URI"],
       message: "is required (a MongoDB replica set); only DEV_MODE=true may leave it unset for the embedded store",
+    });
+  }
+  devModeRules(c, ctx);
+}
+
+/** The variables the development rules read; the gateway, which has no MongoDB, applies them too. */
+export interface DevModeVariables {
+  DEV_MODE: boolean;
+  NODE_ENV?: string;
+  AUTH_JWKS_URL?: string;
+  AUTH_LOCAL_KEY_PATH?: string;
+}
+
+/**
+ * DEV_MODE never in production; outside it, the OIDC provider's JWKS is required and the development
+ * signing key refused.
+ */
+export function devModeRules(c: DevModeVariables, ctx: z.RefinementCtx): void {
+  if (c.DEV_MODE && c.NODE_ENV === "production") {
+    ctx.addIssue({
+      code: "custom",
+      path: ["DEV_MODE"],
+      message: "must not be true when NODE_ENV=production (it starts the embedded store and the development signing authority)",
     });
   }
   if (!c.DEV_MODE && !c.AUTH_JWKS_URL) {

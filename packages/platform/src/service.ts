@@ -108,6 +108,7 @@ export async function startService<S extends z.ZodObject>(
       shared ??
       startTelemetry({
         serviceName: config.SERVICE_NAME,
+        serviceVersion: config.SERVICE_VERSION,
         otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
         spanExporter: opts.spanExporter,
         log,
@@ -192,6 +193,7 @@ export async function startService<S extends z.ZodObject>(
       log,
       metrics: metricsHandler(),
       routes: own.adminRoutes,
+      version: config.SERVICE_VERSION,
       readiness: async () => {
         const checks: Record<string, boolean | string> = {
           mongodb: (await pingMongo(mongo.db)) || "MongoDB does not answer ping",

@@ -5,6 +5,7 @@
 import type { ServiceSpec } from "@ministry/platform";
 import { DocumentServiceService, ExchangeServiceService, RegisterServiceService } from "@ministry/proto/ministry/documents/v1/documents";
 import { AppContext } from "./app/context.js";
+import { registerDocumentGauges } from "./app/gauges.js";
 import { HandlingWatch } from "./app/handling-watch.js";
 import { createUseCases, type UseCases } from "./app/index.js";
 import { documentsConfigSchema } from "./config.js";
@@ -66,6 +67,7 @@ export function documentsService(onReady?: (runtime: DocumentsRuntime) => void):
         log: log.child({ part: "handling-watch" }),
       });
       handlingWatch.start();
+      const unregisterGauges = registerDocumentGauges(app, log);
       const runtime: DocumentsRuntime = { app, exchange, handlingWatch, ...useCases };
       onReady?.(runtime);
       return {
@@ -78,6 +80,7 @@ export function documentsService(onReady?: (runtime: DocumentsRuntime) => void):
           { definition: ExchangeServiceService, implementation: exchangeHandlers(runtime) },
         ],
         stop: async () => {
+          unregisterGauges();
           await handlingWatch.stop();
           await exchange.stop();
         },

@@ -89,7 +89,8 @@ export async function startDocumentsHarness(opts: { env?: Record<string, string>
     async as(who) {
       const claims: IdentityClaims = typeof who === "string" ? { sub: who, ...(PEOPLE[who] ?? { name: who, roles: [] }) } : who;
       const token = await authority.issueToken(claims, "8h");
-      const options = { log: svc.ctx.log, token: () => token };
+      // A generous deadline: a test asserts what happens, not how fast (200 calls at once on a loaded CI machine).
+      const options = { log: svc.ctx.log, token: () => token, defaultDeadlineMs: 60_000 };
       const d = createClient(DocumentServiceClient, svc.grpc.address, options);
       const r = createClient(RegisterServiceClient, svc.grpc.address, options);
       const e = createClient(ExchangeServiceClient, svc.grpc.address, options);

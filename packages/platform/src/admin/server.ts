@@ -40,6 +40,8 @@ export interface AdminServerOptions {
   readinessTimeoutMs?: number;
   /** The service's extra GET paths. */
   routes?: AdminRoute[];
+  /** Answered in `/healthz` (the ops page shows it); SERVICE_VERSION. */
+  version?: string;
 }
 
 export interface AdminServer {
@@ -114,7 +116,7 @@ export async function startAdminServer(opts: AdminServerOptions): Promise<AdminS
       return;
     }
     if (path === "/healthz") {
-      send(res, 200, { status: "ok" });
+      send(res, 200, { status: "ok", ...(opts.version ? { version: opts.version } : {}) });
       return;
     }
     if (path === "/readyz") {

@@ -54,6 +54,14 @@ export interface VerifierOptions {
   cacheTtlMs?: number;
   /** The longest `exp - iat` accepted, in seconds. Default 12 hours. */
   maxTokenLifetimeSec?: number;
+  /**
+   * After a JWKS fetch, how long a token with an unknown key id is refused without fetching again
+   * (bounds the requests a stream of forged key ids can cause). A rotated key is picked up after it.
+   * Default 30 s.
+   */
+  jwksCooldownMs?: number;
+  /** How long a fetched JWKS is used before it is fetched again. Default 10 minutes. */
+  jwksMaxAgeMs?: number;
 }
 
 export const DEFAULT_MAX_TOKEN_LIFETIME_SEC = 12 * 3600;
@@ -65,7 +73,11 @@ export function createVerifier(opts: VerifierOptions): Verifier {
   if (Boolean(opts.jwksUrl) === Boolean(opts.localAuthority))
     throw new Error("createVerifier: give exactly one of jwksUrl and localAuthority");
   const keys: JWTVerifyGetKey = opts.jwksUrl
-    ? createRemoteJWKSet(new URL(opts.jwksUrl), { timeoutDuration: 5_000, cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000 })
+    ? createRemoteJWKSet(new URL(opts.jwksUrl), {
+        timeoutDuration: 5_000,
+        cooldownDuration: opts.jwksCooldownMs ?? 30_000,
+        cacheMaxAge: opts.jwksMaxAgeMs ?? 10 * 60_000,
+      })
     : createLocalJWKSet(opts.localAuthority!.jwks());
   const verifyOptions = {
     issuer: opts.issuer,

@@ -66,6 +66,8 @@ export class BackgroundLoop {
         this.failures = 0;
         this.lastError = undefined;
       } catch (err) {
+        // A pass cut short by stop() (its requests aborted) is not a failure to report.
+        if (!this.running) break;
         this.failures++;
         this.lastError = errorMessage(err);
         const delayMs = backoffDelay(this.failures, this.backoff);
