@@ -865,8 +865,8 @@ function serviceEnv(
 }
 
 function serviceListens(spec: ServiceSpec, host: string): string {
-  const parts = [`grpc ${host}:${spec.grpcPort}`];
-  if (spec.httpPort !== undefined) parts.push(`http://${host}:${spec.httpPort}`);
+  // The gateway serves HTTP only (its GRPC_PORT is given like every service's, and unused).
+  const parts = spec.httpPort !== undefined ? [`http://${host}:${spec.httpPort}`] : [`grpc ${host}:${spec.grpcPort}`];
   parts.push(`admin http://${host}:${spec.adminPort}/readyz`);
   return parts.join(", ");
 }
@@ -1054,8 +1054,7 @@ function printTable(
     ["exchange", at.exchangeUrl, `${at.exchangeUrl}/healthz`, pid("exchange")],
   ];
   for (const s of services) {
-    const listens = [`grpc ${settings.host}:${s.grpcPort}`];
-    if (s.httpPort !== undefined) listens.push(`http://${settings.host}:${s.httpPort}`);
+    const listens = s.httpPort !== undefined ? [`http://${settings.host}:${s.httpPort}`] : [`grpc ${settings.host}:${s.grpcPort}`];
     rows.push([s.name, listens.join("  "), `http://${settings.host}:${s.adminPort}/readyz`, pid(s.name)]);
   }
   // The pid is there to find a process by hand (to watch it, or kill -9 it and see it come back).

@@ -11,6 +11,10 @@
  */
 import type { Sample } from "./prometheus.js";
 
+/** Server streams that stay open for their client (SSE behind the gateway), left out of rates, errors and p99. */
+const LIVE_STREAMS = new Set(["ministry.notifications.v1.NotificationService/StreamNotifications"]);
+const LIVE_ROUTES = new Set(["/v1/me/events"]);
+
 export const SERVICES = ["gateway", "tasks", "notifications", "meetings", "documents"] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
@@ -91,6 +95,9 @@ export function readingOf(service: ServiceName, samples: Sample[], health: Healt
   const consumer = (labels: Record<string, string>) =>
     (r.consumers[labels.consumer ?? "?"] ??= { stream: labels.stream ?? "", pending: 0, ackPending: 0, deadLetters: 0 });
   for (const s of samples) {
+    // A live stream lasts as long as its client stays and ends CANCELLED when it leaves: neither its
+    // duration nor that end says anything about the service's health.
+    if (LIVE_STREAMS.has(s.labels.rpc_method ?? "") || LIVE_ROUTES.has(s.labels.http_route ?? "")) continue;
     const owner = ownerOf(s);
     if (owner !== service && !(owner === undefined && ownProcess)) continue;
     const { labels, value } = s;

@@ -27,6 +27,17 @@ tasks_overdue{unit="VP",otel_scope_name="ministry-tasks"} 3
 `;
 
 describe("ops figures", () => {
+  it("leaves live streams out: an SSE client that leaves is neither an error nor a slow call", () => {
+    const live = `rpc_server_calls_total{rpc_method="ministry.notifications.v1.NotificationService/StreamNotifications",rpc_status_code="CANCELLED"} 5
+rpc_server_call_duration_seconds_bucket{rpc_method="ministry.notifications.v1.NotificationService/StreamNotifications",le="+Inf"} 5
+rpc_server_calls_total{rpc_method="ministry.notifications.v1.NotificationService/ListNotifications",rpc_status_code="OK"} 20
+rpc_server_call_duration_seconds_bucket{rpc_method="ministry.notifications.v1.NotificationService/ListNotifications",le="0.01"} 20
+rpc_server_call_duration_seconds_bucket{rpc_method="ministry.notifications.v1.NotificationService/ListNotifications",le="+Inf"} 20
+`;
+    const r = readingOf("notifications", parsePrometheusText(live), health);
+    expect(r).toMatchObject({ calls: 20, errors: 0 });
+  });
+
   it("counts for a service only what its labels name when the process is shared", () => {
     const r = readingOf("tasks", parsePrometheusText(text(100, 10)), health);
     expect(r).toMatchObject({
