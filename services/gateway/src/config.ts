@@ -4,7 +4,7 @@
  * DEV_MODE is refused under NODE_ENV=production, and the dev sign-in page needs DEV_MODE and the local
  * signing key, so no production configuration can turn it on.
  */
-import { devModeRules, env, loadConfig } from "@ministry/platform";
+import { baseConfigSchema, devModeRules, env, loadConfig } from "@ministry/platform";
 import { z } from "zod";
 
 const list = z
@@ -21,14 +21,24 @@ export const gatewayConfigSchema = z
   .object({
     SERVICE_NAME: z.string().min(1).default("gateway"),
     SERVICE_VERSION: z.string().default("0.1.0"),
-    NODE_ENV: z.string().optional(),
-    DEV_MODE: env.bool(false),
-    LOG_LEVEL: env.logLevel(),
+    // What every service reads about its environment, logs, telemetry and tokens, as the services read it.
+    ...baseConfigSchema.pick({
+      NODE_ENV: true,
+      DEV_MODE: true,
+      LOG_LEVEL: true,
+      OTEL_EXPORTER_OTLP_ENDPOINT: true,
+      AUTH_JWKS_URL: true,
+      AUTH_ISSUER: true,
+      AUTH_AUDIENCE: true,
+      AUTH_LOCAL_KEY_PATH: true,
+      AUTH_MAX_TOKEN_LIFETIME_S: true,
+      SHUTDOWN_TIMEOUT_MS: true,
+    }).shape,
     HTTP_HOST: z.string().default("127.0.0.1"),
     HTTP_PORT: env.port(0),
     /** /healthz, /readyz and /metrics of the gateway itself. */
     ADMIN_PORT: env.port(0),
-    /** The public base URL (printed, and used in the dev sign-in's links); default http://HTTP_HOST:HTTP_PORT. */
+    /** The public base URL, the OpenAPI document's server; default "/" (wherever the document was read from). */
     PUBLIC_BASE_URL: z.string().optional(),
     TASKS_GRPC_ADDR: z.string().min(1).default("127.0.0.1:15051"),
     NOTIFICATIONS_GRPC_ADDR: z.string().min(1).default("127.0.0.1:15052"),
@@ -42,12 +52,6 @@ export const gatewayConfigSchema = z
     /** Deadline of a gRPC call made for an HTTP request (exports and uploads get EXPORT_DEADLINE_MS). */
     GRPC_DEADLINE_MS: env.int(10_000, 100),
     EXPORT_DEADLINE_MS: env.int(60_000, 100),
-    OTEL_EXPORTER_OTLP_ENDPOINT: env.url().optional(),
-    AUTH_JWKS_URL: env.url().optional(),
-    AUTH_ISSUER: z.string().default("ministry-ops-dev"),
-    AUTH_AUDIENCE: z.string().default("ministry-ops"),
-    AUTH_LOCAL_KEY_PATH: z.string().optional(),
-    AUTH_MAX_TOKEN_LIFETIME_S: env.int(12 * 3600, 60),
     /** After a JWKS fetch, an unknown key id waits this long before the JWKS is fetched again (key rotation). */
     AUTH_JWKS_COOLDOWN_MS: env.int(30_000, 0),
     /** A fetched JWKS is refreshed after this long. */
@@ -69,7 +73,6 @@ export const gatewayConfigSchema = z
     OPS_SCRAPE_INTERVAL_MS: env.int(5_000, 100),
     /** Open SSE streams at once (each holds one gRPC stream to the notifications service). */
     SSE_MAX_STREAMS: env.int(10_000, 1),
-    SHUTDOWN_TIMEOUT_MS: env.int(10_000, 100),
   })
   .superRefine((c, ctx) => {
     devModeRules(c, ctx);
