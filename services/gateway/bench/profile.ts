@@ -10,24 +10,9 @@
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { frameKey, profileSamples, type CallFrame, type CpuProfile, type ProfileWindow as Window } from "@ministry/platform/testing";
 
-interface CallFrame {
-  functionName: string;
-  url: string;
-  lineNumber: number;
-}
-
-export interface CpuProfile {
-  nodes: { id: number; callFrame: CallFrame }[];
-  startTime: number;
-  samples?: number[];
-  timeDeltas?: number[];
-}
-
-export interface Window {
-  from_us: number;
-  to_us: number;
-}
+export type { CpuProfile, Window };
 
 const root = fileURLToPath(new URL("../../../", import.meta.url));
 
@@ -62,21 +47,13 @@ export interface Top {
 }
 
 export function topOf(profile: CpuProfile, window?: Window): Top {
-  const frames = new Map(profile.nodes.map((n) => [n.id, n.callFrame]));
-  const samples = profile.samples ?? [];
-  const deltas = profile.timeDeltas ?? [];
   const fns = new Map<string, { name: string; where: string; us: number }>();
   const pkgs = new Map<string, number>();
   let busy = 0;
-  let at = profile.startTime;
-  for (let i = 0; i < samples.length; i++) {
-    at += deltas[i] ?? 0;
-    if (window && (at < window.from_us || at > window.to_us)) continue;
-    const us = Math.max(0, deltas[i + 1] ?? deltas[i] ?? 0);
-    const frame = frames.get(samples[i]!);
-    if (!frame || frame.functionName === "(idle)") continue;
+  for (const { frame, us } of profileSamples(profile, window)) {
+    if (frame.functionName === "(idle)") continue;
     busy += us;
-    const key = `${frame.functionName}\u0000${frame.url}\u0000${frame.lineNumber}`;
+    const key = frameKey(frame);
     const f = fns.get(key) ?? { name: frame.functionName || "(anonymous)", where: where(frame), us: 0 };
     f.us += us;
     fns.set(key, f);

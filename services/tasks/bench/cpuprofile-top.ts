@@ -10,20 +10,9 @@
  */
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { frameKey, profileSamples, type CallFrame, type CpuProfile, type ProfileWindow as Window } from "@ministry/platform/testing";
 
-interface CallFrame {
-  functionName: string;
-  url: string;
-  lineNumber: number;
-}
-
-export interface CpuProfile {
-  nodes: { id: number; callFrame: CallFrame }[];
-  /** µs on the machine's monotonic clock (CLOCK_MONOTONIC on Linux, shared by every process). */
-  startTime: number;
-  samples?: number[];
-  timeDeltas?: number[];
-}
+export type { CpuProfile, Window };
 
 export interface SelfTimeEntry {
   functionName: string;
@@ -45,35 +34,19 @@ function location(frame: CallFrame): string {
   return `${url}:${frame.lineNumber + 1}`;
 }
 
-/** A span of the profile to count (µs, the profile's clock), e.g. one figure's measured load. */
-export interface Window {
-  from_us: number;
-  to_us: number;
-}
-
 /**
  * Self time per function (same name and place merged: V8 splits one function over several nodes),
  * counting only samples inside `window` when given: a service's profile also holds its start-up and the
  * bench's loading, which would drown the per-call costs.
  */
 export function topSelfTime(profile: CpuProfile, window?: Window): SelfTimeEntry[] {
-  const frames = new Map(profile.nodes.map((n) => [n.id, n.callFrame]));
-  const samples = profile.samples ?? [];
-  const deltas = profile.timeDeltas ?? [];
   const byKey = new Map<string, { frame: CallFrame; us: number }>();
   let total = 0;
   let idle = 0;
-  let at = profile.startTime;
-  for (let i = 0; i < samples.length; i++) {
-    at += deltas[i] ?? 0;
-    if (window && (at < window.from_us || at > window.to_us)) continue;
-    // A sample's time is the gap to the next one (the last sample gets the previous gap).
-    const us = Math.max(0, deltas[i + 1] ?? deltas[i] ?? 0);
-    const frame = frames.get(samples[i]);
-    if (!frame) continue;
+  for (const { frame, us } of profileSamples(profile, window)) {
     total += us;
     if (frame.functionName === "(idle)") idle += us;
-    const key = `${frame.functionName}\u0000${frame.url}\u0000${frame.lineNumber}`;
+    const key = frameKey(frame);
     const entry = byKey.get(key) ?? { frame, us: 0 };
     entry.us += us;
     byKey.set(key, entry);

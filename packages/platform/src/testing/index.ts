@@ -8,6 +8,7 @@ export * from "./field-paths.js";
 export * from "./grpc-clients.js";
 export * from "./until.js";
 export * from "./table-texts.js";
+export * from "./cpu-profile.js";
 // Services' tests start the service with a span exporter where they need tracing on (startService's
 // `spanExporter`), without a dependency of their own on the SDK.
 export { InMemorySpanExporter, type SpanExporter } from "@opentelemetry/sdk-trace-base";
