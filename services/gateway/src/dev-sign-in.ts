@@ -6,15 +6,14 @@
  * signed by the local key as the ministry's OIDC provider would sign it, and hands it to the docs page.
  */
 import fs from "node:fs";
+import { status } from "@grpc/grpc-js";
 import { createClient, runInRequestScope, type LocalAuthority, type Logger } from "@ministry/platform";
 import { DirectoryServiceClient, type Person } from "@ministry/proto/ministry/notifications/v1/notifications";
 import type { FastifyInstance } from "fastify";
 import { HttpProblem } from "./http/problem.js";
-import type { ServiceClients } from "./contracts/clients.js";
 
 export interface DevSignInOptions {
   authority: LocalAuthority;
-  clients: ServiceClients;
   log: Logger;
   directoryAddress: string;
   /** Lifetime of an issued token. */
@@ -27,24 +26,25 @@ const SCRIPT = fs.readFileSync(new URL("../public/dev/sign-in.js", import.meta.u
 export function devSignInPlugin(app: FastifyInstance, opts: DevSignInOptions): void {
   const directory = createClient(DirectoryServiceClient, opts.directoryAddress, { log: opts.log });
   app.addHook("onClose", async () => directory.close());
-  let lister: string | undefined;
-  const listerToken = async () =>
-    (lister ??= await opts.authority.issueToken({ sub: "dev-sign-in", name: "Dev sign-in", roles: ["admin"] }, "12h"));
+  // The page reads the directory as an administrator; a short-lived token each time, so a long dev run
+  // never holds an expired one.
+  const asReader = async <T>(call: (done: (err: Error | null, res?: T) => void) => void): Promise<T> => {
+    const token = await opts.authority.issueToken({ sub: "dev-sign-in", name: "Dev sign-in", roles: ["admin"] }, 300);
+    return runInRequestScope(
+      { token, deadline: Date.now() + 10_000 },
+      () => new Promise<T>((resolve, reject) => call((err, res) => (err ? reject(err) : resolve(res as T)))),
+    );
+  };
 
   const people = async (): Promise<Person[]> => {
-    const token = await listerToken();
     const out: Person[] = [];
     let pageToken = "";
     do {
-      const res = await runInRequestScope(
-        { token, deadline: Date.now() + 10_000 },
-        () =>
-          new Promise<{ people: Person[]; page?: { nextPageToken: string } }>((resolve, reject) =>
-            directory.listPeople(
-              { page: { pageSize: 200, pageToken }, unitId: "", role: "", query: "", includeInactive: false },
-              (err, r) => (err ? reject(err) : resolve(r as never)),
-            ),
-          ),
+      const res = await asReader<{ people: Person[]; page?: { nextPageToken: string } }>((done) =>
+        directory.listPeople(
+          { page: { pageSize: 200, pageToken }, unitId: "", role: "", query: "", includeInactive: false },
+          done as never,
+        ),
       );
       out.push(...res.people);
       pageToken = res.page?.nextPageToken ?? "";
@@ -90,7 +90,13 @@ export function devSignInPlugin(app: FastifyInstance, opts: DevSignInOptions): v
     },
     async (req, reply) => {
       const id = (req.body as { person: string }).person;
-      const person = (await people()).find((p) => p.id === id);
+      const person = await asReader<{ person?: Person }>((done) => directory.getPerson({ id }, done as never)).then(
+        (r) => (r.person?.active ? r.person : undefined),
+        (err: { code?: number }) => {
+          if (err.code === status.NOT_FOUND || err.code === status.INVALID_ARGUMENT) return undefined;
+          throw err;
+        },
+      );
       if (!person)
         throw new HttpProblem(404, "NO_SUCH_PERSON", `Không có người "${id}" trong danh bạ / No person "${id}" in the directory`);
       const ttl = opts.ttl ?? "8h";

@@ -122,7 +122,7 @@ export async function startGateway(opts: GatewayStartOptions = {}): Promise<Runn
         (a) => documentFilesPlugin(a, { clients, uploadLimitBytes: config.UPLOAD_LIMIT_BYTES, deadlineMs: config.EXPORT_DEADLINE_MS }),
         (a) => opsPlugin(a, { config, log, clients }),
         ...(config.DEV_SIGN_IN && authority
-          ? [(a: FastifyInstance) => devSignInPlugin(a, { authority, clients, log, directoryAddress: config.NOTIFICATIONS_GRPC_ADDR })]
+          ? [(a: FastifyInstance) => devSignInPlugin(a, { authority, log, directoryAddress: config.NOTIFICATIONS_GRPC_ADDR })]
           : []),
       ],
     });

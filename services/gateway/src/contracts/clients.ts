@@ -41,9 +41,8 @@ export class ServiceClients {
   client(service: DescService): Client {
     let client = this.clients.get(service.typeName);
     if (!client) {
-      const ctor = Object.assign(makeGenericClientConstructor(definitionOf(service), service.name), {
-        service: definitionOf(service),
-      });
+      const definition = definitionOf(service);
+      const ctor = Object.assign(makeGenericClientConstructor(definition, service.name), { service: definition });
       client = createClient(ctor, this.addressOf(service), {
         log: this.log,
         idempotent: service.methods.filter((m) => m.methodKind === "unary" && this.idempotent(m)).map((m) => m.name),
