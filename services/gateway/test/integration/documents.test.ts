@@ -238,7 +238,7 @@ describe("an outgoing document", () => {
     });
     expectViolation(program, "Content-Type");
     const stranger = await upload(sys, "tccb-staff", id, pdf(1000), { fileName: "x.pdf" });
-    expect(stranger.status, stranger.text).toBe(404);
+    expect(stranger.status, JSON.stringify(stranger.json)).toBe(404);
     expect(stranger.headers.get("content-type")).toMatch(/^application\/problem\+json/);
     const longId = await raw(sys, "GET", `${base}/attachments/${"a".repeat(150)}/content`, { as: "pc-staff" });
     expectViolation(longId, "attachmentId");
