@@ -73,6 +73,8 @@ export const gatewayConfigSchema = z
     OPS_SCRAPE_INTERVAL_MS: env.int(5_000, 100),
     /** Open SSE streams at once (each holds one gRPC stream to the notifications service). */
     SSE_MAX_STREAMS: env.int(10_000, 1),
+    /** Open SSE streams one person may hold (429 beyond). */
+    SSE_MAX_STREAMS_PER_USER: env.int(8, 1),
   })
   .superRefine((c, ctx) => {
     devModeRules(c, ctx);

@@ -28,6 +28,8 @@ const EVENT_ID = /^[A-Za-z0-9._:-]{1,100}$/;
 export interface EventsOptions {
   clients: ServiceClients;
   maxStreams: number;
+  /** Streams one person may hold at once (a tab each, a few devices); more is a client that leaks them. */
+  maxStreamsPerUser: number;
   log: Logger;
   heartbeatMs?: number;
 }
@@ -36,6 +38,7 @@ export function eventsPlugin(app: FastifyInstance, opts: EventsOptions): void {
   const method = methodByPath(RPC);
   const getMethod = methodByPath(GET_RPC);
   let open = 0;
+  const openBy = new Map<string, number>();
   app.get(
     "/v1/me/events",
     {
@@ -70,6 +73,16 @@ export function eventsPlugin(app: FastifyInstance, opts: EventsOptions): void {
           { "retry-after": "10" },
         );
 
+      const user = caller.identity.userId;
+      if ((openBy.get(user) ?? 0) >= opts.maxStreamsPerUser)
+        throw new HttpProblem(
+          429,
+          "TOO_MANY_STREAMS",
+          `Đã mở ${opts.maxStreamsPerUser} kết nối trực tiếp; đóng bớt rồi thử lại / ${opts.maxStreamsPerUser} live streams already open for you; close one and retry`,
+          {},
+          { "retry-after": "10" },
+        );
+
       const metadata = new Metadata();
       metadata.set("x-request-id", req.id);
       // A Last-Event-ID that is not one of the caller's notifications is refused as a problem answer
@@ -98,6 +111,7 @@ export function eventsPlugin(app: FastifyInstance, opts: EventsOptions): void {
 
       // From here on the answer is a stream: a later failure of the service comes as an `error` event.
       open++;
+      openBy.set(user, (openBy.get(user) ?? 0) + 1);
       reply.hijack();
       const res = reply.raw;
       let ended = false;
@@ -106,6 +120,9 @@ export function eventsPlugin(app: FastifyInstance, opts: EventsOptions): void {
         if (ended) return;
         ended = true;
         open--;
+        const left = (openBy.get(user) ?? 1) - 1;
+        if (left > 0) openBy.set(user, left);
+        else openBy.delete(user);
         for (const t of timers) clearTimeout(t);
         call.cancel();
         if (!res.writableEnded) res.end();

@@ -117,7 +117,7 @@ export async function startGateway(opts: GatewayStartOptions = {}): Promise<Runn
         : undefined,
       plugins: [
         mePlugin,
-        (a) => eventsPlugin(a, { clients, maxStreams: config.SSE_MAX_STREAMS, log }),
+        (a) => eventsPlugin(a, { clients, maxStreams: config.SSE_MAX_STREAMS, maxStreamsPerUser: config.SSE_MAX_STREAMS_PER_USER, log }),
         (a) => calendarPlugin(a, { meetingsAdminUrl: config.MEETINGS_ADMIN_URL }),
         (a) => documentFilesPlugin(a, { clients, uploadLimitBytes: config.UPLOAD_LIMIT_BYTES, deadlineMs: config.EXPORT_DEADLINE_MS }),
         (a) => opsPlugin(a, { config, log, clients }),

@@ -249,6 +249,36 @@ describe("GET /v1/me/events", () => {
     await streamsOpen(0);
   });
 
+  it("holds at most SSE_MAX_STREAMS_PER_USER streams per person: 429 beyond, a slot again once one closes", async () => {
+    const gw = await sys.extraGateway({ SSE_MAX_STREAMS_PER_USER: "2" });
+    const token = await sys.token("cchc-staff");
+    const openAt = async (t: string) => {
+      const abort = new AbortController();
+      const res = await fetch(`${gw.url}/v1/me/events`, { headers: { authorization: `Bearer ${t}` }, signal: abort.signal });
+      return { res, close: () => abort.abort() };
+    };
+    const first = await openAt(token);
+    const second = await openAt(token);
+    expect([first.res.status, second.res.status]).toEqual([200, 200]);
+    const third = await openAt(token);
+    expect(third.res.status).toBe(429);
+    expect(third.res.headers.get("retry-after")).toBe("10");
+    expect((await third.res.json()).reason).toBe("TOO_MANY_STREAMS");
+    // Someone else is not held back by this person's streams.
+    const other = await openAt(await sys.token("cchc-head"));
+    expect(other.res.status).toBe(200);
+    other.close();
+    first.close();
+    const again = await sys.until(async () => {
+      const attempt = await openAt(token);
+      if (attempt.res.status === 200) return attempt;
+      await attempt.res.body?.cancel();
+      return undefined;
+    }, "a slot freed by the closed stream");
+    again.close();
+    second.close();
+  });
+
   it("ends the stream with `event: token-expired` when the token expires", async () => {
     const s = await open({ token: await sys.token("khtc-staff", {}, 3) });
     expect(s.status).toBe(200);

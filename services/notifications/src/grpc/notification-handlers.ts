@@ -128,6 +128,9 @@ export function notificationHandlers(p: NotificationParts): NotificationServiceS
       call.on("cancelled", end);
       call.on("close", end);
       call.on("error", end);
+      // A client that left while the stream was being opened (its catch-up read) fired those events
+      // before they were listened to: close now, or its registration would stay forever.
+      if (call.cancelled || call.destroyed) end();
     },
     getPreferences: async () => ({ preferences: toProtoPreferences(await preferences.get(requireIdentity()), p.digestTime) }),
     updatePreferences: async (call) => {
